@@ -1,0 +1,104 @@
+# hallmark: one static library (everything but cli/) and the binary that
+# links it.  Non-recursive; dependencies come from pkg-config.  The targets
+# that must work on a fresh machine (check, demo, asan) first run `deps`.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+PYTHON  ?= /usr/bin/python3
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+
+PKGS := openssl libcurl libcjson yaml-0.1 libgit2 libsodium libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(sort $(wildcard core/*.c oci/*.c crypto/*.c sign/*.c verify/*.c attest/*.c policy/*.c audit/*.c))
+CLI_SRC  := $(sort $(wildcard cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libhallmark.a
+BIN      := $(BUILD)/hallmark
+
+.PHONY: all deps check test unit cli-test demo asan fuzz bench install clean help-check
+
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) -lcmocka
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+deps:
+	@sh tests/lib/deps.sh
+
+# check and demo install what is missing, then build with the flags
+# pkg-config gives once the packages are there.
+check:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory test
+
+test: $(BIN) $(UNIT_BIN)
+	@BUILD=$(BUILD) HALLMARK=$(abspath $(BIN)) PYTHON=$(PYTHON) sh tests/run.sh $(UNIT_BIN)
+
+unit: $(UNIT_BIN)
+	@BUILD=$(BUILD) sh tests/run.sh --unit-only $(UNIT_BIN)
+
+demo:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(BIN)
+	@HALLMARK=$(abspath $(BIN)) sh examples/demo.sh
+
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+asan:
+	@$(MAKE) --no-print-directory deps
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" test
+
+# libFuzzer targets: built with clang against a fuzzer-instrumented library,
+# each run for FUZZ_SECONDS from its seed corpus in tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 10
+FUZZ_BUILD := build-fuzz
+FUZZ_CFLAGS := -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+fuzz:
+	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BUILD)/libhallmark.a
+	@set -e; for src in $(FUZZ_SRC); do \
+	  name=$$(basename $$src .c); \
+	  clang -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -o $(FUZZ_BUILD)/$$name $$src $(FUZZ_BUILD)/libhallmark.a $(LIBS); \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+	  $(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    $(FUZZ_BUILD)/corpus/$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) 2>&1 | tail -n 2; \
+	done
+
+bench: $(BIN)
+	@HALLMARK=$(abspath $(BIN)) sh bench/run.sh
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/hallmark
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hallmark
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/hallmark/
+
+clean:
+	rm -rf build build-asan build-fuzz

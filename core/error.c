@@ -1,0 +1,58 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#define HM_ERROR_MAX 1024
+
+static _Thread_local char msg[HM_ERROR_MAX];
+
+int hm_error_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int hm_error_wrap(int code, const char *fmt, ...)
+{
+	char old[HM_ERROR_MAX];
+	va_list ap;
+	int n;
+
+	memcpy(old, msg, sizeof(old));
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(msg) && old[0])
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", old);
+	return code;
+}
+
+const char *hm_error_message(void)
+{
+	return msg;
+}
+
+void hm_error_clear(void)
+{
+	msg[0] = '\0';
+}
+
+int hm_exit_code(int err)
+{
+	switch (err) {
+	case HM_OK:
+		return HM_EXIT_OK;
+	case HM_E_VERIFY:
+		return HM_EXIT_DENIED;
+	case HM_E_USAGE:
+		return HM_EXIT_USAGE;
+	default:
+		return HM_EXIT_ERROR;
+	}
+}

@@ -1,0 +1,18 @@
+/* Small helpers over cJSON.  Parsed trees are owned by the caller
+ * (cJSON_Delete); getters borrow from the tree they are given. */
+#ifndef HM_CORE_JSON_H
+#define HM_CORE_JSON_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+#include "core/buf.h"
+
+/* Parses len bytes; on failure HM_E_IO "<what>: invalid JSON near byte N".
+ * Returns NULL on failure (and records the message). */
+cJSON *hm_json_parse(const void *data, size_t len, const char *what);
+/* A member that is a string, else NULL. */
+const char *hm_json_str(const cJSON *obj, const char *key);
+/* Appends the compact serialisation of j. */
+int hm_json_print(hm_buf *out, const cJSON *j);
+
+#endif

@@ -1,0 +1,71 @@
+#include <stdio.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include "core/error.h"
+#include "oci/digest.h"
+
+static void hex(char *out, const unsigned char *in, size_t n)
+{
+	static const char h[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = h[in[i] >> 4];
+		out[2 * i + 1] = h[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+void hm_digest_compute(char out[HM_DIGEST_SIZE], const void *data, size_t len)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+
+	SHA256(data, len, md);
+	memcpy(out, "sha256:", 7);
+	hex(out + 7, md, sizeof(md));
+}
+
+static int all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[n] == '\0';
+}
+
+int hm_digest_valid(const char *s)
+{
+	if (!s)
+		return 0;
+	if (strncmp(s, "sha256:", 7) == 0)
+		return strlen(s) == 71 && all_hex(s + 7, 64);
+	if (strncmp(s, "sha512:", 7) == 0)
+		return strlen(s) == 135 && all_hex(s + 7, 128);
+	return 0;
+}
+
+int hm_digest_check(const char *expected, const void *data, size_t len, const char *what)
+{
+	char got[140];
+
+	if (strncmp(expected, "sha512:", 7) == 0) {
+		unsigned char md[SHA512_DIGEST_LENGTH];
+
+		SHA512(data, len, md);
+		memcpy(got, "sha512:", 7);
+		hex(got + 7, md, sizeof(md));
+	} else {
+		hm_digest_compute(got, data, len);
+	}
+	if (strcmp(expected, got) != 0)
+		return hm_error_set(HM_E_IO, "%s: digest mismatch: expected %s, got %s", what, expected, got);
+	return HM_OK;
+}
+
+const char *hm_digest_hex(const char *d)
+{
+	const char *c = strchr(d, ':');
+
+	return c ? c + 1 : d;
+}

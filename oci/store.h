@@ -1,0 +1,77 @@
+/* The store: one repository of images, in a registry or an OCI image layout.
+ *
+ * Every manifest or blob fetched by digest is hashed and compared with that
+ * digest before it is returned.  Sizes are capped by the caller's max.
+ * A store is not thread-safe; open one per thread. */
+#ifndef HM_OCI_STORE_H
+#define HM_OCI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "core/strv.h"
+#include "oci/digest.h"
+#include "oci/ref.h"
+
+#define HM_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define HM_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define HM_MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define HM_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define HM_MT_OCI_EMPTY "application/vnd.oci.empty.v1+json"
+
+#define HM_MAX_MANIFEST (4u << 20) /* 4 MiB */
+#define HM_MAX_SIG_BLOB (1u << 20) /* 1 MiB */
+
+typedef struct hm_desc {
+	char media_type[256];
+	char digest[HM_DIGEST_SIZE];
+	int64_t size;
+} hm_desc;
+
+typedef struct hm_store_opts {
+	const char *const *insecure_hosts; /* hosts (host or host:port) allowed plain HTTP */
+	size_t n_insecure;
+	const char *auth_file;  /* NULL: $REGISTRY_AUTH_FILE, then ~/.docker/config.json */
+	const char *ca_file;    /* extra CA bundle for HTTPS, or NULL */
+	long timeout_ms;        /* per request; 0: 30000 */
+} hm_store_opts;
+
+typedef struct hm_store hm_store;
+
+/* Opens the store for ref's repository (registry) or layout directory.
+ * Opening a layout that does not exist fails with HM_E_NOTFOUND unless
+ * create is set, in which case an empty layout is made. */
+int hm_store_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts, int create);
+void hm_store_free(hm_store *s);
+
+/* Tag or digest -> descriptor of the manifest (HEAD, or GET when HEAD gives
+ * no digest).  HM_E_NOTFOUND when absent. */
+int hm_store_resolve(hm_store *s, const char *tag_or_digest, hm_desc *out);
+
+/* Fetches a manifest by tag or digest (accepting OCI and Docker manifests
+ * and indexes); fills desc with its media type, digest (computed from the
+ * bytes, and checked against the digest asked for) and size. */
+int hm_store_get_manifest(hm_store *s, const char *tag_or_digest, hm_buf *body, hm_desc *desc);
+
+/* Stores a manifest, under tag when tag is not NULL. Fills out (may be NULL). */
+int hm_store_put_manifest(hm_store *s, const char *tag, const char *media_type, const void *data,
+			  size_t len, hm_desc *out);
+
+/* Fetches a blob by digest, refusing more than max bytes, checking the digest. */
+int hm_store_get_blob(hm_store *s, const char *digest, size_t max, hm_buf *out);
+/* 1 when present, 0 when absent, <0 on error. */
+int hm_store_blob_exists(hm_store *s, const char *digest);
+/* Uploads a blob (skipped when already present); digest_out may be NULL. */
+int hm_store_put_blob(hm_store *s, const void *data, size_t len, char digest_out[HM_DIGEST_SIZE]);
+
+/* All tags, following pagination. */
+int hm_store_list_tags(hm_store *s, hm_strv *out);
+
+/* The OCI 1.1 referrers index of digest (filtered by artifact_type when not
+ * NULL), as JSON.  HM_E_NOTFOUND when the store has no referrers support. */
+int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index);
+
+/* "docker.io/library/alpine" or "oci:PATH": the repository this store reads. */
+const char *hm_store_name(const hm_store *s);
+
+#endif

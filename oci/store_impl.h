@@ -1,0 +1,29 @@
+/* Internal: the two store implementations fill this table. */
+#ifndef HM_OCI_STORE_IMPL_H
+#define HM_OCI_STORE_IMPL_H
+
+#include "oci/store.h"
+
+struct hm_store_ops {
+	int (*resolve)(hm_store *s, const char *tag_or_digest, hm_desc *out);
+	int (*get_manifest)(hm_store *s, const char *tag_or_digest, hm_buf *body, hm_desc *desc);
+	int (*put_manifest)(hm_store *s, const char *tag, const char *media_type, const void *data,
+			    size_t len, hm_desc *out);
+	int (*get_blob)(hm_store *s, const char *digest, size_t max, hm_buf *out);
+	int (*blob_exists)(hm_store *s, const char *digest);
+	int (*put_blob)(hm_store *s, const void *data, size_t len, const char *digest);
+	int (*list_tags)(hm_store *s, hm_strv *out);
+	int (*referrers)(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index);
+	void (*free)(hm_store *s);
+};
+
+struct hm_store {
+	const struct hm_store_ops *ops;
+	char *name;
+	void *impl;
+};
+
+int hm_layout_open(hm_store **out, const hm_ref *ref, int create);
+int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts);
+
+#endif
