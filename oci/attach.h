@@ -1,0 +1,42 @@
+/* Things attached to an image: cosign's tag scheme (tag
+ * "sha256-<hex>.<suffix>" in the image's repository holding one image
+ * manifest whose layers are the attached blobs: ".sig" signatures, ".att"
+ * attestations) and OCI 1.1 referrers (manifests whose subject is the
+ * image). */
+#ifndef HM_OCI_ATTACH_H
+#define HM_OCI_ATTACH_H
+
+#include <cjson/cJSON.h>
+#include "oci/store.h"
+
+typedef struct hm_attached {
+	hm_desc desc;        /* the layer (blob) */
+	cJSON *annotations;  /* the layer's annotations (owned; may be NULL) */
+	char *source;        /* where it was found: "tag sha256-<hex>.sig" or "referrer sha256:<m>" */
+} hm_attached;
+
+typedef struct hm_attached_list {
+	hm_attached *v;
+	size_t n;
+} hm_attached_list;
+
+/* Appends a layer (blob + annotations, borrowed) to the manifest under tag
+ * "sha256-<hex of subject_digest>.<suffix>", creating it when absent.  A
+ * layer with the same digest and annotations is not added again (*added = 0).
+ * Blobs are uploaded before the manifest that references them. */
+int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
+		    const char *layer_media_type, const void *blob, size_t len,
+		    const cJSON *annotations, int *added);
+
+/* Finds every attached layer of layer_media_type for subject_digest: OCI 1.1
+ * referrers first (when the store supports them), then the tag scheme;
+ * duplicates (same layer digest and annotations) are listed once.  An image
+ * with nothing attached gives an empty list and HM_OK. */
+int hm_attached_find(hm_attached_list *out, hm_store *s, const char *subject_digest,
+		     const char *suffix, const char *layer_media_type);
+void hm_attached_list_free(hm_attached_list *l);
+
+/* "sha256-<hex>.<suffix>" for digest; caller frees. */
+char *hm_attach_tag(const char *digest, const char *suffix);
+
+#endif

@@ -1,0 +1,39 @@
+/* Discovering the signatures of an image and checking them against keys. */
+#ifndef HM_VERIFY_VERIFY_H
+#define HM_VERIFY_VERIFY_H
+
+#include <cjson/cJSON.h>
+#include "crypto/key.h"
+#include "oci/store.h"
+
+typedef struct hm_sig_result {
+	char *source;                  /* where it was found (see hm_attached.source) */
+	char layer[HM_DIGEST_SIZE];    /* payload blob digest */
+	int valid;                     /* 1 when accepted */
+	int key_index;                 /* index into opts.keys of the verifying key, or -1 */
+	char *reason;                  /* why it was refused (NULL when valid) */
+	cJSON *payload;                /* the parsed simple-signing payload, when it verified cryptographically */
+} hm_sig_result;
+
+typedef struct hm_verify_result {
+	char digest[HM_DIGEST_SIZE];   /* the image digest checked */
+	hm_sig_result *sigs;
+	size_t n_sigs;
+	size_t n_valid;
+} hm_verify_result;
+
+typedef struct hm_verify_opts {
+	hm_key *const *keys;
+	size_t n_keys;
+	const char *const *annotations; /* "key=value" that the payload's optional must hold */
+	size_t n_annotations;
+} hm_verify_opts;
+
+/* Checks every signature attached to digest.  HM_OK whenever the discovery
+ * worked (even when no signature is valid: look at n_valid); an operational
+ * error (registry unreachable, lying registry) returns its code. */
+int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,
+			 const hm_verify_opts *opts);
+void hm_verify_result_free(hm_verify_result *r);
+
+#endif
