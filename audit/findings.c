@@ -167,16 +167,16 @@ static int dup_str(char **out, const cJSON *j)
 	return *out ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
 }
 
-/* "git+https://host/x@refs/tags/v1" -> "https://host/x" (owned). */
+/* "git+https://host/x@refs/tags/v1" -> "https://host/x" (owned): the ref
+ * follows the last "@" of the path (an "@" before it is user information). */
 static char *git_uri_repo(const char *uri)
 {
 	const char *s = strncmp(uri, "git+", 4) == 0 ? uri + 4 : uri;
-	const char *at_sign = strrchr(s, '@');
-	const char *slash = strrchr(s, '/');
+	const char *scheme = strstr(s, "://");
+	const char *path = scheme ? strchr(scheme + 3, '/') : s;
+	const char *at_sign = path ? strrchr(path, '@') : NULL;
 
-	if (at_sign && slash && at_sign > slash)
-		return strndup(s, (size_t)(at_sign - s));
-	return strdup(s);
+	return at_sign ? strndup(s, (size_t)(at_sign - s)) : strdup(s);
 }
 
 /* A base image written without "@sha256:": its name as written (or its
