@@ -13,6 +13,7 @@
 
 extern const hm_cmd hm_cmd_key_generate, hm_cmd_key_public;
 extern const hm_cmd hm_cmd_sign, hm_cmd_verify, hm_cmd_tree;
+extern const hm_cmd hm_cmd_audit;
 
 static const hm_cmd *const commands[] = {
 	&hm_cmd_key_generate,
@@ -20,6 +21,7 @@ static const hm_cmd *const commands[] = {
 	&hm_cmd_sign,
 	&hm_cmd_verify,
 	&hm_cmd_tree,
+	&hm_cmd_audit,
 	NULL,
 };
 

@@ -146,7 +146,7 @@ static void test_provenance_read(void **state)
 static void good_image(hm_audit_image *img, hm_audit_sig *sig)
 {
 	memset(img, 0, sizeof(*img));
-	strcpy(img->digest, DIGEST);
+	snprintf(img->digest, sizeof(img->digest), "%s", DIGEST);
 	sig->valid = 1;
 	sig->key_index = 0;
 	sig->identity = (char *)REPO;
@@ -167,7 +167,7 @@ static void tag_init(hm_audit_tag *t, const char *name, const char *git_tag, con
 	if (git_tag) {
 		t->git = HM_AUDIT_GIT_UNKNOWN;
 		t->git_tag = (char *)git_tag;
-		strcpy(t->git_commit, commit);
+		snprintf(t->git_commit, sizeof(t->git_commit), "%s", commit);
 	}
 }
 
