@@ -665,6 +665,11 @@ static int reg_resolve(hm_store *s, const char *ref, hm_desc *out)
 	q.url = url.data;
 	if ((err = request(r, s->name, &q, &res)))
 		goto done;
+	if (res.status != 200 && res.status != 404) {
+		/* a HEAD answer has no body to explain itself: ask again with GET */
+		err = reg_get_manifest(s, ref, NULL, out);
+		goto done;
+	}
 	if (res.status != 200) {
 		err = status_error(r, s, &res, what.data);
 		goto done;
