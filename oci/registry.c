@@ -260,11 +260,21 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+static int add_header(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *t = curl_slist_append(*h, line);
+
+	if (!t)
+		return -1;
+	*h = t;
+	return 0;
+}
+
 /* One request, no redirects, no auth dance.  auth: the Authorization value
  * to send, or NULL. */
 static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
 {
-	struct curl_slist *h = NULL, *t;
+	struct curl_slist *h = NULL;
 	hm_buf line = HM_BUF_INIT;
 	struct origin o;
 	CURLcode rc;
@@ -307,24 +317,15 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		if (strcmp(q->method, "POST") != 0)
 			curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, q->method);
 	}
-	if (q->accept && !(t = curl_slist_append(h, q->accept)))
+	if (q->accept && add_header(&h, q->accept))
 		goto nomem;
-	else if (q->accept)
-		h = t;
-	hm_buf_reset(&line);
-	if (hm_buf_addf(&line, "Content-Type: %s", q->ctype ? q->ctype : ""))
+	if (hm_buf_addf(&line, "Content-Type: %s", q->ctype ? q->ctype : "") ||
+	    add_header(&h, q->ctype ? line.data : "Content-Type:") || add_header(&h, "Expect:"))
 		goto nomem;
-	if (!(t = curl_slist_append(h, q->ctype ? line.data : "Content-Type:")))
-		goto nomem;
-	h = t;
-	if (!(t = curl_slist_append(h, "Expect:")))
-		goto nomem;
-	h = t;
 	if (auth) {
 		hm_buf_reset(&line);
-		if (hm_buf_addf(&line, "Authorization: %s", auth) || !(t = curl_slist_append(h, line.data)))
+		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&h, line.data))
 			goto nomem;
-		h = t;
 	}
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(r->curl);
