@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "core/json.h"
@@ -132,6 +133,35 @@ static int annotation_set(hm_annotation **a, size_t *n, const char *key, const c
 
 /* ---- parsing ---- */
 
+static const char *const descriptor_keys[] = {"mediaType", "digest", "size", "artifactType", "annotations",
+					      "platform", NULL};
+static const char *const top_keys[] = {"schemaVersion", "mediaType", "artifactType", "config", "layers",
+				       "manifests", "subject", "annotations", NULL};
+
+/* Refuses a member we read that appears twice, or in two spellings that
+ * differ only in case.  cJSON takes the first of duplicates while Go's
+ * encoding/json takes the last and matches field names case-insensitively:
+ * a document that two readers see differently must not be signed or
+ * trusted. */
+static int check_duplicates(const struct ctx *c, const cJSON *obj, const char *where, const char *const *keys)
+{
+	unsigned seen = 0;
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		for (unsigned i = 0; it->string && keys[i]; i++) {
+			if (strcasecmp(it->string, keys[i]) != 0)
+				continue;
+			if (seen & (1u << i))
+				return bad(c, "%s%s appears more than once", where, keys[i]);
+			if (strcmp(it->string, keys[i]) != 0)
+				return bad(c, "%s'%.32s' is not spelt '%s'", where, it->string, keys[i]);
+			seen |= 1u << i;
+		}
+	}
+	return HM_OK;
+}
+
 /* A string member: HM_OK with *out NULL when absent and optional. */
 static int get_str(const struct ctx *c, const cJSON *obj, const char *key, const char *where, int required,
 		   char **out)
@@ -200,6 +230,8 @@ static int parse_descriptor(const struct ctx *c, const cJSON *j, const char *whe
 	if (!cJSON_IsObject(j))
 		return bad(c, "%s is not an object", where);
 	snprintf(w, sizeof(w), "%s.", where);
+	if ((err = check_duplicates(c, j, w, descriptor_keys)))
+		return err;
 	if ((err = get_str(c, j, "mediaType", w, 1, &d->media_type)))
 		return err;
 	if (!*d->media_type)
@@ -297,6 +329,8 @@ int hm_manifest_parse(hm_manifest **out, const void *data, size_t len, const cha
 		err = bad(&c, "not a JSON object");
 		goto done;
 	}
+	if ((err = check_duplicates(&c, root, "", top_keys)))
+		goto done;
 	sv = cJSON_GetObjectItemCaseSensitive(root, "schemaVersion");
 	if (!sv) {
 		err = bad(&c, "schemaVersion is missing");

@@ -206,6 +206,13 @@ static void test_malformed(void **state)
 		  "\",\"size\":1,\"artifactType\":false}]"),
 		NULL, "layers[0].artifactType is not a string");
 
+	/* parser differentials: duplicates and case variants of the keys we read */
+	refused(M("\"config\":" CONFIG ",\"layers\":[],\"layers\":[" LAYER(D1) "]"), NULL,
+		"layers appears more than once");
+	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"Digest\":\"" D2
+		  "\",\"size\":1}]"),
+		NULL, "layers[0].digest appears more than once");
+	refused(M("\"Config\":" CONFIG ",\"layers\":[]"), NULL, "'Config' is not spelt 'config'");
 	refused(I("\"layers\":[]"), NULL, "manifests is missing");
 	refused(I("\"manifests\":{}"), NULL, "manifests is not an array");
 	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1,\"platform\":\"linux\"}]"), NULL,
