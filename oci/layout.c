@@ -67,8 +67,9 @@ static int valid_tag(const char *t)
 {
 	size_t n = strlen(t);
 
-	if (n == 0 || n > 128 || !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') || (t[0] >= 'a' && t[0] <= 'z') ||
-				   (t[0] >= 'A' && t[0] <= 'Z')))
+	if (n == 0 || n > 128 ||
+	    !(t[0] == '_' || (t[0] >= '0' && t[0] <= '9') || (t[0] >= 'a' && t[0] <= 'z') ||
+	      (t[0] >= 'A' && t[0] <= 'Z')))
 		return 0;
 	return strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
@@ -76,8 +77,8 @@ static int valid_tag(const char *t)
 /* cosign's tag scheme: sha256-<hex>.sig / .att / .sbom */
 static int is_cosign_tag(const char *t)
 {
-	return t && strncmp(t, "sha256-", 7) == 0 && strlen(t) > 72 && strspn(t + 7, "0123456789abcdef") == 64 &&
-	       t[71] == '.';
+	return t && strncmp(t, "sha256-", 7) == 0 && strlen(t) > 72 &&
+	       strspn(t + 7, "0123456789abcdef") == 64 && t[71] == '.';
 }
 
 static const char *entry_tag(const hm_descriptor *e)
@@ -121,8 +122,9 @@ static int read_blob(const struct layout *l, const char *digest, size_t max, hm_
 		goto done;
 	}
 	if ((size_t)st.st_size > max) {
-		err = hm_error_set(HM_E_IO, "blob %s in layout '%s' is %lld bytes, more than the %zu-byte limit",
-				   digest, l->dir, (long long)st.st_size, max);
+		err = hm_error_set(HM_E_IO,
+		                   "blob %s in layout '%s' is %lld bytes, more than the %zu-byte limit",
+		                   digest, l->dir, (long long)st.st_size, max);
 		goto done;
 	}
 	if ((err = hm_file_read(out, path, max)))
@@ -192,8 +194,8 @@ static int only_image(const struct layout *l, const hm_manifest *idx, const hm_d
 		return hm_error_set(HM_E_NOTFOUND, "layout '%s' holds no image", l->dir);
 	if (n > 1)
 		return hm_error_set(HM_E_USAGE,
-				    "layout '%s' holds %zu images: name one as oci:%s:TAG or oci:%s@DIGEST", l->dir,
-				    n, l->dir, l->dir);
+		                    "layout '%s' holds %zu images: name one as oci:%s:TAG or oci:%s@DIGEST",
+		                    l->dir, n, l->dir, l->dir);
 	*out = found;
 	return HM_OK;
 }
@@ -201,7 +203,7 @@ static int only_image(const struct layout *l, const hm_manifest *idx, const hm_d
 /* The index.json entry for tag_or_digest (NULL or "": the only image).
  * *out stays NULL for a digest that index.json does not list. */
 static int find_entry(const struct layout *l, const hm_manifest *idx, const char *tag_or_digest,
-		      const hm_descriptor **out)
+                      const hm_descriptor **out)
 {
 	const hm_descriptor *hit = NULL;
 
@@ -227,7 +229,8 @@ static int find_entry(const struct layout *l, const hm_manifest *idx, const char
 			hit = &idx->manifests[i];
 	}
 	if (!hit)
-		return hm_error_set(HM_E_NOTFOUND, "tag '%s' not found in layout '%s'", tag_or_digest, l->dir);
+		return hm_error_set(HM_E_NOTFOUND, "tag '%s' not found in layout '%s'", tag_or_digest,
+		                    l->dir);
 	*out = hit;
 	return HM_OK;
 }
@@ -252,7 +255,8 @@ static int layout_resolve(hm_store *s, const char *tag_or_digest, hm_desc *out)
 	if ((err = blob_path(&path, l, tag_or_digest)))
 		goto done;
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
-		err = hm_error_set(HM_E_NOTFOUND, "manifest %s not found in layout '%s'", tag_or_digest, l->dir);
+		err = hm_error_set(HM_E_NOTFOUND, "manifest %s not found in layout '%s'", tag_or_digest,
+		                   l->dir);
 		goto done;
 	}
 	if ((size_t)st.st_size > HM_MAX_MANIFEST) {
@@ -280,11 +284,13 @@ static int layout_get_manifest(hm_store *s, const char *tag_or_digest, hm_buf *b
 	hm_desc d;
 	int err;
 
-	if ((err = layout_resolve(s, tag_or_digest, &d)) || (err = read_blob(l, d.digest, HM_MAX_MANIFEST, body)))
+	if ((err = layout_resolve(s, tag_or_digest, &d)) ||
+	    (err = read_blob(l, d.digest, HM_MAX_MANIFEST, body)))
 		goto done;
 	if ((int64_t)body->len != d.size) {
-		err = hm_error_set(HM_E_IO, "manifest %s in layout '%s': index.json says %lld bytes, the blob has %zu",
-				   d.digest, l->dir, (long long)d.size, body->len);
+		err = hm_error_set(HM_E_IO,
+		                   "manifest %s in layout '%s': index.json says %lld bytes, the blob has %zu",
+		                   d.digest, l->dir, (long long)d.size, body->len);
 		goto done;
 	}
 	if ((err = hm_manifest_parse(&m, body->data, body->len, d.media_type)))
@@ -365,17 +371,19 @@ static int index_add(cJSON *tree, const hm_desc *d, const char *artifact_type, c
 		cJSON_Delete(e);
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	}
-	if (!cJSON_AddStringToObject(e, "mediaType", d->media_type) || !cJSON_AddStringToObject(e, "digest", d->digest) ||
+	if (!cJSON_AddStringToObject(e, "mediaType", d->media_type) ||
+	    !cJSON_AddStringToObject(e, "digest", d->digest) ||
 	    !cJSON_AddNumberToObject(e, "size", (double)d->size) ||
 	    (artifact_type && !cJSON_AddStringToObject(e, "artifactType", artifact_type)))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	if (tag && (!(ann = cJSON_AddObjectToObject(e, "annotations")) || !cJSON_AddStringToObject(ann, REF_NAME, tag)))
+	if (tag && (!(ann = cJSON_AddObjectToObject(e, "annotations")) ||
+	            !cJSON_AddStringToObject(ann, REF_NAME, tag)))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	return HM_OK;
 }
 
-static int layout_put_manifest(hm_store *s, const char *tag, const char *media_type, const void *data, size_t len,
-			       hm_desc *out)
+static int layout_put_manifest(hm_store *s, const char *tag, const char *media_type, const void *data,
+                               size_t len, hm_desc *out)
 {
 	struct layout *l = L(s);
 	hm_manifest *m = NULL;
@@ -388,7 +396,8 @@ static int layout_put_manifest(hm_store *s, const char *tag, const char *media_t
 	if (tag && !valid_tag(tag))
 		return hm_error_set(HM_E_USAGE, "invalid tag '%s'", tag);
 	if (len > HM_MAX_MANIFEST)
-		return hm_error_set(HM_E_USAGE, "manifest of %zu bytes exceeds the %u-byte limit", len, HM_MAX_MANIFEST);
+		return hm_error_set(HM_E_USAGE, "manifest of %zu bytes exceeds the %u-byte limit", len,
+		                    HM_MAX_MANIFEST);
 	if ((err = hm_manifest_parse(&m, data, len, media_type)))
 		return err;
 	hm_digest_compute(digest, data, len);
@@ -483,7 +492,8 @@ static int layout_referrers(hm_store *s, const char *digest, const char *artifac
 
 		if (hm_strv_contains(&seen, e->digest))
 			continue;
-		if ((err = hm_strv_push(&seen, e->digest)) || (err = read_blob(l, e->digest, HM_MAX_MANIFEST, &b)) ||
+		if ((err = hm_strv_push(&seen, e->digest)) ||
+		    (err = read_blob(l, e->digest, HM_MAX_MANIFEST, &b)) ||
 		    (err = hm_manifest_parse(&m, b.data, b.len, e->media_type)))
 			goto done;
 		if (m->subject && strcmp(m->subject->digest, digest) == 0 &&
@@ -514,21 +524,22 @@ static void layout_free(hm_store *s)
 }
 
 static const struct hm_store_ops layout_ops = {
-	.resolve = layout_resolve,
-	.get_manifest = layout_get_manifest,
-	.put_manifest = layout_put_manifest,
-	.get_blob = layout_get_blob,
-	.blob_exists = layout_blob_exists,
-	.put_blob = layout_put_blob,
-	.list_tags = layout_list_tags,
-	.referrers = layout_referrers,
-	.free = layout_free,
+    .resolve = layout_resolve,
+    .get_manifest = layout_get_manifest,
+    .put_manifest = layout_put_manifest,
+    .get_blob = layout_get_blob,
+    .blob_exists = layout_blob_exists,
+    .put_blob = layout_put_blob,
+    .list_tags = layout_list_tags,
+    .referrers = layout_referrers,
+    .free = layout_free,
 };
 
 /* Checks dir/oci-layout, or makes an empty layout when create is set. */
 static int check_or_create(const char *dir, int create)
 {
-	char *marker = join(dir, "oci-layout"), *blobs = join(dir, "blobs/sha256"), *index = join(dir, "index.json");
+	char *marker = join(dir, "oci-layout"), *blobs = join(dir, "blobs/sha256"),
+	     *index = join(dir, "index.json");
 	hm_buf b = HM_BUF_INIT;
 	cJSON *j = NULL;
 	const char *v;
@@ -541,7 +552,8 @@ static int check_or_create(const char *dir, int create)
 	}
 	if (stat(marker, &st) < 0) {
 		if (!create) {
-			err = hm_error_set(HM_E_NOTFOUND, "no OCI image layout at '%s' (no oci-layout file)", dir);
+			err = hm_error_set(HM_E_NOTFOUND, "no OCI image layout at '%s' (no oci-layout file)",
+			                   dir);
 			goto done;
 		}
 		if ((err = hm_mkdir_p(blobs, 0755)) ||

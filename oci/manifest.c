@@ -40,13 +40,15 @@ static int oom(void)
 
 int hm_manifest_is_index(const char *media_type)
 {
-	return media_type && (strcmp(media_type, HM_MT_OCI_INDEX) == 0 || strcmp(media_type, HM_MT_DOCKER_LIST) == 0);
+	return media_type &&
+	       (strcmp(media_type, HM_MT_OCI_INDEX) == 0 || strcmp(media_type, HM_MT_DOCKER_LIST) == 0);
 }
 
 int hm_manifest_media_type_known(const char *media_type)
 {
-	return media_type && (hm_manifest_is_index(media_type) || strcmp(media_type, HM_MT_OCI_MANIFEST) == 0 ||
-			      strcmp(media_type, HM_MT_DOCKER_MANIFEST) == 0);
+	return media_type &&
+	       (hm_manifest_is_index(media_type) || strcmp(media_type, HM_MT_OCI_MANIFEST) == 0 ||
+	        strcmp(media_type, HM_MT_DOCKER_MANIFEST) == 0);
 }
 
 const char *hm_annotation_get(const hm_annotation *a, size_t n, const char *key)
@@ -133,10 +135,10 @@ static int annotation_set(hm_annotation **a, size_t *n, const char *key, const c
 
 /* ---- parsing ---- */
 
-static const char *const descriptor_keys[] = {"mediaType", "digest", "size", "artifactType", "annotations",
-					      "platform", NULL};
+static const char *const descriptor_keys[] = {"mediaType",   "digest",   "size", "artifactType",
+                                              "annotations", "platform", NULL};
 static const char *const top_keys[] = {"schemaVersion", "mediaType", "artifactType", "config", "layers",
-				       "manifests", "subject", "annotations", NULL};
+                                       "manifests",     "subject",   "annotations",  NULL};
 
 /* Refuses a member we read that appears twice, or in two spellings that
  * differ only in case.  cJSON takes the first of duplicates while Go's
@@ -148,7 +150,8 @@ static int check_duplicates(const struct ctx *c, const cJSON *obj, const char *w
 	unsigned seen = 0;
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, obj) {
+	cJSON_ArrayForEach(it, obj)
+	{
 		for (unsigned i = 0; it->string && keys[i]; i++) {
 			if (strcasecmp(it->string, keys[i]) != 0)
 				continue;
@@ -164,7 +167,7 @@ static int check_duplicates(const struct ctx *c, const cJSON *obj, const char *w
 
 /* A string member: HM_OK with *out NULL when absent and optional. */
 static int get_str(const struct ctx *c, const cJSON *obj, const char *key, const char *where, int required,
-		   char **out)
+                   char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -182,7 +185,7 @@ static int get_str(const struct ctx *c, const cJSON *obj, const char *key, const
 }
 
 static int parse_annotations(const struct ctx *c, const cJSON *obj, const char *where, hm_annotation **out,
-			     size_t *n)
+                             size_t *n)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, "annotations");
 	const cJSON *it;
@@ -192,9 +195,11 @@ static int parse_annotations(const struct ctx *c, const cJSON *obj, const char *
 		return HM_OK;
 	if (!cJSON_IsObject(a))
 		return bad(c, "%sannotations is not an object", where);
-	cJSON_ArrayForEach(it, a) {
+	cJSON_ArrayForEach(it, a)
+	{
 		if (!cJSON_IsString(it) || !it->valuestring)
-			return bad(c, "%sannotations['%.64s'] is not a string", where, it->string ? it->string : "");
+			return bad(c, "%sannotations['%.64s'] is not a string", where,
+			           it->string ? it->string : "");
 		if ((err = annotation_set(out, n, it->string, it->valuestring)))
 			return err;
 	}
@@ -214,14 +219,15 @@ static int parse_platform(const struct ctx *c, const cJSON *p, const char *where
 	*out = pl;
 	snprintf(w, sizeof(w), "%splatform.", where);
 	if ((err = get_str(c, p, "architecture", w, 1, &pl->architecture)) ||
-	    (err = get_str(c, p, "os", w, 1, &pl->os)) || (err = get_str(c, p, "variant", w, 0, &pl->variant)))
+	    (err = get_str(c, p, "os", w, 1, &pl->os)) ||
+	    (err = get_str(c, p, "variant", w, 0, &pl->variant)))
 		return err;
 	return HM_OK;
 }
 
 /* where is "layers[2]", "config", ...; d is cleared by the caller on failure. */
 static int parse_descriptor(const struct ctx *c, const cJSON *j, const char *where, int with_platform,
-			    hm_descriptor *d)
+                            hm_descriptor *d)
 {
 	char w[96];
 	const cJSON *size, *platform;
@@ -260,7 +266,7 @@ static int parse_descriptor(const struct ctx *c, const cJSON *j, const char *whe
 }
 
 static int parse_list(const struct ctx *c, const cJSON *root, const char *key, int with_platform,
-		      hm_descriptor **out, size_t *n)
+                      hm_descriptor **out, size_t *n)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key);
 	const cJSON *it;
@@ -276,7 +282,8 @@ static int parse_list(const struct ctx *c, const cJSON *root, const char *key, i
 		return HM_OK;
 	if (!(*out = calloc((size_t)count, sizeof(**out))))
 		return oom();
-	cJSON_ArrayForEach(it, arr) {
+	cJSON_ArrayForEach(it, arr)
+	{
 		snprintf(where, sizeof(where), "%s[%zu]", key, *n);
 		/* counted before parsing so that hm_manifest_free() clears a partial entry */
 		(*n)++;
@@ -303,7 +310,8 @@ static int pick_media_type(const struct ctx *c, const cJSON *root, const char *h
 	} else if (hm_manifest_media_type_known(hint)) {
 		chosen = hint;
 	} else {
-		chosen = cJSON_GetObjectItemCaseSensitive(root, "manifests") ? HM_MT_OCI_INDEX : HM_MT_OCI_MANIFEST;
+		chosen = cJSON_GetObjectItemCaseSensitive(root, "manifests") ? HM_MT_OCI_INDEX
+		                                                             : HM_MT_OCI_MANIFEST;
 	}
 	if (!(*out = strdup(chosen)))
 		return oom();
@@ -391,7 +399,7 @@ int hm_manifest_new(hm_manifest **out, const char *media_type)
 	*out = NULL;
 	if (!hm_manifest_media_type_known(media_type))
 		return hm_error_set(HM_E_USAGE, "'%s' is not an image manifest or index media type",
-				    media_type ? media_type : "");
+		                    media_type ? media_type : "");
 	if (!(m = calloc(1, sizeof(*m))) || !(m->media_type = strdup(media_type))) {
 		free(m);
 		return oom();
@@ -432,7 +440,7 @@ int hm_manifest_set_config(hm_manifest *m, const char *media_type, const char *d
 }
 
 int hm_manifest_add(hm_descriptor **out, hm_manifest *m, const char *media_type, const char *digest,
-		    int64_t size)
+                    int64_t size)
 {
 	hm_descriptor **arr = m->is_index ? &m->manifests : &m->layers;
 	size_t *n = m->is_index ? &m->n_manifests : &m->n_layers;
@@ -516,7 +524,7 @@ static int descriptor_json(cJSON *parent, const char *key, const hm_descriptor *
 
 	if (!d->media_type || !hm_digest_valid(d->digest) || d->size < 0)
 		return hm_error_set(HM_E_USAGE, "serialising a manifest: descriptor %s is incomplete",
-				    key ? key : "in a list");
+		                    key ? key : "in a list");
 	if (!(o = cJSON_CreateObject()))
 		return oom();
 	if (key ? !cJSON_AddItemToObject(parent, key, o) : !cJSON_AddItemToArray(parent, o)) {
@@ -530,7 +538,9 @@ static int descriptor_json(cJSON *parent, const char *key, const hm_descriptor *
 	if (d->platform) {
 		cJSON *p = cJSON_AddObjectToObject(o, "platform");
 
-		if (!p || !cJSON_AddStringToObject(p, "architecture", d->platform->architecture ? d->platform->architecture : "") ||
+		if (!p ||
+		    !cJSON_AddStringToObject(p, "architecture",
+		                             d->platform->architecture ? d->platform->architecture : "") ||
 		    !cJSON_AddStringToObject(p, "os", d->platform->os ? d->platform->os : "") ||
 		    (d->platform->variant && !cJSON_AddStringToObject(p, "variant", d->platform->variant)))
 			return oom();

@@ -29,25 +29,25 @@ typedef struct hm_platform {
 
 typedef struct hm_descriptor {
 	char *media_type;
-	char *digest;        /* "sha256:<hex>" or "sha512:<hex>", validated */
-	int64_t size;        /* >= 0 */
-	char *artifact_type; /* NULL when absent */
+	char *digest;          /* "sha256:<hex>" or "sha512:<hex>", validated */
+	int64_t size;          /* >= 0 */
+	char *artifact_type;   /* NULL when absent */
 	hm_platform *platform; /* index entries only; NULL when absent */
 	hm_annotation *annotations;
 	size_t n_annotations;
 } hm_descriptor;
 
 typedef struct hm_manifest {
-	char *media_type;          /* one of the HM_MT_* manifest/index types (oci/store.h) */
+	char *media_type;            /* one of the HM_MT_* manifest/index types (oci/store.h) */
 	char digest[HM_DIGEST_SIZE]; /* sha256 of the bytes parsed; "" when built */
 	int is_index;
-	char *artifact_type;       /* NULL when absent */
-	hm_descriptor config;      /* image manifests; zeroed for indexes */
-	hm_descriptor *layers;     /* image manifests */
+	char *artifact_type;   /* NULL when absent */
+	hm_descriptor config;  /* image manifests; zeroed for indexes */
+	hm_descriptor *layers; /* image manifests */
 	size_t n_layers;
-	hm_descriptor *manifests;  /* indexes */
+	hm_descriptor *manifests; /* indexes */
 	size_t n_manifests;
-	hm_descriptor *subject;    /* NULL when absent */
+	hm_descriptor *subject; /* NULL when absent */
 	hm_annotation *annotations;
 	size_t n_annotations;
 } hm_manifest;
@@ -78,7 +78,7 @@ int hm_manifest_set_config(hm_manifest *m, const char *media_type, const char *d
  * not NULL, points at the new descriptor (valid until the next append), so
  * annotations or a platform can be added to it. */
 int hm_manifest_add(hm_descriptor **out, hm_manifest *m, const char *media_type, const char *digest,
-		    int64_t size);
+                    int64_t size);
 /* Sets (or replaces) the subject. */
 int hm_manifest_set_subject(hm_manifest *m, const char *media_type, const char *digest, int64_t size);
 int hm_manifest_set_artifact_type(hm_manifest *m, const char *artifact_type);

@@ -84,7 +84,8 @@ static int check_component(const char *s, const char *p, size_t n)
 			return refuse(s, "repository must be lowercase");
 		if (!is_lower_alnum(c) && c != '.' && c != '_' && c != '-') {
 			if ((unsigned char)c < 0x20 || (unsigned char)c >= 0x7f)
-				snprintf(why, sizeof(why), "invalid byte 0x%02x in repository", (unsigned char)c);
+				snprintf(why, sizeof(why), "invalid byte 0x%02x in repository",
+				         (unsigned char)c);
 			else
 				snprintf(why, sizeof(why), "invalid character '%c' in repository", c);
 			return refuse(s, why);
@@ -103,10 +104,9 @@ static int check_component(const char *s, const char *p, size_t n)
 			j++;
 		/* a separator run: ".", "_", "__" or "-+" */
 		if (!((j - i == 1 && (p[i] == '.' || p[i] == '_')) ||
-		      (j - i == 2 && p[i] == '_' && p[i + 1] == '_') ||
-		      strspn(p + i, "-") >= j - i)) {
+		      (j - i == 2 && p[i] == '_' && p[i + 1] == '_') || strspn(p + i, "-") >= j - i)) {
 			snprintf(why, sizeof(why), "invalid separator '%.*s' in repository",
-				 (int)(j - i > 8 ? 8 : j - i), p + i);
+			         (int)(j - i > 8 ? 8 : j - i), p + i);
 			return refuse(s, why);
 		}
 		i = j;

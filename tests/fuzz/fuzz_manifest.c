@@ -8,7 +8,7 @@
 #include "oci/store.h"
 
 static const char *const hints[] = {NULL, HM_MT_OCI_MANIFEST, HM_MT_OCI_INDEX, HM_MT_DOCKER_MANIFEST,
-				    HM_MT_DOCKER_LIST};
+                                    HM_MT_DOCKER_LIST};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

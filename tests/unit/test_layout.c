@@ -62,10 +62,11 @@ static char *path_of(const char *sub, const char *rel)
 /* An image manifest over a config blob and one layer blob, both stored;
  * subject (may be NULL) makes it a referrer. */
 static void make_image(hm_store *st, hm_buf *out, const char *layer_text, const char *subject,
-		       const char *artifact_type)
+                       const char *artifact_type)
 {
-	static const char config[] = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-				     "\"diff_ids\":[]},\"config\":{}}";
+	static const char config[] =
+	    "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	    "\"diff_ids\":[]},\"config\":{}}";
 	char cd[HM_DIGEST_SIZE], ld[HM_DIGEST_SIZE];
 	hm_manifest *m = NULL;
 
@@ -73,11 +74,11 @@ static void make_image(hm_store *st, hm_buf *out, const char *layer_text, const 
 	assert_int_equal(hm_store_put_blob(st, layer_text, strlen(layer_text), ld), HM_OK);
 	assert_int_equal(hm_manifest_new(&m, HM_MT_OCI_MANIFEST), HM_OK);
 	assert_int_equal(hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cd,
-						(int64_t)strlen(config)),
-			 HM_OK);
+	                                        (int64_t)strlen(config)),
+	                 HM_OK);
 	assert_int_equal(hm_manifest_add(NULL, m, "application/vnd.oci.image.layer.v1.tar", ld,
-					 (int64_t)strlen(layer_text)),
-			 HM_OK);
+	                                 (int64_t)strlen(layer_text)),
+	                 HM_OK);
 	if (subject)
 		assert_int_equal(hm_manifest_set_subject(m, HM_MT_OCI_MANIFEST, subject, 100), HM_OK);
 	if (artifact_type)
@@ -197,7 +198,8 @@ static void test_tags(void **state)
 	/* two images now: "oci:PATH" alone is ambiguous */
 	assert_int_equal(hm_store_resolve(st, NULL, &d), HM_E_USAGE);
 	assert_non_null(strstr(hm_error_message(), "holds 2 images"));
-	assert_int_equal(hm_store_put_manifest(st, "bad tag", HM_MT_OCI_MANIFEST, m1.data, m1.len, NULL), HM_E_USAGE);
+	assert_int_equal(hm_store_put_manifest(st, "bad tag", HM_MT_OCI_MANIFEST, m1.data, m1.len, NULL),
+	                 HM_E_USAGE);
 	assert_int_equal(hm_store_put_manifest(st, "v3", HM_MT_OCI_MANIFEST, "{}", 2, NULL), HM_E_IO);
 
 	hm_strv_free(&tags);
@@ -256,14 +258,16 @@ static void test_referrers(void **state)
 	assert_int_equal(hm_manifest_parse(&idx, out.data, out.len, HM_MT_OCI_INDEX), HM_OK);
 	assert_int_equal(idx->n_manifests, 2);
 	assert_string_equal(idx->manifests[0].digest, ds.digest);
-	assert_string_equal(idx->manifests[0].artifact_type, "application/vnd.dev.cosign.artifact.sig.v1+json");
+	assert_string_equal(idx->manifests[0].artifact_type,
+	                    "application/vnd.dev.cosign.artifact.sig.v1+json");
 	assert_string_equal(idx->manifests[1].digest, da.digest);
 	/* no artifactType: the config media type stands in */
 	assert_string_equal(idx->manifests[1].artifact_type, "application/vnd.oci.image.config.v1+json");
 	hm_manifest_free(idx);
 
-	assert_int_equal(hm_store_referrers(st, di.digest, "application/vnd.dev.cosign.artifact.sig.v1+json", &out),
-			 HM_OK);
+	assert_int_equal(
+	    hm_store_referrers(st, di.digest, "application/vnd.dev.cosign.artifact.sig.v1+json", &out),
+	    HM_OK);
 	assert_int_equal(hm_manifest_parse(&idx, out.data, out.len, NULL), HM_OK);
 	assert_int_equal(idx->n_manifests, 1);
 	assert_string_equal(idx->manifests[0].digest, ds.digest);
@@ -318,8 +322,10 @@ static void test_umoci_layout(void **state)
 	hm_strv tags = HM_STRV_INIT;
 	hm_desc d, d2;
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && umoci init --layout um >/dev/null 2>&1 && umoci new --image um:v1 >/dev/null 2>&1",
-		 tmp);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd '%s' && umoci init --layout um >/dev/null 2>&1 && umoci new --image um:v1 >/dev/null 2>&1",
+	    tmp);
 	if (system(cmd) != 0)
 		skip();
 	st = open_layout("um", ":v1", 0);
@@ -354,12 +360,9 @@ static void test_umoci_layout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_and_blobs),
-		cmocka_unit_test(test_tags),
-		cmocka_unit_test(test_untagged),
-		cmocka_unit_test(test_referrers),
-		cmocka_unit_test(test_tampered),
-		cmocka_unit_test(test_umoci_layout),
+	    cmocka_unit_test(test_create_and_blobs), cmocka_unit_test(test_tags),
+	    cmocka_unit_test(test_untagged),         cmocka_unit_test(test_referrers),
+	    cmocka_unit_test(test_tampered),         cmocka_unit_test(test_umoci_layout),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -21,33 +21,36 @@
 #define D3 "sha256:" H3
 
 #define CONFIG "{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" D1 "\",\"size\":7}"
-#define LAYER(d) "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" d "\",\"size\":32}"
+#define LAYER(d)                                                                                             \
+	"{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" d "\",\"size\":32}"
 
 static const char oci_manifest[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"config\":" CONFIG ",\"layers\":[" LAYER(D2)
-	",{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"digest\":\"" D3 "\",\"size\":250,"
-	"\"annotations\":{\"dev.cosignproject.cosign/signature\":\"MEUCIQ==\"}}],"
-	"\"subject\":{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":500},"
-	"\"artifactType\":\"application/vnd.example+type\",\"annotations\":{\"a\":\"b\"},\"unknown\":[1,2]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"config\":" CONFIG ",\"layers\":[" LAYER(
+        D2) ",{\"mediaType\":\"application/vnd.dev.cosign.simplesigning.v1+json\",\"digest\":\"" D3
+            "\",\"size\":250,"
+            "\"annotations\":{\"dev.cosignproject.cosign/signature\":\"MEUCIQ==\"}}],"
+            "\"subject\":{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":500},"
+            "\"artifactType\":\"application/"
+            "vnd.example+type\",\"annotations\":{\"a\":\"b\"},\"unknown\":[1,2]}";
 
 static const char docker_manifest[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_DOCKER_MANIFEST "\",\"config\":{\"mediaType\":"
-	"\"application/vnd.docker.container.image.v1+json\",\"size\":1469,\"digest\":\"" D1 "\"},"
-	"\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\":3370706,"
-	"\"digest\":\"" D2 "\"}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_DOCKER_MANIFEST "\",\"config\":{\"mediaType\":"
+    "\"application/vnd.docker.container.image.v1+json\",\"size\":1469,\"digest\":\"" D1 "\"},"
+    "\"layers\":[{\"mediaType\":\"application/vnd.docker.image.rootfs.diff.tar.gzip\",\"size\":3370706,"
+    "\"digest\":\"" D2 "\"}]}";
 
 static const char oci_index[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_INDEX "\",\"manifests\":["
-	"{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":100,"
-	"\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
-	"{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":100,"
-	"\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"},"
-	"\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_INDEX "\",\"manifests\":["
+    "{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D1 "\",\"size\":100,"
+    "\"platform\":{\"architecture\":\"arm64\",\"os\":\"linux\",\"variant\":\"v8\"}},"
+    "{\"mediaType\":\"" HM_MT_OCI_MANIFEST "\",\"digest\":\"" D2 "\",\"size\":100,"
+    "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"},"
+    "\"annotations\":{\"org.opencontainers.image.ref.name\":\"v1\"}}]}";
 
 static const char docker_list[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_DOCKER_LIST "\",\"manifests\":["
-	"{\"mediaType\":\"" HM_MT_DOCKER_MANIFEST "\",\"digest\":\"" D3 "\",\"size\":528,"
-	"\"platform\":{\"architecture\":\"s390x\",\"os\":\"linux\"}}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_DOCKER_LIST "\",\"manifests\":["
+    "{\"mediaType\":\"" HM_MT_DOCKER_MANIFEST "\",\"digest\":\"" D3 "\",\"size\":528,"
+    "\"platform\":{\"architecture\":\"s390x\",\"os\":\"linux\"}}]}";
 
 static hm_manifest *parse_ok(const char *json, const char *hint)
 {
@@ -90,8 +93,8 @@ static void test_oci_manifest(void **state)
 	assert_string_equal(m->layers[0].digest, D2);
 	assert_int_equal(m->layers[1].size, 250);
 	assert_string_equal(hm_annotation_get(m->layers[1].annotations, m->layers[1].n_annotations,
-					      "dev.cosignproject.cosign/signature"),
-			    "MEUCIQ==");
+	                                      "dev.cosignproject.cosign/signature"),
+	                    "MEUCIQ==");
 	assert_non_null(m->subject);
 	assert_string_equal(m->subject->digest, D1);
 	assert_string_equal(m->artifact_type, "application/vnd.example+type");
@@ -121,8 +124,8 @@ static void test_indexes(void **state)
 	assert_string_equal(m->manifests[0].platform->variant, "v8");
 	assert_null(m->manifests[1].platform->variant);
 	assert_string_equal(hm_annotation_get(m->manifests[1].annotations, m->manifests[1].n_annotations,
-					      "org.opencontainers.image.ref.name"),
-			    "v1");
+	                                      "org.opencontainers.image.ref.name"),
+	                    "v1");
 	hm_manifest_free(m);
 
 	m = parse_ok(docker_list, HM_MT_DOCKER_LIST);
@@ -151,7 +154,7 @@ static void test_media_type_choice(void **state)
 	hm_manifest_free(m);
 	refused(oci_manifest, HM_MT_OCI_INDEX, "does not match the expected");
 	refused("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.artifact.manifest.v1+json\"}", NULL,
-		"is not an image manifest or index");
+	        "is not an image manifest or index");
 }
 
 #define M(body) "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_MANIFEST "\"," body "}"
@@ -164,67 +167,81 @@ static void test_malformed(void **state)
 	refused("[]", NULL, "not a JSON object");
 	refused("{\"config\":" CONFIG ",\"layers\":[]}", NULL, "schemaVersion is missing");
 	refused("{\"schemaVersion\":1,\"name\":\"x\",\"fsLayers\":[]}", NULL, "schemaVersion is not 2");
-	refused("{\"schemaVersion\":\"2\",\"config\":" CONFIG ",\"layers\":[]}", NULL, "schemaVersion is not 2");
+	refused("{\"schemaVersion\":\"2\",\"config\":" CONFIG ",\"layers\":[]}", NULL,
+	        "schemaVersion is not 2");
 	refused("{\"schemaVersion\":2,\"mediaType\":7,\"layers\":[]}", NULL, "mediaType is not a string");
 	refused(M("\"layers\":[]"), NULL, "config is missing");
 	refused(M("\"config\":" CONFIG), NULL, "layers is missing");
 	refused(M("\"config\":" CONFIG ",\"layers\":{}"), NULL, "layers is not an array");
 	refused(M("\"config\":[],\"layers\":[]"), NULL, "config is not an object");
-	refused(M("\"config\":{\"digest\":\"" D1 "\",\"size\":1},\"layers\":[]"), NULL, "config.mediaType is missing");
+	refused(M("\"config\":{\"digest\":\"" D1 "\",\"size\":1},\"layers\":[]"), NULL,
+	        "config.mediaType is missing");
 	refused(M("\"config\":{\"mediaType\":\"\",\"digest\":\"" D1 "\",\"size\":1},\"layers\":[]"), NULL,
-		"config.mediaType is empty");
+	        "config.mediaType is empty");
 	refused(M("\"config\":{\"mediaType\":1,\"digest\":\"" D1 "\",\"size\":1},\"layers\":[]"), NULL,
-		"config.mediaType is not a string");
-	refused(M("\"config\":{\"mediaType\":\"x\",\"size\":1},\"layers\":[]"), NULL, "config.digest is missing");
-	refused(M("\"config\":" CONFIG ",\"layers\":[" LAYER(D1) "," LAYER(D2) ",{\"mediaType\":\"x\",\"digest\":"
-		  "\"sha256:abc\",\"size\":1}]"),
-		NULL, "layers[2].digest is not a valid digest");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"../../etc/passwd\",\"size\":1}]"),
-		NULL, "layers[0].digest is not a valid digest");
+	        "config.mediaType is not a string");
+	refused(M("\"config\":{\"mediaType\":\"x\",\"size\":1},\"layers\":[]"), NULL,
+	        "config.digest is missing");
+	refused(M("\"config\":" CONFIG
+	          ",\"layers\":[" LAYER(D1) "," LAYER(D2) ",{\"mediaType\":\"x\",\"digest\":"
+	                                                  "\"sha256:abc\",\"size\":1}]"),
+	        NULL, "layers[2].digest is not a valid digest");
+	refused(M("\"config\":" CONFIG
+	          ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"../../etc/passwd\",\"size\":1}]"),
+	        NULL, "layers[0].digest is not a valid digest");
 	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\"}]"), NULL,
-		"layers[0].size is missing");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":-1}]"), NULL,
-		"layers[0].size is not a non-negative integer");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1.5}]"), NULL,
-		"layers[0].size is not a non-negative integer");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":\"1\"}]"), NULL,
-		"layers[0].size is not a non-negative integer");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1e300}]"), NULL,
-		"layers[0].size is not a non-negative integer");
+	        "layers[0].size is missing");
+	refused(
+	    M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":-1}]"),
+	    NULL, "layers[0].size is not a non-negative integer");
+	refused(
+	    M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1.5}]"),
+	    NULL, "layers[0].size is not a non-negative integer");
+	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
+	          "\",\"size\":\"1\"}]"),
+	        NULL, "layers[0].size is not a non-negative integer");
+	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
+	          "\",\"size\":1e300}]"),
+	        NULL, "layers[0].size is not a non-negative integer");
 	refused(M("\"config\":" CONFIG ",\"layers\":[7]"), NULL, "layers[0] is not an object");
 	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
-		  "\",\"size\":1,\"annotations\":{\"k\":1}}]"),
-		NULL, "layers[0].annotations['k'] is not a string");
+	          "\",\"size\":1,\"annotations\":{\"k\":1}}]"),
+	        NULL, "layers[0].annotations['k'] is not a string");
 	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
-		  "\",\"size\":1,\"annotations\":[]}]"),
-		NULL, "layers[0].annotations is not an object");
-	refused(M("\"config\":" CONFIG ",\"layers\":[],\"annotations\":\"x\""), NULL, "annotations is not an object");
-	refused(M("\"config\":" CONFIG ",\"layers\":[],\"subject\":{\"mediaType\":\"x\",\"digest\":\"sha256:\",\"size\":1}"),
-		NULL, "subject.digest is not a valid digest");
-	refused(M("\"config\":" CONFIG ",\"layers\":[],\"artifactType\":[]"), NULL, "artifactType is not a string");
+	          "\",\"size\":1,\"annotations\":[]}]"),
+	        NULL, "layers[0].annotations is not an object");
+	refused(M("\"config\":" CONFIG ",\"layers\":[],\"annotations\":\"x\""), NULL,
+	        "annotations is not an object");
+	refused(M("\"config\":" CONFIG
+	          ",\"layers\":[],\"subject\":{\"mediaType\":\"x\",\"digest\":\"sha256:\",\"size\":1}"),
+	        NULL, "subject.digest is not a valid digest");
+	refused(M("\"config\":" CONFIG ",\"layers\":[],\"artifactType\":[]"), NULL,
+	        "artifactType is not a string");
 	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
-		  "\",\"size\":1,\"artifactType\":false}]"),
-		NULL, "layers[0].artifactType is not a string");
+	          "\",\"size\":1,\"artifactType\":false}]"),
+	        NULL, "layers[0].artifactType is not a string");
 
 	/* parser differentials: duplicates and case variants of the keys we read */
 	refused(M("\"config\":" CONFIG ",\"layers\":[],\"layers\":[" LAYER(D1) "]"), NULL,
-		"layers appears more than once");
-	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"Digest\":\"" D2
-		  "\",\"size\":1}]"),
-		NULL, "layers[0].digest appears more than once");
+	        "layers appears more than once");
+	refused(M("\"config\":" CONFIG ",\"layers\":[{\"mediaType\":\"x\",\"digest\":\"" D1
+	          "\",\"Digest\":\"" D2 "\",\"size\":1}]"),
+	        NULL, "layers[0].digest appears more than once");
 	refused(M("\"Config\":" CONFIG ",\"layers\":[]"), NULL, "'Config' is not spelt 'config'");
 	refused(I("\"layers\":[]"), NULL, "manifests is missing");
 	refused(I("\"manifests\":{}"), NULL, "manifests is not an array");
-	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1,\"platform\":\"linux\"}]"), NULL,
-		"manifests[0].platform is not an object");
-	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1,\"platform\":{\"os\":\"linux\"}}]"),
-		NULL, "manifests[0].platform.architecture is missing");
 	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1
-		  "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":7}}]"),
-		NULL, "manifests[0].platform.variant is not a string");
+	          "\",\"size\":1,\"platform\":\"linux\"}]"),
+	        NULL, "manifests[0].platform is not an object");
+	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1
+	          "\",\"size\":1,\"platform\":{\"os\":\"linux\"}}]"),
+	        NULL, "manifests[0].platform.architecture is missing");
+	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1
+	          "\",\"size\":1,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":7}}]"),
+	        NULL, "manifests[0].platform.variant is not a string");
 	refused(I("\"manifests\":[{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1},{\"digest\":\"" D2
-		  "\",\"size\":1}]"),
-		NULL, "manifests[1].mediaType is missing");
+	          "\",\"size\":1}]"),
+	        NULL, "manifests[1].mediaType is missing");
 }
 
 static void test_build_round_trip(void **state)
@@ -235,16 +252,20 @@ static void test_build_round_trip(void **state)
 
 	assert_int_equal(hm_manifest_new(&m, "text/plain"), HM_E_USAGE);
 	assert_int_equal(hm_manifest_new(&m, HM_MT_OCI_MANIFEST), HM_OK);
-	assert_int_equal(hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", D1, 233), HM_OK);
-	assert_int_equal(hm_manifest_add(&layer, m, "application/vnd.dev.cosign.simplesigning.v1+json", D2, 250),
-			 HM_OK);
+	assert_int_equal(hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", D1, 233),
+	                 HM_OK);
+	assert_int_equal(
+	    hm_manifest_add(&layer, m, "application/vnd.dev.cosign.simplesigning.v1+json", D2, 250), HM_OK);
 	assert_int_equal(hm_descriptor_annotate(layer, "dev.cosignproject.cosign/signature", "old"), HM_OK);
-	assert_int_equal(hm_descriptor_annotate(layer, "dev.cosignproject.cosign/signature", "MEUCIQ=="), HM_OK);
-	assert_int_equal(hm_manifest_add(NULL, m, "application/vnd.dsse.envelope.v1+json", D3, 3000000000LL), HM_OK);
+	assert_int_equal(hm_descriptor_annotate(layer, "dev.cosignproject.cosign/signature", "MEUCIQ=="),
+	                 HM_OK);
+	assert_int_equal(hm_manifest_add(NULL, m, "application/vnd.dsse.envelope.v1+json", D3, 3000000000LL),
+	                 HM_OK);
 	assert_int_equal(hm_manifest_add(NULL, m, "x", "sha256:nothex", 1), HM_E_USAGE);
 	assert_int_equal(hm_manifest_add(NULL, m, "x", D3, -1), HM_E_USAGE);
 	assert_int_equal(hm_manifest_set_subject(m, HM_MT_OCI_MANIFEST, D3, 42), HM_OK);
-	assert_int_equal(hm_manifest_annotate(m, "org.opencontainers.image.created", "2024-01-01T00:00:00Z"), HM_OK);
+	assert_int_equal(hm_manifest_annotate(m, "org.opencontainers.image.created", "2024-01-01T00:00:00Z"),
+	                 HM_OK);
 	assert_int_equal(hm_manifest_serialize(&out, m), HM_OK);
 
 	back = parse_ok(hm_buf_cstr(&out), HM_MT_OCI_MANIFEST);
@@ -255,11 +276,13 @@ static void test_build_round_trip(void **state)
 	assert_string_equal(back->subject->digest, D3);
 	assert_int_equal(back->subject->size, 42);
 	assert_string_equal(back->config.digest, D1);
-	assert_string_equal(hm_annotation_get(back->annotations, back->n_annotations, "org.opencontainers.image.created"),
-			    "2024-01-01T00:00:00Z");
+	assert_string_equal(
+	    hm_annotation_get(back->annotations, back->n_annotations, "org.opencontainers.image.created"),
+	    "2024-01-01T00:00:00Z");
 
 	/* append a layer to a parsed manifest: what attaching a second signature does */
-	assert_int_equal(hm_manifest_add(NULL, back, "application/vnd.dev.cosign.simplesigning.v1+json", D1, 1), HM_OK);
+	assert_int_equal(
+	    hm_manifest_add(NULL, back, "application/vnd.dev.cosign.simplesigning.v1+json", D1, 1), HM_OK);
 	hm_buf_reset(&out);
 	assert_int_equal(hm_manifest_serialize(&out, back), HM_OK);
 	hm_manifest_free(back);
@@ -272,13 +295,14 @@ static void test_build_round_trip(void **state)
 	assert_int_equal(hm_manifest_new(&m, HM_MT_OCI_INDEX), HM_OK);
 	assert_int_equal(hm_manifest_set_config(m, "x", D1, 1), HM_E_USAGE);
 	assert_int_equal(hm_manifest_add(&layer, m, HM_MT_OCI_MANIFEST, D2, 10), HM_OK);
-	assert_int_equal(hm_descriptor_set_artifact_type(layer, "application/vnd.dev.cosign.artifact.sig.v1+json"),
-			 HM_OK);
+	assert_int_equal(
+	    hm_descriptor_set_artifact_type(layer, "application/vnd.dev.cosign.artifact.sig.v1+json"), HM_OK);
 	hm_buf_reset(&out);
 	assert_int_equal(hm_manifest_serialize(&out, m), HM_OK);
 	back = parse_ok(hm_buf_cstr(&out), HM_MT_OCI_INDEX);
 	assert_int_equal(back->n_manifests, 1);
-	assert_string_equal(back->manifests[0].artifact_type, "application/vnd.dev.cosign.artifact.sig.v1+json");
+	assert_string_equal(back->manifests[0].artifact_type,
+	                    "application/vnd.dev.cosign.artifact.sig.v1+json");
 	hm_manifest_free(back);
 	hm_manifest_free(m);
 
@@ -293,12 +317,9 @@ static void test_build_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_oci_manifest),
-		cmocka_unit_test(test_docker_manifest),
-		cmocka_unit_test(test_indexes),
-		cmocka_unit_test(test_media_type_choice),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_build_round_trip),
+	    cmocka_unit_test(test_oci_manifest), cmocka_unit_test(test_docker_manifest),
+	    cmocka_unit_test(test_indexes),      cmocka_unit_test(test_media_type_choice),
+	    cmocka_unit_test(test_malformed),    cmocka_unit_test(test_build_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -129,7 +129,9 @@ static void test_tags_and_digests(void **state)
 	bad("foo:a/b", "port must be a number");
 	bad("foo:a+b", "invalid character '+' in tag");
 	bad("foo@sha256:abc", "digest must be sha256:<64 lowercase hex>");
-	bad("foo@sha256:" "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", "digest must be");
+	bad("foo@sha256:"
+	    "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "digest must be");
 	bad("foo@md5:" HEX64, "digest must be");
 	bad("foo@", "digest must be");
 	bad("foo:v1@sha256:" HEX64 "0", "digest must be");
@@ -242,13 +244,13 @@ static void test_layouts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hub_normalisation),
-		cmocka_unit_test(test_domains),
-		cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_tags_and_digests),
-		cmocka_unit_test(test_name_length),
-		cmocka_unit_test(test_fields),
-		cmocka_unit_test(test_layouts),
+	    cmocka_unit_test(test_hub_normalisation),
+	    cmocka_unit_test(test_domains),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_tags_and_digests),
+	    cmocka_unit_test(test_name_length),
+	    cmocka_unit_test(test_fields),
+	    cmocka_unit_test(test_layouts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
