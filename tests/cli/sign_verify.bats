@@ -306,3 +306,27 @@ teardown_file() { common_teardown_file; }
 	hm sign --recursive --key "$KEYS/b.key" "$HM_TEST_REGISTRY/sv/multi:1"
 	hm verify --key "$KEYS/b.pub" "$HM_TEST_REGISTRY/sv/multi:1" "$HM_TEST_REGISTRY/sv/multi@$d1" "$HM_TEST_REGISTRY/sv/multi@$d2"
 }
+
+@test "forgery: a registry returning bytes that do not match the digest is refused (exit 3)" {
+	[ -n "${HM_TEST_LIAR:-}" ] || { . "$REPO_ROOT/tests/lib/registry.sh"; liar_start; }
+	d=sha256:$(printf 'anything' | sha256sum | cut -d' ' -f1)
+	run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/mismatch/app@$d"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"digest"* ]]
+	run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/mismatch/app:1"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "hostile registries: oversized manifest, stalled response, server errors: one line, exit 3, no hang" {
+	[ -n "${HM_TEST_LIAR:-}" ] || { . "$REPO_ROOT/tests/lib/registry.sh"; liar_start; }
+	for repo in big/app bigchunked/app errors/app denied/app; do
+		run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/$repo:1"
+		[ "$status" -eq 3 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	run timeout 30 "$HALLMARK" verify --timeout 2 --key "$KEYS/a.pub" "$HM_TEST_LIAR/stall/app:1"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
