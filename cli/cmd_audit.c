@@ -202,6 +202,15 @@ static cJSON *opt_str(const char *s)
 	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+static cJSON *strv_json(const hm_strv *v)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < v->n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
+	return arr;
+}
+
 static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **keys)
 {
 	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateArray(), *bad = cJSON_CreateArray();
@@ -254,8 +263,7 @@ static cJSON *atts_json(const hm_audit_image *img)
 	cJSON_AddItemToObject(prov, "ref", opt_str(p->ref));
 	cJSON_AddItemToObject(prov, "commit", opt_str(p->commit));
 	cJSON_AddItemToObject(prov, "dirty", p->dirty < 0 ? cJSON_CreateNull() : cJSON_CreateBool(p->dirty));
-	cJSON_AddItemToObject(prov, "unpinnedBaseImages",
-			      cJSON_CreateStringArray((const char *const *)p->unpinned.v, (int)p->unpinned.n));
+	cJSON_AddItemToObject(prov, "unpinnedBaseImages", strv_json(&p->unpinned));
 	return o;
 }
 
@@ -269,8 +277,7 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 	cJSON_AddItemToObject(o, "digest", opt_str(img ? img->digest : NULL));
 	cJSON_AddItemToObject(o, "mediaType", opt_str(img ? img->media_type : NULL));
 	if (img && img->platforms.n)
-		cJSON_AddItemToObject(o, "platforms", cJSON_CreateStringArray((const char *const *)img->platforms.v,
-									      (int)img->platforms.n));
+		cJSON_AddItemToObject(o, "platforms", strv_json(&img->platforms));
 	cJSON_AddItemToObject(o, "signatures", img && !err ? sigs_json(a, img, keys) : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "attestations", img && !err ? atts_json(img) : cJSON_CreateNull());
 	if (t->git == HM_AUDIT_GIT_OFF) {
@@ -294,9 +301,10 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys)
 {
 	const hm_audit_summary *s = &r->summary;
-	cJSON *top = cJSON_CreateObject(), *tags = cJSON_AddArrayToObject(top, "tags"), *sum;
+	cJSON *top = cJSON_CreateObject(), *tags, *sum;
 
 	cJSON_AddStringToObject(top, "repository", r->repository);
+	tags = cJSON_AddArrayToObject(top, "tags");
 	for (size_t i = 0; i < r->n_tags; i++)
 		cJSON_AddItemToArray(tags, tag_json(a, r, &r->tags[i], keys));
 	cJSON_AddItemToObject(top, "findings", findings_json(&r->findings));
@@ -404,7 +412,7 @@ static int run(hm_args *a)
 
 static const hm_opt opts[] = {
 	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
-	{"git", 'g', "DIR", 0, "compare provenance commits with the tags of the git repository DIR"},
+	{"git", 'g', "DIR", 0, "compare provenance commits with the git tags in DIR"},
 	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
 	{"jobs", 'j', "N", 0, "check N tags at a time (default 8)"},
 	{"output", 'o', "FORMAT", 0, "table (default), json or markdown"},
