@@ -85,13 +85,6 @@ assert a["statement"]["predicate"] == {"hello": "world"}'
 	[ "$status" -eq 2 ]
 }
 
-@test "attesting twice adds nothing the second time" {
-	printf '%s' '{"a":1}' >"$T/p.json"
-	"$HALLMARK" attest --key "$T/k.key" --predicate "$T/p.json" "oci:$T/img:v1"
-	run "$HALLMARK" tree -o json "oci:$T/img:v1"
-	[[ "$output" == *'"predicateType"'* ]]
-}
-
 @test "a wrong key is refused" {
 	"$HALLMARK" attest --key "$T/other.key" --predicate "$T/pred.json" "oci:$T/img:v1"
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" "oci:$T/img:v1"
