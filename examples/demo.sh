@@ -36,3 +36,7 @@ fi
 
 step "what is attached to the image"
 show "$HM" tree "$img"
+
+step "audit every tag of the example: signatures, provenance, findings"
+show "$HM" audit --key "$out/release.pub" "oci:$out/image" ||
+	echo "(exit status $?: some tag has an error finding, e.g. no provenance attached)"
