@@ -212,3 +212,25 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 	run hm audit --timeout 2 "127.0.0.1:$port/nothing/here"
 	[ "$status" -eq 3 ]
 }
+
+@test "an index: its media type and the platforms of its manifests" {
+	local m='' d s
+	for t in 1.0.0 v1.1.0; do
+		skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+			"docker://$APP:$t" "docker://$HM_TEST_REGISTRY/audit/multi:$t"
+		d=$(digest_of "$APP:$t")
+		s=$(skopeo inspect --tls-verify=false --raw "docker://$APP:$t" | wc -c)
+		[ "$t" = 1.0.0 ] && p='{"os":"linux","architecture":"amd64"}' ||
+			p='{"os":"linux","architecture":"arm64","variant":"v8"}'
+		m="$m${m:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$d\",\"size\":$s,\"platform\":$p}"
+	done
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$m" \
+		>"$BATS_TEST_TMPDIR/index.json"
+	curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+		--data-binary "@$BATS_TEST_TMPDIR/index.json" "$(api audit/multi)/manifests/multi" >/dev/null
+	run hm audit --key "$KEYS/a.pub" --tags multi -o json "$HM_TEST_REGISTRY/audit/multi"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r '.tags[0].mediaType')" = application/vnd.oci.image.index.v1+json ]
+	[ "$(echo "$output" | jq -r '.tags[0].platforms | join(",")')" = "linux/amd64,linux/arm64/v8" ]
+	[ "$(echo "$output" | jq -r '.tags[0].findings[0].code')" = unsigned ]
+}
