@@ -334,6 +334,12 @@ static int group_by_digest(pool *p, size_t **sharing)
 		r->tags[i].image = r->n_images - 1;
 		(*sharing)[r->n_images - 1]++;
 	}
+	/* as many images as digests, not as tags */
+	if (!err && r->n_images) {
+		hm_audit_image *v = realloc(r->images, r->n_images * sizeof(*v));
+
+		r->images = v ? v : r->images;
+	}
 done:
 	free(idx);
 	return err;

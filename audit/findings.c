@@ -326,7 +326,10 @@ static int signature_findings(hm_audit_tag *t, const hm_audit_image *img, const 
 			invalid++;
 			why_invalid = why_invalid ? why_invalid : g->reason;
 		}
-		if (g->identity && !hm_audit_identity_matches(g->identity, identity)) {
+		/* a layout's name is its path, spelled as each caller pleased:
+		 * only registry names are compared */
+		if (g->identity && strncmp(identity, "oci:", 4) != 0 &&
+		    !hm_audit_identity_matches(g->identity, identity)) {
 			mismatched++;
 			other = other ? other : g->identity;
 		}

@@ -234,3 +234,11 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 	[ "$(echo "$output" | jq -r '.tags[0].platforms | join(",")')" = "linux/amd64,linux/arm64/v8" ]
 	[ "$(echo "$output" | jq -r '.tags[0].findings[0].code')" = unsigned ]
 }
+
+@test "a progress bar on stderr only when it is a terminal" {
+	hm audit --key "$KEYS/a.pub" "oci:$LAYOUT" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || true
+	! grep -q resolving "$BATS_TEST_TMPDIR/err"
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	run script -qec "'$HALLMARK' audit --key '$KEYS/a.pub' 'oci:$LAYOUT' >/dev/null" /dev/null
+	[[ "$output" == *"resolving  ["*"checking   ["* ]]
+}
