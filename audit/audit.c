@@ -272,10 +272,8 @@ static int list_tags(hm_audit_report *r, hm_store *s, const hm_audit_opts *o)
 	hm_strv all = HM_STRV_INIT;
 	int err = hm_store_list_tags(s, &all);
 
-	if (err) {
-		err = hm_error_wrap(err, "listing the tags of '%s'", hm_store_name(s));
-		goto done;
-	}
+	if (err)
+		goto done; /* the store's message names the repository */
 	r->tags = calloc(all.n ? all.n : 1, sizeof(*r->tags));
 	if (!r->tags) {
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
