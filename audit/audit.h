@@ -67,7 +67,7 @@ typedef struct hm_audit_att {
 typedef struct hm_audit_provenance {
 	int present;      /* 1 when a verified SLSA v1 provenance was read */
 	char *builder_id; /* runDetails.builder.id */
-	char *source;     /* externalParameters.source.uri (or the git dependency's) */
+	char *source;     /* externalParameters.repository (or the git dependency's) */
 	char *ref;        /* externalParameters.ref / source.ref */
 	char *commit;     /* the git dependency's digest.gitCommit (or sha1) */
 	int dirty;        /* internalParameters.dirty: 1, 0, or -1 when absent */

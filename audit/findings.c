@@ -207,6 +207,8 @@ int hm_audit_provenance_read(hm_audit_provenance *out, const cJSON *st)
 	out->dirty = -1;
 	err = dup_str(&out->builder_id, at(pred, "runDetails.builder.id"));
 	if (!err)
+		err = dup_str(&out->source, at(ext, "repository"));
+	if (!err && !out->source)
 		err = dup_str(&out->source, cJSON_IsString(src) ? src : at(src, "uri"));
 	if (!err)
 		err = dup_str(&out->ref, at(ext, "ref"));

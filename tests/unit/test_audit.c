@@ -91,13 +91,13 @@ static void test_identity(void **state)
 	assert_true(hm_audit_identity_matches("oci:/tmp/layout", "oci:/tmp/layout"));
 }
 
-/* A statement as attest/ writes it (see attest/provenance.h). */
+/* A statement as attest/ writes it (see docs/formats.md). */
 static const char *statement_json =
     "{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"https://slsa.dev/provenance/v1\","
     "\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\"" HEX64 "\"}}],"
     "\"predicate\":{\"buildDefinition\":{\"buildType\":\"https://hallmark.dev/buildtypes/dockerfile/v1\","
-    "\"externalParameters\":{\"source\":{\"uri\":\"https://git.example/app\",\"ref\":\"refs/tags/v1.0.0\","
-    "\"dockerfile\":\"Dockerfile\",\"context\":\".\"},\"ref\":\"refs/tags/v1.0.0\"},"
+    "\"externalParameters\":{\"repository\":\"https://git.example/app.git\",\"ref\":\"refs/tags/v1.0.0\","
+    "\"dockerfile\":\"Dockerfile\",\"context\":\".\"},"
     "\"internalParameters\":{\"dirty\":true,\"dirtyPaths\":[\"a\"]},"
     "\"resolvedDependencies\":[{\"uri\":\"git+https://git.example/app@refs/tags/v1.0.0\","
     "\"digest\":{\"gitCommit\":\"" COMMIT "\"}},"
@@ -117,7 +117,7 @@ static void test_provenance_read(void **state)
 	assert_int_equal(hm_audit_provenance_read(&p, st), HM_OK);
 	assert_true(p.present);
 	assert_string_equal(p.builder_id, "https://ci.example/builder");
-	assert_string_equal(p.source, "https://git.example/app");
+	assert_string_equal(p.source, "https://git.example/app.git");
 	assert_string_equal(p.ref, "refs/tags/v1.0.0");
 	assert_string_equal(p.commit, COMMIT);
 	assert_int_equal(p.dirty, 1);
