@@ -15,4 +15,9 @@ const char *hm_json_str(const cJSON *obj, const char *key);
 /* Appends the compact serialisation of j. */
 int hm_json_print(hm_buf *out, const cJSON *j);
 
+/* Appends s as a JSON string literal escaped as Go's encoding/json does
+ * (<, >, & as \u003c \u003e \u0026; U+2028/2029 escaped), so that payloads
+ * built here are byte-for-byte what cosign builds. */
+int hm_json_go_string(hm_buf *out, const char *s);
+
 #endif

@@ -1,0 +1,105 @@
+/* hallmark sign */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "sign/sign.h"
+
+static int check_annotations(const hm_args *a)
+{
+	const hm_strv *ann = hm_arg_all(a, "annotation");
+
+	for (size_t i = 0; i < ann->n; i++)
+		if (ann->v[i][0] == '=' || !strchr(ann->v[i], '='))
+			return hm_cli_usage(a, "annotation '%s' is not KEY=VALUE", ann->v[i]);
+	return -1;
+}
+
+static int write_outputs(const hm_args *a, const hm_signed *sg)
+{
+	const char *sigf = hm_arg(a, "output-signature"), *payf = hm_arg(a, "output-payload");
+	int err = HM_OK;
+
+	if (sigf)
+		err = hm_file_write_atomic(sigf, sg->signature.data, sg->signature.len, 0644, 1);
+	if (!err && payf)
+		err = hm_file_write_atomic(payf, sg->payload.data, sg->payload.len, 0644, 1);
+	return err;
+}
+
+static int run(hm_args *a)
+{
+	hm_sign_opts o = {0};
+	hm_key *key = NULL;
+	int rc = check_annotations(a), err;
+	int outputs = hm_arg(a, "output-signature") || hm_arg(a, "output-payload");
+
+	if (rc >= 0)
+		return rc;
+	if (!hm_arg(a, "key"))
+		return hm_cli_usage(a, "--key is required");
+	if (outputs && (a->pos.n > 1 || hm_arg_flag(a, "recursive")))
+		return hm_cli_usage(a, "--output-signature and --output-payload take one image, without --recursive");
+	err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"));
+	if (err)
+		return hm_cli_fail(err);
+	o.key = key;
+	o.annotations = hm_arg_all(a, "annotation");
+	o.recursive = hm_arg_flag(a, "recursive");
+	o.upload = !hm_arg_flag(a, "no-upload");
+	for (size_t i = 0; i < a->pos.n && !err; i++) {
+		hm_sign_result r = {0};
+		hm_store *s = NULL;
+		hm_ref ref;
+
+		err = hm_cli_open(&ref, &s, a, a->pos.v[i], 0);
+		if (err)
+			break;
+		err = hm_sign_image(&r, s, &ref, &o);
+		if (err)
+			err = hm_error_wrap(err, "signing %s", a->pos.v[i]);
+		for (size_t j = 0; !err && j < r.n; j++)
+			printf("%s %s@%s\n",
+			       !o.upload ? "signed (not uploaded)" : r.v[j].added ? "signed" : "already signed",
+			       hm_store_name(s), r.v[j].digest);
+		if (!err && outputs && r.n)
+			err = write_outputs(a, &r.v[0]);
+		hm_sign_result_free(&r);
+		hm_store_free(s);
+		hm_ref_free(&ref);
+	}
+	hm_key_free(key);
+	return err ? hm_cli_fail(err) : HM_EXIT_OK;
+}
+
+static const hm_opt opts[] = {
+	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "add KEY=VALUE to the payload's optional section"},
+	{"recursive", 'r', NULL, 0, "also sign every manifest of an index"},
+	{"output-signature", 0, "FILE", 0, "write the base64 signature to FILE"},
+	{"output-payload", 0, "FILE", 0, "write the signed payload to FILE"},
+	{"no-upload", 0, NULL, 0, "do not attach the signature to the image"},
+	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_sign = {
+	.name = "sign",
+	.run = run,
+	.usage = "--key FILE [options] IMAGE...",
+	.summary = "sign images, storing the signatures as cosign does",
+	.description =
+	    "Resolves each IMAGE (registry reference or oci:PATH[:tag|@digest]) to its\n"
+	    "manifest digest once, signs cosign's simple-signing payload for that\n"
+	    "digest and attaches it under the tag sha256-<hex>.sig: one layer per\n"
+	    "signature, media type application/vnd.dev.cosign.simplesigning.v1+json,\n"
+	    "signature in the annotation dev.cosignproject.cosign/signature. A\n"
+	    "signature by the same key over the same payload is not added twice.\n"
+	    "Prints one line per signed digest.",
+	.opts = opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = -1,
+};

@@ -1,0 +1,163 @@
+/* hallmark verify */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/error.h"
+#include "verify/verify.h"
+
+static const char *short_digest(const char *d, char *buf, size_t n)
+{
+	snprintf(buf, n, "%.19s", d);
+	return buf;
+}
+
+static void print_text(const hm_args *a, const char *image, const hm_verify_result *r)
+{
+	const hm_strv *keys = hm_arg_all(a, "key");
+	char sd[32];
+
+	printf("%s %s@%s: %zu of %zu signature%s valid\n", r->n_valid ? "verified" : "NOT VERIFIED", image,
+	       r->digest, r->n_valid, r->n_sigs, r->n_sigs == 1 ? "" : "s");
+	for (size_t i = 0; i < r->n_sigs; i++) {
+		const hm_sig_result *g = &r->sigs[i];
+
+		if (g->valid)
+			printf("  valid    %s... (%s) key %s\n", short_digest(g->layer, sd, sizeof(sd)), g->source,
+			       keys->v[g->key_index]);
+		else
+			printf("  invalid  %s... (%s): %s\n", short_digest(g->layer, sd, sizeof(sd)), g->source,
+			       g->reason);
+	}
+}
+
+static cJSON *to_json(const hm_args *a, const char *image, const hm_verify_result *r, hm_key **keys)
+{
+	const hm_strv *files = hm_arg_all(a, "key");
+	cJSON *j = cJSON_CreateObject(), *sigs = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(j, "image", image);
+	cJSON_AddStringToObject(j, "digest", r->digest);
+	cJSON_AddBoolToObject(j, "verified", r->n_valid > 0);
+	for (size_t i = 0; i < r->n_sigs; i++) {
+		const hm_sig_result *g = &r->sigs[i];
+		cJSON *s = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(s, "source", g->source);
+		cJSON_AddStringToObject(s, "payloadDigest", g->layer);
+		cJSON_AddBoolToObject(s, "valid", g->valid);
+		if (g->key_index >= 0) {
+			cJSON_AddStringToObject(s, "key", files->v[g->key_index]);
+			cJSON_AddStringToObject(s, "keyFingerprint", hm_key_fingerprint(keys[g->key_index]));
+		}
+		if (g->reason)
+			cJSON_AddStringToObject(s, "reason", g->reason);
+		if (g->payload)
+			cJSON_AddItemToObject(s, "payload", cJSON_Duplicate(g->payload, 1));
+		cJSON_AddItemToArray(sigs, s);
+	}
+	cJSON_AddItemToObject(j, "signatures", sigs);
+	return j;
+}
+
+static int run(hm_args *a)
+{
+	const hm_strv *ann = hm_arg_all(a, "annotation");
+	hm_verify_opts o = {0};
+	hm_key **keys = NULL;
+	size_t nkeys = 0;
+	const char *output;
+	cJSON *all = NULL;
+	int err, rc = HM_EXIT_OK;
+
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (hm_arg_all(a, "key")->n == 0)
+		return hm_cli_usage(a, "--key is required");
+	err = hm_cli_load_public_keys(&keys, &nkeys, a, "key");
+	if (err)
+		return hm_cli_fail(err);
+	o.keys = keys;
+	o.n_keys = nkeys;
+	o.annotations = (const char *const *)ann->v;
+	o.n_annotations = ann->n;
+	if (strcmp(output, "json") == 0)
+		all = cJSON_CreateArray();
+	for (size_t i = 0; i < a->pos.n; i++) {
+		hm_verify_result r = {0};
+		hm_store *s = NULL;
+		hm_ref ref;
+		hm_desc d;
+		char *name;
+		int opened;
+
+		err = hm_cli_open(&ref, &s, a, a->pos.v[i], 0);
+		opened = !err;
+		if (!err) {
+			err = hm_store_resolve(s, ref.digest ? ref.digest : ref.tag, &d);
+			if (!err)
+				err = hm_verify_signatures(&r, s, d.digest, &o);
+			if (err)
+				err = hm_error_wrap(err, "verifying %s", a->pos.v[i]);
+		}
+		if (err) {
+			int code = hm_cli_fail(err);
+
+			if (code > rc || rc == HM_EXIT_DENIED)
+				rc = code;
+		} else {
+			name = hm_ref_string(&ref);
+			if (all)
+				cJSON_AddItemToArray(all, to_json(a, name ? name : a->pos.v[i], &r, keys));
+			else
+				print_text(a, hm_store_name(s), &r);
+			if (r.n_valid == 0) {
+				fprintf(stderr, "hallmark: %s: no valid signature (%zu found)\n", a->pos.v[i], r.n_sigs);
+				if (rc == HM_EXIT_OK)
+					rc = HM_EXIT_DENIED;
+			}
+			free(name);
+			hm_verify_result_free(&r);
+		}
+		hm_store_free(s);
+		if (opened)
+			hm_ref_free(&ref);
+	}
+	if (all) {
+		cJSON *top = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(top, "images", all);
+		hm_cli_print_json(top);
+	}
+	hm_cli_keys_free(keys, nkeys);
+	return rc;
+}
+
+static const hm_opt opts[] = {
+	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in the payload's optional section"},
+	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_verify = {
+	.name = "verify",
+	.run = run,
+	.usage = "--key FILE [--key FILE]... [options] IMAGE...",
+	.summary = "verify the signatures of images",
+	.description =
+	    "Finds the signatures of each IMAGE (OCI 1.1 referrers, then the tag\n"
+	    "sha256-<hex>.sig) and accepts one only when its payload blob matches its\n"
+	    "digest, the signature verifies with one of the keys, the payload names\n"
+	    "this image's digest (a signature copied from another image is refused),\n"
+	    "its type is cosign's, and it holds every --annotation. Reports which key\n"
+	    "verified which signature, and why the others were refused.\n"
+	    "\n"
+	    "Exit status: 0 when every image has at least one valid signature, 1 when\n"
+	    "one has none, 2 on a usage error, 3 on an operational error.",
+	.opts = opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = -1,
+};

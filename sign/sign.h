@@ -1,0 +1,58 @@
+/* cosign's "simple signing" payload and attaching signatures to images. */
+#ifndef HM_SIGN_SIGN_H
+#define HM_SIGN_SIGN_H
+
+#include <cjson/cJSON.h>
+#include "core/buf.h"
+#include "core/strv.h"
+#include "crypto/key.h"
+#include "oci/store.h"
+
+#define HM_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
+#define HM_ANN_SIGNATURE "dev.cosignproject.cosign/signature"
+#define HM_SIGNATURE_TYPE "cosign container image signature"
+
+/* Appends the payload exactly as cosign serialises it:
+ * {"critical":{"identity":{"docker-reference":ID},"image":{"docker-manifest-digest":D},
+ *  "type":"cosign container image signature"},"optional":null|{sorted k:v}}
+ * annotations holds "key=value" strings (a later key replaces an earlier one). */
+int hm_payload_build(hm_buf *out, const char *identity, const char *digest,
+		     const hm_strv *annotations);
+
+/* Checks a payload (bytes already verified by a signature) against the
+ * image digest and the required "key=value" annotations.  HM_OK, or
+ * HM_E_VERIFY with the reason; *parsed (may be NULL) receives the JSON. */
+int hm_payload_check(cJSON **parsed, const void *data, size_t len, const char *digest,
+		     const char *const *annotations, size_t n_annotations);
+
+/* The docker-reference cosign writes for ref: Docker Hub is spelled
+ * index.docker.io, as go-containerregistry does.  Caller frees. */
+char *hm_sign_identity(const hm_ref *ref);
+
+typedef struct hm_sign_opts {
+	const hm_key *key;
+	const hm_strv *annotations; /* "key=value" */
+	int recursive;              /* also sign every manifest of an index */
+	int upload;                 /* attach to the store (0: only compute) */
+} hm_sign_opts;
+
+typedef struct hm_signed {
+	char digest[HM_DIGEST_SIZE];
+	char *identity;
+	hm_buf payload;
+	hm_buf signature; /* base64 */
+	int added;        /* 0 when an equal signature by this key was already attached */
+} hm_signed;
+
+typedef struct hm_sign_result {
+	hm_signed *v;
+	size_t n;
+} hm_sign_result;
+
+/* Resolves ref once (a digest in ref is checked to exist), signs the digest
+ * (and with recursive the manifests of an index) and attaches the
+ * signatures under cosign's tag scheme. */
+int hm_sign_image(hm_sign_result *out, hm_store *s, const hm_ref *ref, const hm_sign_opts *o);
+void hm_sign_result_free(hm_sign_result *r);
+
+#endif

@@ -1,0 +1,281 @@
+#!/usr/bin/env bats
+# hallmark key / sign / verify / tree against a real registry and real OCI
+# layouts.  Every verify path has a forgery that must be refused.
+
+load ../lib/common
+
+setup_file() {
+	common_setup_file
+	export KEYS=$BATS_FILE_TMPDIR/keys LAYOUT=$BATS_FILE_TMPDIR/layout
+	mkdir -p "$KEYS"
+	hm key generate --output-prefix "$KEYS/a" >/dev/null 2>&1
+	hm key generate --type ed25519 --output-prefix "$KEYS/b" >/dev/null 2>&1
+	hm key generate --type rsa-3072 --output-prefix "$KEYS/c" >/dev/null 2>&1
+	make_image "$LAYOUT" one "first image"
+	make_image "$LAYOUT" two "second image"
+	push_image "$LAYOUT" one sv/app:one
+	push_image "$LAYOUT" two sv/app:two
+	export APP=$HM_TEST_REGISTRY/sv/app
+}
+
+teardown_file() { common_teardown_file; }
+
+@test "key generate writes an encrypted 0600 private key and a PEM public key" {
+	[ "$(stat -c %a "$KEYS/a.key")" = 600 ]
+	grep -q 'BEGIN ENCRYPTED SIGSTORE PRIVATE KEY' "$KEYS/a.key"
+	grep -q 'BEGIN PUBLIC KEY' "$KEYS/a.pub"
+	! grep -q 'BEGIN PRIVATE KEY' "$KEYS/a.key"
+}
+
+@test "key generate refuses to overwrite without --force" {
+	run hm key generate --output-prefix "$KEYS/a"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"exists (use --force"* ]]
+	cp "$KEYS/a.pub" "$BATS_TEST_TMPDIR/before.pub"
+	cmp "$KEYS/a.pub" "$BATS_TEST_TMPDIR/before.pub"
+}
+
+@test "key generate --force replaces, key public prints the public key" {
+	hm key generate --output-prefix "$BATS_TEST_TMPDIR/k" 2>/dev/null
+	hm key generate --force --output-prefix "$BATS_TEST_TMPDIR/k" 2>/dev/null
+	run hm key public --key "$BATS_TEST_TMPDIR/k.key"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/k.pub")" ]
+}
+
+@test "an unknown key type is a usage error" {
+	run hm key generate --type dsa --output-prefix "$BATS_TEST_TMPDIR/x"
+	[ "$status" -eq 2 ]
+	[ ! -e "$BATS_TEST_TMPDIR/x.key" ]
+}
+
+@test "wrong passphrase: one line, exit 3" {
+	HALLMARK_PASSWORD=wrong run hm sign --key "$KEYS/a.key" "$APP:one"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"wrong passphrase"* ]]
+}
+
+@test "COSIGN_PASSWORD and --passphrase-file work too" {
+	printf 'test-passphrase' >"$BATS_TEST_TMPDIR/pass"
+	COSIGN_PASSWORD=test-passphrase run env -u HALLMARK_PASSWORD "$HALLMARK" key public --key "$KEYS/a.key"
+	[ "$status" -eq 0 ]
+	env -u HALLMARK_PASSWORD hm key public --key "$KEYS/a.key" --passphrase-file "$BATS_TEST_TMPDIR/pass" >/dev/null
+}
+
+@test "sign then verify on the registry" {
+	run hm sign --key "$KEYS/a.key" "$APP:one"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "signed $APP@sha256:"* ]]
+	run hm verify --key "$KEYS/a.pub" "$APP:one"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "verified $APP@$(digest_of "$APP:one"): 1 of 1 signature valid" ]]
+	[[ "$output" == *"key $KEYS/a.pub"* ]]
+}
+
+@test "cosign's layout: tag sha256-<hex>.sig, simple-signing layer, signature annotation" {
+	d=$(digest_of "$APP:one")
+	m=$(get_manifest sv/app "sha256-${d#sha256:}.sig")
+	echo "$m" | grep -q '"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json"'
+	echo "$m" | grep -q '"dev.cosignproject.cosign/signature":"'
+	payload=$(echo "$m" | sed 's/.*"layers":\[{[^}]*"digest":"\(sha256:[0-9a-f]*\)".*/\1/')
+	run curl -fsS "$(api sv/app)/blobs/$payload"
+	[ "$output" = "{\"critical\":{\"identity\":{\"docker-reference\":\"$APP\"},\"image\":{\"docker-manifest-digest\":\"$d\"},\"type\":\"cosign container image signature\"},\"optional\":null}" ]
+}
+
+@test "signing again with the same key adds nothing; another key appends" {
+	run hm sign --key "$KEYS/a.key" "$APP:one"
+	[ "$output" = "already signed $APP@$(digest_of "$APP:one")" ]
+	hm sign --key "$KEYS/b.key" "$APP:one"
+	run hm tree "$APP:one"
+	[[ "$output" == *"signatures: 2"* ]]
+	run hm verify --key "$KEYS/a.pub" --key "$KEYS/b.pub" "$APP:one"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"2 of 2 signatures valid" ]]
+}
+
+@test "verify with the wrong key fails with exit 1" {
+	run hm verify --key "$KEYS/c.pub" "$APP:one"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"NOT VERIFIED"* ]]
+	[[ "$output" == *"signature does not verify with the key"* ]]
+}
+
+@test "an unsigned image fails with exit 1" {
+	run hm verify --key "$KEYS/a.pub" "$APP:two"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0 of 0 signatures valid"* ]]
+}
+
+@test "json output lists each signature with its verdict" {
+	run hm verify --key "$KEYS/a.pub" --output json "$APP:one"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.images[0].verified == true'
+	echo "$output" | jq -e '[.images[0].signatures[] | select(.valid)] | length == 1'
+	echo "$output" | jq -e '[.images[0].signatures[] | select(.valid | not)][0].reason | test("does not verify")'
+	echo "$output" | jq -e '.images[0].signatures[] | select(.valid) | .payload.critical.type == "cosign container image signature"'
+}
+
+@test "annotations are signed and can be required" {
+	hm sign --key "$KEYS/c.key" -a env=prod -a 'team=a<b&c' "$APP:two"
+	run hm verify --key "$KEYS/c.pub" -a env=prod "$APP:two"
+	[ "$status" -eq 0 ]
+	run hm verify --key "$KEYS/c.pub" -a env=dev "$APP:two"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"annotation env=dev is not in the payload"* ]]
+	run hm sign --key "$KEYS/c.key" -a novalue "$APP:two"
+	[ "$status" -eq 2 ]
+}
+
+@test "forgery: a tampered payload is refused" {
+	make_image "$LAYOUT" three "third image"
+	push_image "$LAYOUT" three sv/tamper:1
+	hm sign --key "$KEYS/a.key" "$HM_TEST_REGISTRY/sv/tamper:1"
+	d=$(digest_of "$HM_TEST_REGISTRY/sv/tamper:1")
+	tag="sha256-${d#sha256:}.sig"
+	get_manifest sv/tamper "$tag" >"$BATS_TEST_TMPDIR/m.json"
+	old=$(jq -r '.layers[0].digest' "$BATS_TEST_TMPDIR/m.json")
+	curl -fsS "$(api sv/tamper)/blobs/$old" | sed 's/"optional":null/"optional":{"x":"y"}/' >"$BATS_TEST_TMPDIR/p.json"
+	new=$(put_blob sv/tamper "$BATS_TEST_TMPDIR/p.json")
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/p.json")
+	jq -c --arg d "$new" --argjson s "$size" '.layers[0].digest=$d | .layers[0].size=$s' "$BATS_TEST_TMPDIR/m.json" >"$BATS_TEST_TMPDIR/m2.json"
+	put_manifest sv/tamper "$tag" "$BATS_TEST_TMPDIR/m2.json"
+	run hm verify --key "$KEYS/a.pub" "$HM_TEST_REGISTRY/sv/tamper:1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"signature does not verify"* ]]
+}
+
+@test "forgery: a signature replayed from another image is refused" {
+	d1=$(digest_of "$APP:one")
+	d2=$(digest_of "$APP:two")
+	make_image "$LAYOUT" four "fourth image"
+	push_image "$LAYOUT" four sv/app:four
+	d4=$(digest_of "$APP:four")
+	get_manifest sv/app "sha256-${d1#sha256:}.sig" >"$BATS_TEST_TMPDIR/m.json"
+	put_manifest sv/app "sha256-${d4#sha256:}.sig" "$BATS_TEST_TMPDIR/m.json"
+	run hm verify --key "$KEYS/a.pub" "$APP:four"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"signature is for $d1, not this image"* ]]
+}
+
+@test "bad references are usage errors (exit 2)" {
+	for ref in 'Upper/Case:1' 'app:tag with space' 'app@sha256:1234' '' 'a//b' "app:$(printf 'x%.0s' $(seq 200))"; do
+		run hm verify --key "$KEYS/a.pub" "$ref"
+		[ "$status" -eq 2 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[[ "$output" == *"invalid reference"* ]]
+	done
+}
+
+@test "bad key files: missing, garbage, private key where a public one is wanted" {
+	run hm verify --key /nonexistent.pub "$APP:one"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"/nonexistent.pub"* ]]
+	echo garbage >"$BATS_TEST_TMPDIR/bad.pub"
+	run hm verify --key "$BATS_TEST_TMPDIR/bad.pub" "$APP:one"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	head -c 300 "$KEYS/a.key" >"$BATS_TEST_TMPDIR/trunc.key"
+	run hm sign --key "$BATS_TEST_TMPDIR/trunc.key" "$APP:one"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "an unreachable registry is an operational error (exit 3), quickly" {
+	run timeout 20 "$HALLMARK" verify --key "$KEYS/a.pub" 127.0.0.1:1/x/y:1
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"127.0.0.1:1"* ]]
+}
+
+@test "a missing tag is an operational error naming it" {
+	run hm verify --key "$KEYS/a.pub" "$APP:nope"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"nope"* ]]
+}
+
+@test "usage errors: no key, unknown option, no image" {
+	run hm verify "$APP:one"
+	[ "$status" -eq 2 ]
+	run hm verify --key "$KEYS/a.pub" --bogus "$APP:one"
+	[ "$status" -eq 2 ]
+	run hm sign --key "$KEYS/a.key"
+	[ "$status" -eq 2 ]
+}
+
+@test "OCI layout: sign, verify, refuse another key, tree" {
+	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
+	run hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 0 ]
+	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 0 ]
+	run hm verify --key "$KEYS/b.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 1 ]
+	jq -e '.manifests | length == 2' "$BATS_TEST_TMPDIR/img/index.json"
+	run hm tree "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[[ "$output" == *"signatures: 1"* ]]
+}
+
+@test "OCI layout: a malformed signature manifest is a one-line error, not a crash" {
+	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
+	d=$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/img/index.json")
+	printf '{"schemaVersion":2,"layers":[{"digest":12}]}' >"$BATS_TEST_TMPDIR/bad.json"
+	bd=$(sha256sum "$BATS_TEST_TMPDIR/bad.json" | cut -d' ' -f1)
+	cp "$BATS_TEST_TMPDIR/bad.json" "$BATS_TEST_TMPDIR/img/blobs/sha256/$bd"
+	jq -c --arg d "sha256:$bd" --arg t "sha256-${d#sha256:}.sig" \
+		'.manifests += [{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":$d,"size":45,"annotations":{"org.opencontainers.image.ref.name":$t}}]' \
+		"$BATS_TEST_TMPDIR/img/index.json" >"$BATS_TEST_TMPDIR/index.json"
+	cp "$BATS_TEST_TMPDIR/index.json" "$BATS_TEST_TMPDIR/img/index.json"
+	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	run hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"malformed"* ]]
+}
+
+@test "OCI layout: a blob whose bytes do not match its digest is refused" {
+	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
+	hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	for f in "$BATS_TEST_TMPDIR"/img/blobs/sha256/*; do
+		if grep -q '"critical"' "$f"; then sed -i 's/cosign container/COSIGN container/' "$f"; fi
+	done
+	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"digest mismatch"* ]]
+}
+
+@test "interop: an independent implementation of cosign's format verifies hallmark's signature" {
+	hm sign --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+		--output-payload "$BATS_TEST_TMPDIR/payload" "$APP:two"
+	"$PYTHON" "$REPO_ROOT/tests/interop/cosignfmt.py" verify-blob --key "$KEYS/a.pub" \
+		--signature "$(cat "$BATS_TEST_TMPDIR/sig")" "$BATS_TEST_TMPDIR/payload"
+	# and it decrypts hallmark's private key
+	COSIGN_PASSWORD=test-passphrase "$PYTHON" "$REPO_ROOT/tests/interop/cosignfmt.py" pubkey "$KEYS/a.key" >"$BATS_TEST_TMPDIR/p.pub"
+	cmp "$BATS_TEST_TMPDIR/p.pub" "$KEYS/a.pub"
+}
+
+@test "interop: a signature made and attached by an independent implementation verifies in hallmark" {
+	py="$PYTHON $REPO_ROOT/tests/interop/cosignfmt.py"
+	COSIGN_PASSWORD=test-passphrase $py genkey "$BATS_TEST_TMPDIR/cosign"
+	make_image "$LAYOUT" five "fifth image"
+	push_image "$LAYOUT" five sv/foreign:1
+	d=$(digest_of "$HM_TEST_REGISTRY/sv/foreign:1")
+	printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"%s"},"type":"cosign container image signature"},"optional":null}' \
+		"$HM_TEST_REGISTRY/sv/foreign" "$d" >"$BATS_TEST_TMPDIR/payload"
+	sig=$(COSIGN_PASSWORD=test-passphrase $py sign-blob --key "$BATS_TEST_TMPDIR/cosign.key" "$BATS_TEST_TMPDIR/payload")
+	pd=$(put_blob sv/foreign "$BATS_TEST_TMPDIR/payload")
+	printf '{}' >"$BATS_TEST_TMPDIR/config"
+	cd=$(put_blob sv/foreign "$BATS_TEST_TMPDIR/config")
+	jq -nc --arg pd "$pd" --argjson ps "$(stat -c %s "$BATS_TEST_TMPDIR/payload")" --arg cd "$cd" --arg sig "$sig" \
+		'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+		  config:{mediaType:"application/vnd.oci.image.config.v1+json",size:2,digest:$cd},
+		  layers:[{mediaType:"application/vnd.dev.cosign.simplesigning.v1+json",size:$ps,digest:$pd,
+		           annotations:{"dev.cosignproject.cosign/signature":$sig}}]}' >"$BATS_TEST_TMPDIR/m.json"
+	put_manifest sv/foreign "sha256-${d#sha256:}.sig" "$BATS_TEST_TMPDIR/m.json"
+	run hm verify --key "$BATS_TEST_TMPDIR/cosign.pub" "$HM_TEST_REGISTRY/sv/foreign:1"
+	[ "$status" -eq 0 ]
+	# and hallmark signs with the key the other implementation made
+	COSIGN_PASSWORD=test-passphrase env -u HALLMARK_PASSWORD "$HALLMARK" sign --key "$BATS_TEST_TMPDIR/cosign.key" "$APP:two"
+	hm verify --key "$BATS_TEST_TMPDIR/cosign.pub" "$APP:two"
+}
