@@ -28,8 +28,14 @@ int hm_error_wrap(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(msg) && old[0])
-		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", old);
+	if (n >= 0 && (size_t)n + 2 < sizeof(msg) && old[0]) {
+		/* Truncation is fine: the context comes first and matters most. */
+		size_t room = sizeof(msg) - (size_t)n - 2, len = strnlen(old, room);
+
+		memcpy(msg + n, ": ", 2);
+		memcpy(msg + n + 2, old, len);
+		msg[(size_t)n + 2 + len] = '\0';
+	}
 	return code;
 }
 

@@ -26,6 +26,11 @@ int hm_key_generate(hm_key **out, enum hm_key_type type);
  * $COSIGN_PASSWORD, then passphrase_file (when not NULL), then the terminal
  * without echo.  Wrong passphrase: HM_E_IO "decrypting 'path': wrong passphrase". */
 int hm_key_load_private(hm_key **out, const char *path, const char *passphrase_file);
+/* The same from memory; what names the key in errors and prompts.  With
+ * passphrase NULL an encrypted key takes its passphrase as above (without a
+ * file); otherwise passphrase/passlen are used as given (may be empty). */
+int hm_key_load_private_mem(hm_key **out, const void *pem, size_t len, const char *what,
+			    const char *passphrase, size_t passlen);
 
 /* Loads a public key (PEM SubjectPublicKeyInfo) from a file or from memory
  * (what names it in errors). */
@@ -38,6 +43,9 @@ int hm_key_load_public_mem(hm_key **out, const void *pem, size_t len, const char
  * loading, with confirmation on the terminal. */
 int hm_key_save_private(const hm_key *k, const char *path, const char *passphrase_file, int force);
 /* Writes the PEM public key (0644, atomic). */
+/* Appends the ENCRYPTED SIGSTORE PRIVATE KEY PEM of k encrypted under
+ * passphrase (NULL or passlen 0: the empty passphrase). */
+int hm_key_save_private_mem(hm_buf *out, const hm_key *k, const char *passphrase, size_t passlen);
 int hm_key_save_public(const hm_key *k, const char *path, int force);
 /* Appends the PEM SubjectPublicKeyInfo. */
 int hm_key_public_pem(const hm_key *k, hm_buf *out);

@@ -32,8 +32,8 @@ static int read_desc(hm_desc *d, const cJSON *j, const char *what)
 	if (!mt || !dg || !hm_digest_valid(dg) || !cJSON_IsNumber(size) || size->valuedouble < 0 ||
 	    strlen(mt) >= sizeof(d->media_type))
 		return hm_error_set(HM_E_IO, "%s: malformed descriptor", what);
-	strcpy(d->media_type, mt);
-	strcpy(d->digest, dg);
+	snprintf(d->media_type, sizeof(d->media_type), "%s", mt);
+	snprintf(d->digest, sizeof(d->digest), "%s", dg);
 	d->size = (int64_t)size->valuedouble;
 	return HM_OK;
 }

@@ -29,8 +29,11 @@ int hm_store_resolve(hm_store *s, const char *tag_or_digest, hm_desc *out)
 	return s->ops->resolve(s, tag_or_digest, out);
 }
 
+/* The implementations differ in whether they append to an output buffer;
+ * callers get a buffer holding exactly the answer. */
 int hm_store_get_manifest(hm_store *s, const char *tag_or_digest, hm_buf *body, hm_desc *desc)
 {
+	hm_buf_reset(body);
 	return s->ops->get_manifest(s, tag_or_digest, body, desc);
 }
 
@@ -44,6 +47,7 @@ int hm_store_get_blob(hm_store *s, const char *digest, size_t max, hm_buf *out)
 {
 	if (!hm_digest_valid(digest))
 		return hm_error_set(HM_E_IO, "invalid blob digest '%s'", digest);
+	hm_buf_reset(out);
 	return s->ops->get_blob(s, digest, max, out);
 }
 
@@ -69,6 +73,7 @@ int hm_store_list_tags(hm_store *s, hm_strv *out)
 
 int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index)
 {
+	hm_buf_reset(index);
 	return s->ops->referrers(s, digest, artifact_type, index);
 }
 

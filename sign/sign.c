@@ -58,7 +58,7 @@ static int sign_one(hm_signed *out, hm_store *s, const hm_ref *ref, const char *
 	int err, found = 0;
 
 	memset(out, 0, sizeof(*out));
-	strcpy(out->digest, digest);
+	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	out->identity = hm_sign_identity(ref);
 	if (!out->identity)
 		return hm_error_set(HM_E_NOMEM, "out of memory");

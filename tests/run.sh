@@ -5,8 +5,25 @@
 unit_only=0
 [ "$1" = "--unit-only" ] && { unit_only=1; shift; }
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 status=0
+
+# One real registry and the liar for the whole run (unless the caller
+# already provides them), stopped on every way out.
+. "$(dirname "$0")/lib/registry.sh"
+started=""
+cleanup() {
+	case "$started" in *registry*) registry_stop ;; esac
+	case "$started" in *liar*) liar_stop ;; esac
+	rm -f "$log" "$log.all"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+if [ -z "$HM_TEST_REGISTRY" ]; then
+	registry_start && started="$started registry" || { echo "not ok - starting the test registry" | tee -a "$log.all"; status=1; }
+fi
+if [ -z "$HM_TEST_LIAR" ]; then
+	liar_start && started="$started liar" || { echo "not ok - starting the liar" | tee -a "$log.all"; status=1; }
+fi
 for t in "$@"; do
 	echo "# unit: $(basename "$t")"
 	CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1 || status=1

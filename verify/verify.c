@@ -29,7 +29,7 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 
 	r->key_index = -1;
 	r->source = strdup(a->source);
-	strcpy(r->layer, a->desc.digest);
+	snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
 	if (!r->source)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	if (!b64) {

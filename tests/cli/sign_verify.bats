@@ -279,3 +279,54 @@ teardown_file() { common_teardown_file; }
 	COSIGN_PASSWORD=test-passphrase env -u HALLMARK_PASSWORD "$HALLMARK" sign --key "$BATS_TEST_TMPDIR/cosign.key" "$APP:two"
 	hm verify --key "$BATS_TEST_TMPDIR/cosign.pub" "$APP:two"
 }
+
+@test "sign --recursive signs an index and every manifest it lists" {
+	L=$BATS_TEST_TMPDIR/multi
+	make_image "$L" amd64 "amd64 image"
+	make_image "$L" arm64 "arm64 image"
+	d1=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="amd64") | .digest' "$L/index.json")
+	d2=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="arm64") | .digest' "$L/index.json")
+	s1=$(stat -c %s "$L/blobs/sha256/${d1#sha256:}")
+	s2=$(stat -c %s "$L/blobs/sha256/${d2#sha256:}")
+	jq -nc --arg d1 "$d1" --arg d2 "$d2" --argjson s1 "$s1" --argjson s2 "$s2" \
+		'{schemaVersion:2,mediaType:"application/vnd.oci.image.index.v1+json",manifests:[
+		  {mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d1,size:$s1,platform:{os:"linux",architecture:"amd64"}},
+		  {mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d2,size:$s2,platform:{os:"linux",architecture:"arm64"}}]}' >"$BATS_TEST_TMPDIR/idx.json"
+	di=$(sha256sum "$BATS_TEST_TMPDIR/idx.json" | cut -d' ' -f1)
+	cp "$BATS_TEST_TMPDIR/idx.json" "$L/blobs/sha256/$di"
+	jq -c --arg d "sha256:$di" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/idx.json")" \
+		'.manifests += [{mediaType:"application/vnd.oci.image.index.v1+json",digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"multi"}}]' \
+		"$L/index.json" >"$BATS_TEST_TMPDIR/index.json" && cp "$BATS_TEST_TMPDIR/index.json" "$L/index.json"
+	run hm sign --recursive --key "$KEYS/a.key" "oci:$L:multi"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	hm verify --key "$KEYS/a.pub" "oci:$L:multi" "oci:$L@$d1" "oci:$L@$d2"
+	# pushed to the registry, the index and its children verify there too
+	skopeo copy --quiet --all --dest-tls-verify=false "oci:$L:multi" "docker://$HM_TEST_REGISTRY/sv/multi:1"
+	hm sign --recursive --key "$KEYS/b.key" "$HM_TEST_REGISTRY/sv/multi:1"
+	hm verify --key "$KEYS/b.pub" "$HM_TEST_REGISTRY/sv/multi:1" "$HM_TEST_REGISTRY/sv/multi@$d1" "$HM_TEST_REGISTRY/sv/multi@$d2"
+}
+
+@test "forgery: a registry returning bytes that do not match the digest is refused (exit 3)" {
+	[ -n "${HM_TEST_LIAR:-}" ] || { . "$REPO_ROOT/tests/lib/registry.sh"; liar_start; }
+	d=sha256:$(printf 'anything' | sha256sum | cut -d' ' -f1)
+	run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/mismatch/app@$d"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"digest"* ]]
+	run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/mismatch/app:1"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "hostile registries: oversized manifest, stalled response, server errors: one line, exit 3, no hang" {
+	[ -n "${HM_TEST_LIAR:-}" ] || { . "$REPO_ROOT/tests/lib/registry.sh"; liar_start; }
+	for repo in big/app bigchunked/app errors/app denied/app; do
+		run timeout 30 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/$repo:1"
+		[ "$status" -eq 3 ]
+		[ "${#lines[@]}" -eq 1 ]
+	done
+	run timeout 30 "$HALLMARK" verify --timeout 2 --key "$KEYS/a.pub" "$HM_TEST_LIAR/stall/app:1"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+}

@@ -1,0 +1,142 @@
+/* Link header parsing and the loopback test of the registry client. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <arpa/inet.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "oci/http.h"
+
+#define MAX_LINK_URL 8192
+
+static const char *ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* 1 when the space-separated relation list rel holds "next". */
+static int rel_has_next(const char *rel, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t s;
+
+		while (i < n && rel[i] == ' ')
+			i++;
+		s = i;
+		while (i < n && rel[i] != ' ')
+			i++;
+		if (i - s == 4 && strncasecmp(rel + s, "next", 4) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int hm_http_link_next(char **out, const char *link)
+{
+	const char *p = link;
+
+	*out = NULL;
+	for (;;) {
+		const char *url, *end;
+		int next = 0;
+
+		p = ws(p);
+		while (*p == ',')
+			p = ws(p + 1);
+		if (!*p)
+			return HM_OK;
+		if (*p != '<')
+			return hm_error_set(HM_E_IO, "invalid Link header: expected '<'");
+		url = p + 1;
+		end = strchr(url, '>');
+		if (!end || (size_t)(end - url) > MAX_LINK_URL)
+			return hm_error_set(HM_E_IO, "invalid Link header: unterminated or oversized URL");
+		p = ws(end + 1);
+		while (*p == ';') {
+			const char *name = ws(p + 1), *v;
+			size_t nlen, vlen;
+
+			for (p = name; *p && !strchr("=;, \t", *p); p++)
+				;
+			nlen = (size_t)(p - name);
+			p = ws(p);
+			if (*p != '=') {
+				/* a bare param ("; crossorigin") */
+				continue;
+			}
+			p = ws(p + 1);
+			if (*p == '"') {
+				v = ++p;
+				while (*p && *p != '"') {
+					if (*p == '\\' && p[1])
+						p++;
+					p++;
+				}
+				if (*p != '"')
+					return hm_error_set(HM_E_IO, "invalid Link header: unterminated quoted string");
+				vlen = (size_t)(p - v);
+				p++;
+			} else {
+				v = p;
+				while (*p && !strchr(";, \t", *p))
+					p++;
+				vlen = (size_t)(p - v);
+			}
+			if (nlen == 3 && strncasecmp(name, "rel", 3) == 0 && rel_has_next(v, vlen))
+				next = 1;
+			p = ws(p);
+		}
+		if (*p && *p != ',')
+			return hm_error_set(HM_E_IO, "invalid Link header: unexpected '%c'", *p);
+		if (next) {
+			size_t n = (size_t)(end - url);
+
+			if (n == 0)
+				return hm_error_set(HM_E_IO, "invalid Link header: empty URL");
+			*out = strndup(url, n);
+			if (!*out)
+				return hm_error_set(HM_E_NOMEM, "out of memory");
+			return HM_OK;
+		}
+	}
+}
+
+int hm_http_is_loopback(const char *host)
+{
+	char h[256];
+	const char *end;
+	size_t n;
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (host[0] == '[') {
+		end = strchr(host, ']');
+		if (!end)
+			return 0;
+		host++;
+	} else {
+		end = strchr(host, ':');
+		/* a bare IPv6 address has several colons */
+		if (end && strchr(end + 1, ':'))
+			end = NULL;
+		if (!end)
+			end = host + strlen(host);
+	}
+	n = (size_t)(end - host);
+	if (n == 0 || n >= sizeof(h))
+		return 0;
+	memcpy(h, host, n);
+	h[n] = '\0';
+	if (strcasecmp(h, "localhost") == 0)
+		return 1;
+	if (inet_pton(AF_INET, h, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* Small HTTP helpers of the registry client, kept apart so that they can be
+ * unit-tested and fuzzed without a network. */
+#ifndef HM_OCI_HTTP_H
+#define HM_OCI_HTTP_H
+
+#include <stddef.h>
+#include "oci/store.h"
+
+#define HM_HTTP_MAX_PAGES 10000 /* tag/referrer pages followed at most */
+
+/* The URL of the rel="next" link of a Link header value (RFC 8288: several
+ * comma-separated links, params in any order, rel possibly quoted and
+ * holding several relation types).  *out is NULL (and HM_OK) when there is
+ * none; the caller frees it.  HM_E_IO for a malformed header. */
+int hm_http_link_next(char **out, const char *link);
+
+/* 1 when host ("name", "name:port", "[v6]:port", "1.2.3.4") is a loopback
+ * address: localhost, 127.0.0.0/8, ::1. */
+int hm_http_is_loopback(const char *host);
+
+/* Internal knob for tests: the `n` asked for per page of tags (0: the
+ * default of 1000).  Only for stores opened on a registry. */
+void hm_registry_set_page_size(hm_store *s, unsigned n);
+
+#endif

@@ -1,0 +1,1125 @@
+/* The store over the OCI Distribution API (libcurl).
+ *
+ * One curl handle per store, reset between requests so that its connection
+ * cache survives (keep-alive).  Redirects are followed here, not by curl,
+ * so that credentials only ever go to the registry's own origin.  Every
+ * answer is read into a capped hm_buf. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "oci/auth.h"
+#include "oci/http.h"
+#include "oci/store_impl.h"
+
+#define MAX_REDIRECTS 5
+#define MAX_HEADER 8192
+#define MAX_TAGS 1000000
+#define MAX_ERROR_BODY (64u << 10)
+#define CONNECT_TIMEOUT_MS 10000L
+#define DEFAULT_TIMEOUT_MS 30000L
+#define DEFAULT_PAGE 1000
+
+#define ACCEPT_MANIFESTS                                                                            \
+	"Accept: " HM_MT_OCI_MANIFEST ", " HM_MT_OCI_INDEX ", " HM_MT_DOCKER_MANIFEST ", " HM_MT_DOCKER_LIST
+
+struct reg {
+	CURL *curl;
+	char *host;    /* as in the reference: "127.0.0.1:5000", "docker.io" */
+	char *repo;
+	char *base;    /* "https://registry-1.docker.io" */
+	char *ca_file;
+	char **insecure;
+	size_t n_insecure;
+	long timeout_ms;
+	unsigned page;
+	const char *auth_file;
+	hm_auth_cred cred;
+	int cred_loaded;
+	hm_buf auth;   /* Authorization value for the registry (secret), or empty */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct resp {
+	long status;
+	hm_buf *body;   /* NULL: discarded */
+	int overflow;
+	char ctype[256];
+	char digest[160];
+	char *location;
+	char *link;
+	char *www_auth;
+	curl_off_t length;
+};
+
+struct req {
+	const char *method; /* GET HEAD PUT POST */
+	const char *url;
+	const char *accept; /* a whole "Accept: ..." line, or NULL */
+	const char *ctype;  /* Content-Type, or NULL */
+	const void *data;
+	size_t len;
+	int push;           /* needs push access */
+};
+
+static const struct hm_store_ops registry_ops;
+
+static struct reg *R(hm_store *s)
+{
+	return s->impl;
+}
+
+/* --- URLs and origins ---------------------------------------------------- */
+
+struct origin {
+	char scheme[8];
+	char host[256];
+	char port[8];
+};
+
+static int url_origin(struct origin *o, const char *url)
+{
+	CURLU *u = curl_url();
+	char *sc = NULL, *h = NULL, *p = NULL;
+	int err = HM_OK;
+
+	memset(o, 0, sizeof(*o));
+	if (!u)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) || curl_url_get(u, CURLUPART_SCHEME, &sc, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &h, 0) || curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) ||
+	    strlen(sc) >= sizeof(o->scheme) || strlen(h) >= sizeof(o->host) || strlen(p) >= sizeof(o->port)) {
+		err = hm_error_set(HM_E_IO, "invalid URL '%.200s'", url);
+		goto done;
+	}
+	strcpy(o->scheme, sc);
+	strcpy(o->host, h);
+	strcpy(o->port, p);
+done:
+	curl_free(sc);
+	curl_free(h);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return err;
+}
+
+static int same_origin(const struct origin *a, const struct origin *b)
+{
+	return strcasecmp(a->scheme, b->scheme) == 0 && strcasecmp(a->host, b->host) == 0 &&
+	       strcmp(a->port, b->port) == 0;
+}
+
+/* Resolves ref (absolute or relative) against url; caller frees. */
+static int url_resolve(char **out, const char *url, const char *ref)
+{
+	CURLU *u = curl_url();
+	char *s = NULL;
+	int err = HM_OK;
+
+	*out = NULL;
+	if (!u)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) || curl_url_set(u, CURLUPART_URL, ref, 0) ||
+	    curl_url_get(u, CURLUPART_URL, &s, 0)) {
+		err = hm_error_set(HM_E_IO, "invalid URL '%.200s' in an answer from '%.200s'", ref, url);
+		goto done;
+	}
+	if (!(*out = strdup(s)))
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+done:
+	curl_free(s);
+	curl_url_cleanup(u);
+	return err;
+}
+
+static int host_insecure(const struct reg *r, const char *host, const char *hostport)
+{
+	if (hm_http_is_loopback(host))
+		return 1;
+	for (size_t i = 0; i < r->n_insecure; i++)
+		if (strcasecmp(r->insecure[i], host) == 0 || strcasecmp(r->insecure[i], hostport) == 0)
+			return 1;
+	return 0;
+}
+
+/* HTTPS always; plain HTTP only to loopback or an insecure host. */
+static int check_scheme(const struct reg *r, const struct origin *o)
+{
+	char hp[300];
+
+	if (strcasecmp(o->scheme, "https") == 0)
+		return HM_OK;
+	snprintf(hp, sizeof(hp), "%s:%s", o->host, o->port);
+	if (strcasecmp(o->scheme, "http") == 0 && host_insecure(r, o->host, hp))
+		return HM_OK;
+	return hm_error_set(HM_E_IO, "refusing plain %s to '%s' (only loopback or --insecure-registry hosts)",
+			    o->scheme, o->host);
+}
+
+static int add_escaped(hm_buf *b, const char *s)
+{
+	char *e = curl_easy_escape(NULL, s, 0);
+	int err;
+
+	if (!e)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	err = hm_buf_addstr(b, e);
+	curl_free(e);
+	return err;
+}
+
+/* --- one exchange ---------------------------------------------------------- */
+
+static void resp_clear(struct resp *res)
+{
+	res->status = 0;
+	res->overflow = 0;
+	res->ctype[0] = res->digest[0] = '\0';
+	free(res->location);
+	free(res->link);
+	free(res->www_auth);
+	res->location = res->link = res->www_auth = NULL;
+	res->length = -1;
+	if (res->body)
+		hm_buf_reset(res->body);
+}
+
+static void copy_field(char *dst, size_t cap, const char *v, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static void dup_field(char **dst, const char *v, size_t n, int keep_first)
+{
+	if (*dst && keep_first)
+		return;
+	if (n > MAX_HEADER)
+		return;
+	free(*dst);
+	*dst = strndup(v, n);
+}
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg)
+{
+	struct resp *res = arg;
+	size_t len = size * n, nlen, vlen;
+	const char *colon, *v;
+
+	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* a new response (after 100 Continue): forget the old headers */
+		hm_buf *body = res->body;
+		res->body = NULL;
+		resp_clear(res);
+		res->body = body;
+		return len;
+	}
+	colon = memchr(line, ':', len);
+	if (!colon)
+		return len;
+	nlen = (size_t)(colon - line);
+	v = colon + 1;
+	vlen = len - nlen - 1;
+	while (vlen && (*v == ' ' || *v == '\t'))
+		v++, vlen--;
+	while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+		vlen--;
+#define IS(h) (nlen == sizeof(h) - 1 && strncasecmp(line, h, nlen) == 0)
+	if (IS("Content-Type"))
+		copy_field(res->ctype, sizeof(res->ctype), v, vlen);
+	else if (IS("Docker-Content-Digest"))
+		copy_field(res->digest, sizeof(res->digest), v, vlen);
+	else if (IS("Location"))
+		dup_field(&res->location, v, vlen, 0);
+	else if (IS("Link"))
+		dup_field(&res->link, v, vlen, 0);
+	else if (IS("WWW-Authenticate"))
+		/* prefer a Bearer challenge when several are offered */
+		dup_field(&res->www_auth, v, vlen, !(vlen > 7 && strncasecmp(v, "bearer ", 7) == 0));
+#undef IS
+	return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct resp *res = arg;
+	size_t len = size * n;
+
+	if (!res->body)
+		return len;
+	if (hm_buf_add(res->body, data, len)) {
+		res->overflow = 1;
+		return 0;
+	}
+	return len;
+}
+
+static int add_header(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *t = curl_slist_append(*h, line);
+
+	if (!t)
+		return -1;
+	*h = t;
+	return 0;
+}
+
+/* One request, no redirects, no auth dance.  auth: the Authorization value
+ * to send, or NULL. */
+static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
+{
+	struct curl_slist *h = NULL;
+	hm_buf line = HM_BUF_INIT;
+	struct origin o;
+	CURLcode rc;
+	long low_s;
+	int err;
+
+	resp_clear(res);
+	if ((err = url_origin(&o, url)) || (err = check_scheme(r, &o)))
+		return err;
+	curl_easy_reset(r->curl);
+	r->errbuf[0] = '\0';
+	low_s = r->timeout_ms / 1000;
+	low_s = low_s < 1 ? 1 : low_s > 30 ? 30 : low_s;
+	curl_easy_setopt(r->curl, CURLOPT_URL, url);
+	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, low_s);
+	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "hallmark/0.1");
+	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, res);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, res);
+	if (r->ca_file)
+		curl_easy_setopt(r->curl, CURLOPT_CAINFO, r->ca_file);
+	if (res->body && res->body->max)
+		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
+	if (strcmp(q->method, "HEAD") == 0) {
+		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(q->method, "GET") == 0) {
+		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, q->data ? q->data : "");
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+		if (strcmp(q->method, "POST") != 0)
+			curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, q->method);
+	}
+	if (q->accept && add_header(&h, q->accept))
+		goto nomem;
+	if (hm_buf_addf(&line, "Content-Type: %s", q->ctype ? q->ctype : "") ||
+	    add_header(&h, q->ctype ? line.data : "Content-Type:") || add_header(&h, "Expect:"))
+		goto nomem;
+	if (auth) {
+		hm_buf_reset(&line);
+		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&h, line.data))
+			goto nomem;
+	}
+	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(r->curl);
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
+	if (rc != CURLE_OK) {
+		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+		size_t n = strcspn(why, "\r\n");
+
+		if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %zu-byte limit", o.host,
+					   res->body ? res->body->max : 0);
+		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+			 rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+			 rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_COULDNT_RESOLVE_PROXY)
+			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", o.host, (int)n, why);
+		else
+			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", o.host, (int)n, why);
+		res->status = 0;
+	}
+	goto done;
+nomem:
+	err = hm_error_set(HM_E_NOMEM, "out of memory");
+done:
+	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(h);
+	hm_buf_release_secret(&line);
+	return err;
+}
+
+/* --- authentication ---------------------------------------------------------- */
+
+static int load_cred(struct reg *r)
+{
+	int err;
+
+	if (r->cred_loaded)
+		return HM_OK;
+	err = hm_auth_cred_lookup(&r->cred, r->host, r->auth_file);
+	if (!err)
+		r->cred_loaded = 1;
+	return err;
+}
+
+/* Answers a 401 challenge: fills r->auth for the retry. */
+static int authenticate(struct reg *r, const char *name, const char *header, int push)
+{
+	hm_auth_challenge c = HM_AUTH_CHALLENGE_INIT;
+	hm_buf url = HM_BUF_INIT, basic = HM_BUF_INIT, form = HM_BUF_INIT, body = HM_BUF_INIT;
+	struct req q = {"GET", NULL, NULL, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	char *token = NULL;
+	int err;
+
+	hm_buf_init(&body, HM_AUTH_MAX_TOKEN);
+	res.body = &body;
+	if (!header) {
+		err = hm_error_set(HM_E_IO, "access to '%s' denied: 401 without a WWW-Authenticate challenge", name);
+		goto done;
+	}
+	if ((err = hm_auth_challenge_parse(&c, header)) || (err = load_cred(r)))
+		goto done;
+	if (strcmp(c.scheme, "basic") == 0) {
+		if (!r->cred.username || !r->cred.password) {
+			err = hm_error_set(HM_E_IO, "access to '%s' denied: the registry wants a password (docker login %s, or set REGISTRY_AUTH_FILE)",
+					   name, r->host);
+			goto done;
+		}
+		hm_buf_reset(&r->auth);
+		err = hm_auth_basic(&r->auth, &r->cred);
+		goto done;
+	}
+	if (strcmp(c.scheme, "bearer") != 0) {
+		err = hm_error_set(HM_E_IO, "access to '%s' denied: unsupported auth scheme '%s'", name, c.scheme);
+		goto done;
+	}
+	if (r->cred.identity_token) {
+		if ((err = hm_auth_token_form(&form, &c, r->repo, push, r->cred.identity_token)))
+			goto done;
+		q.method = "POST";
+		q.ctype = "application/x-www-form-urlencoded";
+		q.data = form.data;
+		q.len = form.len;
+		q.url = c.realm;
+		err = perform(r, &q, c.realm, NULL, &res);
+	} else {
+		if ((err = hm_auth_token_url(&url, &c, r->repo, push)))
+			goto done;
+		if (r->cred.username && r->cred.password && (err = hm_auth_basic(&basic, &r->cred)))
+			goto done;
+		q.url = url.data;
+		err = perform(r, &q, url.data, basic.len ? basic.data : NULL, &res);
+	}
+	if (err) {
+		hm_error_wrap(err, "getting a token for '%s'", name);
+		goto done;
+	}
+	if (res.status == 401 || res.status == 403) {
+		err = hm_error_set(HM_E_IO, "access to '%s' denied: the token service refused %s (HTTP %ld)", name,
+				   r->cred.username ? "the credentials" : "anonymous access", res.status);
+		goto done;
+	}
+	if (res.status != 200) {
+		err = hm_error_set(HM_E_IO, "getting a token for '%s': the token service answered HTTP %ld", name,
+				   res.status);
+		goto done;
+	}
+	if ((err = hm_auth_token_parse(&token, hm_buf_cstr(&body), body.len))) {
+		hm_error_wrap(err, "getting a token for '%s'", name);
+		goto done;
+	}
+	hm_buf_reset(&r->auth);
+	err = hm_buf_addf(&r->auth, "Bearer %s", token);
+done:
+	if (token) {
+		OPENSSL_cleanse(token, strlen(token));
+		free(token);
+	}
+	resp_clear(&res);
+	hm_auth_challenge_free(&c);
+	hm_buf_release(&url);
+	hm_buf_release_secret(&basic);
+	hm_buf_release_secret(&form);
+	hm_buf_release_secret(&body);
+	return err;
+}
+
+/* A request with redirects (credentials only to the registry's origin) and
+ * one challenge-and-retry on 401.  The caller looks at res->status. */
+static int request(struct reg *r, const char *name, const struct req *q, struct resp *res)
+{
+	struct origin home, here;
+	struct req cur = *q;
+	char *url = NULL, *next = NULL;
+	int err, hops = 0, challenged = 0;
+
+	if ((err = url_origin(&home, r->base)))
+		return err;
+	if (!(url = strdup(q->url)))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (;;) {
+		int mine;
+
+		if ((err = url_origin(&here, url)))
+			goto done;
+		mine = same_origin(&home, &here);
+		err = perform(r, &cur, url, mine && r->auth.len ? r->auth.data : NULL, res);
+		if (err)
+			goto done;
+		if (res->status == 401 && mine && !challenged) {
+			challenged = 1;
+			if ((err = authenticate(r, name, res->www_auth, cur.push)))
+				goto done;
+			continue;
+		}
+		if ((res->status == 301 || res->status == 302 || res->status == 303 || res->status == 307 ||
+		     res->status == 308) && res->location) {
+			if (++hops > MAX_REDIRECTS) {
+				err = hm_error_set(HM_E_IO, "talking to '%s': more than %d redirects", r->host, MAX_REDIRECTS);
+				goto done;
+			}
+			if ((err = url_resolve(&next, url, res->location)))
+				goto done;
+			free(url);
+			url = next;
+			next = NULL;
+			if (res->status == 303 && strcmp(cur.method, "HEAD") != 0) {
+				cur.method = "GET";
+				cur.data = NULL;
+				cur.len = 0;
+				cur.ctype = NULL;
+			}
+			continue;
+		}
+		break;
+	}
+done:
+	free(url);
+	return err;
+}
+
+/* "CODE: message; CODE: message" from a registry error body, or "". */
+static void summarise(char *out, size_t cap, const hm_buf *body)
+{
+	cJSON *j = body && body->len ? cJSON_ParseWithLength(body->data, body->len) : NULL;
+	const cJSON *errs = cJSON_GetObjectItemCaseSensitive(j, "errors"), *e;
+	size_t n = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(e, errs) {
+		const char *code = hm_json_str(e, "code"), *msg = hm_json_str(e, "message");
+		int w;
+
+		if (!code && !msg)
+			continue;
+		w = snprintf(out + n, cap - n, "%s%s%s%s", n ? "; " : "", code ? code : "", code && msg ? ": " : "",
+			     msg ? msg : "");
+		if (w < 0 || (size_t)w >= cap - n)
+			break;
+		n += (size_t)w;
+	}
+	cJSON_Delete(j);
+	out[cap - 1] = '\0';
+	/* one line, printable */
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = ' ';
+}
+
+/* The error for an unexpected status.  what: "manifest 'x'". */
+static int status_error(struct reg *r, hm_store *s, const struct resp *res, const char *what)
+{
+	char sum[300];
+
+	summarise(sum, sizeof(sum), res->body);
+	if (res->status == 404)
+		return hm_error_set(HM_E_NOTFOUND, "%s not found in '%s'", what, s->name);
+	if (res->status == 401 || res->status == 403)
+		return hm_error_set(HM_E_IO, "access to '%s' denied: %s", s->name,
+				    sum[0] ? sum : res->status == 401 ? "authentication required" : "forbidden");
+	return hm_error_set(HM_E_IO, "%s in '%s': registry '%s' answered HTTP %ld%s%s", what, s->name, r->host,
+			    res->status, sum[0] ? ": " : "", sum);
+}
+
+/* --- URLs of the API ----------------------------------------------------------- */
+
+static int valid_tag(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n == 0 || n > 128 || !(((*t | 32) >= 'a' && (*t | 32) <= 'z') || (*t >= '0' && *t <= '9') || *t == '_'))
+		return 0;
+	for (; *t; t++)
+		if (!(((*t | 32) >= 'a' && (*t | 32) <= 'z') || (*t >= '0' && *t <= '9') || *t == '_' || *t == '.' ||
+		      *t == '-'))
+			return 0;
+	return 1;
+}
+
+static int check_reference(const char *ref)
+{
+	if (ref && (hm_digest_valid(ref) || valid_tag(ref)))
+		return HM_OK;
+	return hm_error_set(HM_E_USAGE, "invalid tag or digest '%.200s'", ref ? ref : "(null)");
+}
+
+static int api_url(hm_buf *out, struct reg *r, const char *kind, const char *ref)
+{
+	return hm_buf_addf(out, "%s/v2/%s/%s/%s", r->base, r->repo, kind, ref);
+}
+
+static void media_type_of(char out[256], const char *ctype, const hm_buf *body)
+{
+	static const char *const known[] = {HM_MT_OCI_MANIFEST, HM_MT_OCI_INDEX, HM_MT_DOCKER_MANIFEST,
+					    HM_MT_DOCKER_LIST};
+	size_t n = strcspn(ctype, "; ");
+	cJSON *j;
+	const char *mt;
+
+	copy_field(out, 256, ctype, n);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(out, known[i]) == 0)
+			return;
+	j = body ? cJSON_ParseWithLength(body->data, body->len) : NULL;
+	if ((mt = hm_json_str(j, "mediaType")) && *mt)
+		copy_field(out, 256, mt, strlen(mt));
+	cJSON_Delete(j);
+}
+
+/* --- manifests --------------------------------------------------------------- */
+
+static int reg_get_manifest(hm_store *s, const char *ref, hm_buf *body, hm_desc *desc)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, got = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"GET", NULL, ACCEPT_MANIFESTS, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	char computed[HM_DIGEST_SIZE];
+	int err;
+
+	hm_buf_init(&got, HM_MAX_MANIFEST);
+	res.body = &got;
+	if ((err = check_reference(ref)) || (err = api_url(&url, r, "manifests", ref)) ||
+	    (err = hm_buf_addf(&what, "manifest '%s'", ref)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res))) {
+		if (res.overflow || strstr(hm_error_message(), "byte limit"))
+			err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %u-byte limit", what.data, s->name,
+					   HM_MAX_MANIFEST);
+		goto done;
+	}
+	if (res.status != 200) {
+		err = status_error(r, s, &res, what.data);
+		goto done;
+	}
+	hm_digest_compute(computed, got.data ? got.data : "", got.len);
+	if (hm_digest_valid(ref)) {
+		if ((err = hm_digest_check(ref, hm_buf_cstr(&got), got.len, what.data)))
+			goto done;
+	} else if (res.digest[0]) {
+		/* the registry vouches for a digest: it must be this content's */
+		if (strncmp(res.digest, "sha512:", 7) == 0)
+			err = hm_digest_check(res.digest, hm_buf_cstr(&got), got.len, what.data);
+		else if (strcmp(res.digest, computed) != 0)
+			err = hm_error_set(HM_E_IO, "%s in '%s': the registry's digest %.80s does not match the content (%s)",
+					   what.data, s->name, res.digest, computed);
+		if (err)
+			goto done;
+	}
+	if (desc) {
+		memset(desc, 0, sizeof(*desc));
+		media_type_of(desc->media_type, res.ctype, &got);
+		memcpy(desc->digest, computed, HM_DIGEST_SIZE);
+		desc->size = (int64_t)got.len;
+	}
+	if (body)
+		err = hm_buf_add(body, hm_buf_cstr(&got), got.len);
+done:
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&got);
+	hm_buf_release(&what);
+	return err;
+}
+
+static int reg_resolve(hm_store *s, const char *ref, hm_desc *out)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"HEAD", NULL, ACCEPT_MANIFESTS, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	int err;
+
+	if ((err = check_reference(ref)) || (err = api_url(&url, r, "manifests", ref)) ||
+	    (err = hm_buf_addf(&what, "manifest '%s'", ref)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res)))
+		goto done;
+	if (res.status != 200 && res.status != 404) {
+		/* a HEAD answer has no body to explain itself: ask again with GET */
+		err = reg_get_manifest(s, ref, NULL, out);
+		goto done;
+	}
+	if (res.status != 200) {
+		err = status_error(r, s, &res, what.data);
+		goto done;
+	}
+	if (!hm_digest_valid(res.digest) || strlen(res.digest) != HM_DIGEST_LEN || !res.ctype[0] || res.length < 0) {
+		/* no (sha256) digest header: fetch and hash */
+		err = reg_get_manifest(s, ref, NULL, out);
+		goto done;
+	}
+	if (hm_digest_valid(ref) && strcmp(ref, res.digest) != 0) {
+		err = hm_error_set(HM_E_IO, "%s in '%s': the registry answered for %s", what.data, s->name, res.digest);
+		goto done;
+	}
+	if (res.length > (curl_off_t)HM_MAX_MANIFEST) {
+		err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %u-byte limit", what.data, s->name, HM_MAX_MANIFEST);
+		goto done;
+	}
+	memset(out, 0, sizeof(*out));
+	media_type_of(out->media_type, res.ctype, NULL);
+	memcpy(out->digest, res.digest, HM_DIGEST_SIZE);
+	out->size = (int64_t)res.length;
+done:
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&what);
+	return err;
+}
+
+static int reg_put_manifest(hm_store *s, const char *tag, const char *media_type, const void *data, size_t len,
+			    hm_desc *out)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, ct = HM_BUF_INIT, what = HM_BUF_INIT, ans = HM_BUF_INIT;
+	struct req q = {"PUT", NULL, NULL, NULL, data, len, 1};
+	struct resp res = {0};
+	char d[HM_DIGEST_SIZE];
+	int err;
+
+	hm_buf_init(&ans, MAX_ERROR_BODY);
+	res.body = &ans;
+	hm_digest_compute(d, data, len);
+	if (len > HM_MAX_MANIFEST) {
+		err = hm_error_set(HM_E_USAGE, "manifest exceeds the %u-byte limit", HM_MAX_MANIFEST);
+		goto done;
+	}
+	if ((err = check_reference(tag ? tag : d)) || (err = api_url(&url, r, "manifests", tag ? tag : d)) ||
+	    (err = hm_buf_addf(&what, "storing manifest '%s'", tag ? tag : d)))
+		goto done;
+	q.url = url.data;
+	q.ctype = media_type;
+	if ((err = request(r, s->name, &q, &res)))
+		goto done;
+	if (res.status != 201 && res.status != 200 && res.status != 202) {
+		err = status_error(r, s, &res, what.data);
+		goto done;
+	}
+	if (hm_digest_valid(res.digest) && strncmp(res.digest, "sha256:", 7) == 0 && strcmp(res.digest, d) != 0) {
+		err = hm_error_set(HM_E_IO, "%s in '%s': the registry stored %s instead", what.data, s->name, res.digest);
+		goto done;
+	}
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->media_type, sizeof(out->media_type), "%s", media_type);
+		memcpy(out->digest, d, sizeof(d));
+		out->size = (int64_t)len;
+	}
+done:
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&ct);
+	hm_buf_release(&what);
+	hm_buf_release(&ans);
+	return err;
+}
+
+/* --- blobs ----------------------------------------------------------------- */
+
+static int reg_get_blob(hm_store *s, const char *digest, size_t max, hm_buf *out)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, got = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"GET", NULL, NULL, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	int err;
+
+	hm_buf_init(&got, max ? max : HM_MAX_MANIFEST);
+	res.body = &got;
+	if ((err = api_url(&url, r, "blobs", digest)) || (err = hm_buf_addf(&what, "blob '%s'", digest)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res))) {
+		if (res.overflow || strstr(hm_error_message(), "byte limit"))
+			err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %zu-byte limit", what.data, s->name, got.max);
+		goto done;
+	}
+	if (res.status != 200) {
+		err = status_error(r, s, &res, what.data);
+		goto done;
+	}
+	if ((err = hm_digest_check(digest, hm_buf_cstr(&got), got.len, what.data)))
+		goto done;
+	err = hm_buf_add(out, hm_buf_cstr(&got), got.len);
+done:
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&got);
+	hm_buf_release(&what);
+	return err;
+}
+
+static int reg_blob_exists(hm_store *s, const char *digest)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"HEAD", NULL, NULL, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	int err;
+
+	if (!hm_digest_valid(digest))
+		return hm_error_set(HM_E_USAGE, "invalid blob digest '%.200s'", digest);
+	if ((err = api_url(&url, r, "blobs", digest)) || (err = hm_buf_addf(&what, "blob '%s'", digest)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res)))
+		goto done;
+	if (res.status == 200)
+		err = 1;
+	else if (res.status == 404)
+		err = 0;
+	else
+		err = status_error(r, s, &res, what.data);
+done:
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&what);
+	return err;
+}
+
+static int reg_put_blob(hm_store *s, const void *data, size_t len, const char *digest)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, put = HM_BUF_INIT, what = HM_BUF_INIT, ans = HM_BUF_INIT;
+	struct req q = {"POST", NULL, NULL, NULL, NULL, 0, 1};
+	struct resp res = {0};
+	char *loc = NULL;
+	int err;
+
+	hm_buf_init(&ans, MAX_ERROR_BODY);
+	res.body = &ans;
+	err = reg_blob_exists(s, digest);
+	if (err < 0 || err == 1) {
+		err = err < 0 ? err : HM_OK;
+		goto done;
+	}
+	if ((err = hm_buf_addf(&url, "%s/v2/%s/blobs/uploads/", r->base, r->repo)) ||
+	    (err = hm_buf_addf(&what, "uploading blob '%s'", digest)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res)))
+		goto done;
+	if (res.status != 202 || !res.location) {
+		err = res.status == 202 ? hm_error_set(HM_E_IO, "%s to '%s': no upload location", what.data, s->name)
+					: status_error(r, s, &res, what.data);
+		goto done;
+	}
+	if ((err = url_resolve(&loc, url.data, res.location)) || (err = hm_buf_addstr(&put, loc)) ||
+	    (err = hm_buf_addstr(&put, strchr(loc, '?') ? "&digest=" : "?digest=")) ||
+	    (err = add_escaped(&put, digest)))
+		goto done;
+	q.method = "PUT";
+	q.url = put.data;
+	q.ctype = "application/octet-stream";
+	q.data = data;
+	q.len = len;
+	if ((err = request(r, s->name, &q, &res)))
+		goto done;
+	if (res.status != 201 && res.status != 204 && res.status != 200)
+		err = status_error(r, s, &res, what.data);
+done:
+	free(loc);
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&put);
+	hm_buf_release(&what);
+	hm_buf_release(&ans);
+	return err;
+}
+
+/* --- tags and referrers -------------------------------------------------------- */
+
+/* Follows the Link of res from url: *url becomes the next page, or NULL. */
+static int next_page(char **url, const struct resp *res)
+{
+	char *rel = NULL, *abs = NULL;
+	int err = HM_OK;
+
+	if (res->link && (err = hm_http_link_next(&rel, res->link)))
+		goto done;
+	if (rel && (err = url_resolve(&abs, *url, rel)))
+		goto done;
+	free(*url);
+	*url = abs;
+	abs = NULL;
+done:
+	free(rel);
+	free(abs);
+	return err;
+}
+
+static int reg_list_tags(hm_store *s, hm_strv *out)
+{
+	struct reg *r = R(s);
+	hm_buf first = HM_BUF_INIT, page = HM_BUF_INIT;
+	struct req q = {"GET", NULL, "Accept: application/json", NULL, NULL, 0, 0};
+	struct resp res = {0};
+	cJSON *j = NULL;
+	char *url = NULL;
+	int err, pages = 0;
+
+	hm_buf_init(&page, HM_MAX_MANIFEST);
+	res.body = &page;
+	if ((err = hm_buf_addf(&first, "%s/v2/%s/tags/list?n=%u", r->base, r->repo, r->page)))
+		goto done;
+	url = hm_buf_detach(&first, NULL);
+	while (url) {
+		const cJSON *tags, *t;
+
+		if (++pages > HM_HTTP_MAX_PAGES) {
+			err = hm_error_set(HM_E_IO, "listing the tags of '%s': more than %d pages", s->name,
+					   HM_HTTP_MAX_PAGES);
+			goto done;
+		}
+		q.url = url;
+		if ((err = request(r, s->name, &q, &res))) {
+			hm_error_wrap(err, "listing the tags of '%s'", s->name);
+			goto done;
+		}
+		if (res.status != 200) {
+			err = status_error(r, s, &res, "repository");
+			goto done;
+		}
+		cJSON_Delete(j);
+		if (!(j = hm_json_parse(hm_buf_cstr(&page), page.len, "tag list"))) {
+			err = hm_error_wrap(HM_E_IO, "listing the tags of '%s'", s->name);
+			goto done;
+		}
+		tags = cJSON_GetObjectItemCaseSensitive(j, "tags");
+		cJSON_ArrayForEach(t, tags) {
+			if (!cJSON_IsString(t))
+				continue;
+			if (out->n >= MAX_TAGS) {
+				err = hm_error_set(HM_E_IO, "listing the tags of '%s': more than %d tags", s->name, MAX_TAGS);
+				goto done;
+			}
+			if ((err = hm_strv_push(out, t->valuestring)))
+				goto done;
+		}
+		if ((err = next_page(&url, &res)))
+			goto done;
+	}
+done:
+	cJSON_Delete(j);
+	free(url);
+	resp_clear(&res);
+	hm_buf_release(&first);
+	hm_buf_release(&page);
+	return err;
+}
+
+static int reg_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index)
+{
+	struct reg *r = R(s);
+	hm_buf first = HM_BUF_INIT, page = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"GET", NULL, "Accept: " HM_MT_OCI_INDEX, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	cJSON *merged = NULL, *j = NULL;
+	char *url = NULL;
+	int err, pages = 0;
+
+	hm_buf_init(&page, HM_MAX_MANIFEST);
+	res.body = &page;
+	if (!hm_digest_valid(digest)) {
+		err = hm_error_set(HM_E_USAGE, "invalid digest '%.200s'", digest);
+		goto done;
+	}
+	if ((err = api_url(&first, r, "referrers", digest)) || (err = hm_buf_addf(&what, "referrers of '%s'", digest)))
+		goto done;
+	if (artifact_type && ((err = hm_buf_addstr(&first, "?artifactType=")) || (err = add_escaped(&first, artifact_type))))
+		goto done;
+	url = hm_buf_detach(&first, NULL);
+	while (url) {
+		cJSON *m, *e;
+
+		if (++pages > HM_HTTP_MAX_PAGES) {
+			err = hm_error_set(HM_E_IO, "%s in '%s': more than %d pages", what.data, s->name, HM_HTTP_MAX_PAGES);
+			goto done;
+		}
+		q.url = url;
+		if ((err = request(r, s->name, &q, &res)))
+			goto done;
+		if (res.status == 404) {
+			err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
+			goto done;
+		}
+		if (res.status != 200) {
+			err = status_error(r, s, &res, what.data);
+			goto done;
+		}
+		cJSON_Delete(j);
+		j = hm_json_parse(hm_buf_cstr(&page), page.len, what.data);
+		m = cJSON_GetObjectItemCaseSensitive(j, "manifests");
+		if (!cJSON_IsArray(m)) {
+			err = hm_error_set(HM_E_IO, "%s in '%s': the answer is not an image index", what.data, s->name);
+			goto done;
+		}
+		if (!merged) {
+			merged = j;
+			j = NULL;
+		} else {
+			cJSON *dst = cJSON_GetObjectItemCaseSensitive(merged, "manifests");
+
+			while ((e = m->child)) {
+				cJSON_DetachItemViaPointer(m, e);
+				cJSON_AddItemToArray(dst, e);
+			}
+		}
+		if ((err = next_page(&url, &res)))
+			goto done;
+	}
+	err = hm_json_print(index, merged);
+done:
+	cJSON_Delete(merged);
+	cJSON_Delete(j);
+	free(url);
+	resp_clear(&res);
+	hm_buf_release(&first);
+	hm_buf_release(&page);
+	hm_buf_release(&what);
+	return err;
+}
+
+/* --- open / free ------------------------------------------------------------------ */
+
+static void reg_free(hm_store *s)
+{
+	struct reg *r = s ? R(s) : NULL;
+
+	if (!r)
+		return;
+	if (r->curl)
+		curl_easy_cleanup(r->curl);
+	for (size_t i = 0; i < r->n_insecure; i++)
+		free(r->insecure[i]);
+	free(r->insecure);
+	free(r->host);
+	free(r->repo);
+	free(r->base);
+	free(r->ca_file);
+	hm_auth_cred_free(&r->cred);
+	hm_buf_release_secret(&r->auth);
+	free(r);
+	s->impl = NULL;
+}
+
+static const struct hm_store_ops registry_ops = {
+	reg_resolve, reg_get_manifest, reg_put_manifest, reg_get_blob, reg_blob_exists,
+	reg_put_blob, reg_list_tags, reg_referrers, reg_free,
+};
+
+void hm_registry_set_page_size(hm_store *s, unsigned n)
+{
+	if (s && s->ops == &registry_ops)
+		R(s)->page = n ? n : DEFAULT_PAGE;
+}
+
+int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts)
+{
+	static int global_done;
+	hm_store *s = NULL;
+	struct reg *r = NULL;
+	hm_buf name = HM_BUF_INIT, base = HM_BUF_INIT;
+	const char *api_host;
+	char host_only[256];
+	int err = HM_OK;
+
+	*out = NULL;
+	if (!ref->registry || !*ref->registry || !ref->repository || !*ref->repository)
+		return hm_error_set(HM_E_USAGE, "invalid reference: no registry or repository");
+	if (!global_done) {
+		/* not thread-safe in old curls; harmless to call again */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+			return hm_error_set(HM_E_IO, "initialising libcurl failed");
+		global_done = 1;
+	}
+	s = calloc(1, sizeof(*s));
+	r = calloc(1, sizeof(*r));
+	if (!s || !r)
+		goto nomem;
+	s->ops = &registry_ops;
+	s->impl = r;
+	r->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	r->page = DEFAULT_PAGE;
+	r->auth_file = opts->auth_file;
+	if (!(r->host = strdup(ref->registry)) || !(r->repo = strdup(ref->repository)))
+		goto nomem;
+	if (opts->ca_file && !(r->ca_file = strdup(opts->ca_file)))
+		goto nomem;
+	if (opts->n_insecure) {
+		if (!(r->insecure = calloc(opts->n_insecure, sizeof(char *))))
+			goto nomem;
+		for (; r->n_insecure < opts->n_insecure; r->n_insecure++)
+			if (!(r->insecure[r->n_insecure] = strdup(opts->insecure_hosts[r->n_insecure])))
+				goto nomem;
+	}
+	if ((err = hm_buf_addf(&name, "%s/%s", ref->registry, ref->repository)))
+		goto done;
+	s->name = hm_buf_detach(&name, NULL);
+	api_host = strcmp(ref->registry, "docker.io") == 0 ? "registry-1.docker.io" : ref->registry;
+	/* the host without its port, for the loopback / insecure test */
+	snprintf(host_only, sizeof(host_only), "%s", api_host);
+	if (host_only[0] == '[') {
+		char *e = strchr(host_only, ']');
+		if (e)
+			e[1] = '\0';
+	} else {
+		host_only[strcspn(host_only, ":")] = '\0';
+	}
+	if ((err = hm_buf_addf(&base, "%s://%s", host_insecure(r, host_only, api_host) ? "http" : "https", api_host)))
+		goto done;
+	r->base = hm_buf_detach(&base, NULL);
+	if (!(r->curl = curl_easy_init())) {
+		err = hm_error_set(HM_E_IO, "initialising libcurl failed");
+		goto done;
+	}
+	*out = s;
+	s = NULL;
+	goto done;
+nomem:
+	err = hm_error_set(HM_E_NOMEM, "out of memory");
+done:
+	if (s) {
+		if (s->impl)
+			reg_free(s);
+		else
+			free(r);
+		free(s->name);
+		free(s);
+	}
+	hm_buf_release(&name);
+	hm_buf_release(&base);
+	return err;
+}

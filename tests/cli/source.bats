@@ -1,0 +1,19 @@
+#!/usr/bin/env bats
+# Rules about the source that the compiler cannot enforce.
+
+load ../lib/common
+
+@test "banned functions are not used (strcpy, strcat, sprintf, strtok, gets, strncpy)" {
+	cd "$REPO_ROOT"
+	run grep -rnE '\b(strcpy|strcat|sprintf|vsprintf|strtok|gets|strncpy)\(' --include='*.c' --include='*.h' \
+		core oci crypto sign verify attest policy audit cli tests/unit tests/fuzz
+	echo "$output"
+	[ "$status" -eq 1 ]
+}
+
+@test "library code does not print or exit (only cli/ does)" {
+	cd "$REPO_ROOT"
+	run grep -rnE '\b(printf|puts|exit|abort)\(|\bstdout\b' --include='*.c' core oci crypto sign verify attest policy audit
+	echo "$output"
+	[ "$status" -eq 1 ]
+}

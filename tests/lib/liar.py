@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""A lying, hostile registry for tests, on 127.0.0.1 only.
+
+The behaviour is chosen by the first component of the repository name:
+
+  mismatch/*   manifests and blobs whose bytes do not match the digest asked
+               for; by tag, a Docker-Content-Digest that disagrees with the
+               bytes; HEAD by digest answers for another digest
+  big/*        a manifest larger than hallmark's 4 MiB cap (with
+               Content-Length); bigchunked/* the same without one
+  stall/*      sends headers and a few bytes, then stalls (at most --stall s)
+  token/*      Bearer challenge; /token hands out a token for the basic
+               credentials alice:secret; manifests/latest is a real
+               manifest; blobs redirect to the second port, which records
+               whether an Authorization header arrived (GET /seen)
+  basic/*      Basic challenge, accepts alice:secret
+  errors/*     500 with a registry error body; denied/* 403 likewise
+  anything else: 404 with a registry error body
+
+GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw.
+The port file gets "P\\nQ\\n".  The process exits by itself after
+--lifetime seconds.
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+USER, PASSWORD, TOKEN = "alice", "secret", "good-token"
+MANIFEST = json.dumps({
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+               "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a",
+               "size": 2},
+    "layers": [],
+}, separators=(",", ":")).encode()
+BLOB = b"hello from the liar\n"
+MT = "application/vnd.oci.image.manifest.v1+json"
+
+STATE = {"redirect_hits": 0, "redirect_auth": 0}
+LOCK = threading.Lock()
+ARGS = None
+PORTS = {}
+
+
+def sha(b):
+    return "sha256:" + hashlib.sha256(b).hexdigest()
+
+
+class Base(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):  # quiet
+        pass
+
+    def send(self, code, body=b"", ctype="application/json", headers=None, head=False):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def error(self, code, ecode, msg, headers=None, head=False):
+        body = json.dumps({"errors": [{"code": ecode, "message": msg}]}).encode()
+        self.send(code, body, headers=headers, head=head)
+
+    def drain(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+
+
+class Other(Base):
+    """The second port: a blob store that the main port redirects to."""
+
+    def do_GET(self):
+        with LOCK:
+            STATE["redirect_hits"] += 1
+            if self.headers.get("Authorization"):
+                STATE["redirect_auth"] += 1
+        self.send(200, BLOB, "application/octet-stream")
+
+
+class Liar(Base):
+    def do_HEAD(self):
+        self.route(head=True)
+
+    def do_GET(self):
+        self.route(head=False)
+
+    def do_PUT(self):
+        self.drain()
+        self.route(head=False)
+
+    def do_POST(self):
+        self.drain()
+        self.route(head=False)
+
+    def basic_ok(self):
+        want = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        return self.headers.get("Authorization") == want
+
+    def route(self, head):
+        path = self.path.split("?", 1)[0]
+        if path == "/ports":
+            return self.send(200, json.dumps(PORTS).encode(), head=head)
+        if path == "/seen":
+            with LOCK:
+                return self.send(200, json.dumps(STATE).encode(), head=head)
+        if path == "/token":
+            if not self.basic_ok():
+                return self.error(401, "UNAUTHORIZED", "bad credentials", head=head)
+            if "scope=repository%3Atoken%2F" not in self.path:
+                return self.error(400, "DENIED", "no scope asked for", head=head)
+            return self.send(200, json.dumps({"access_token": TOKEN, "expires_in": 300}).encode(), head=head)
+        if path in ("/v2", "/v2/"):
+            return self.send(200, b"{}", head=head)
+        m = re.match(r"^/v2/(.+)/(manifests|blobs|tags|referrers)/(.*)$", path)
+        if not m:
+            return self.error(404, "NOT_FOUND", "no such route", head=head)
+        repo, kind, ref = m.groups()
+        mode = repo.split("/", 1)[0]
+        fn = getattr(self, "mode_" + mode, None)
+        if not fn:
+            return self.error(404, "NAME_UNKNOWN", f"repository {repo} not known", head=head)
+        return fn(repo, kind, ref, head)
+
+    def mode_mismatch(self, repo, kind, ref, head):
+        lie = b'{"schemaVersion":2,"mediaType":"%s","lie":true}' % MT.encode()
+        if kind == "blobs":
+            return self.send(200, b"not the blob you asked for", "application/octet-stream", head=head)
+        if ref.startswith("sha256:"):
+            d = ref if not head else sha(b"something else")
+            return self.send(200, lie, MT, {"Docker-Content-Digest": d}, head=head)
+        return self.send(200, lie, MT, {"Docker-Content-Digest": sha(b"something else")}, head=head)
+
+    def mode_big(self, repo, kind, ref, head):
+        body = b"{" + b" " * (5 << 20) + b"}"
+        return self.send(200, body, MT, {"Docker-Content-Digest": sha(body)}, head=head)
+
+    def mode_bigchunked(self, repo, kind, ref, head):
+        self.send_response(200)
+        self.send_header("Content-Type", MT)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        if head:
+            return
+        chunk = b" " * 65536
+        try:
+            for _ in range(96):  # 6 MiB
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
+
+    def mode_stall(self, repo, kind, ref, head):
+        self.send_response(200)
+        self.send_header("Content-Type", MT)
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        if head:
+            return
+        try:
+            self.wfile.write(b'{"schemaVersion"')
+            self.wfile.flush()
+            deadline = time.time() + ARGS.stall
+            while time.time() < deadline:
+                time.sleep(0.1)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def mode_token(self, repo, kind, ref, head):
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            realm = f"http://127.0.0.1:{PORTS['main']}/token"
+            chal = f'Bearer realm="{realm}",service="liar",scope="repository:{repo}:pull"'
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": chal}, head=head)
+        return self.serve_good(repo, kind, ref, head)
+
+    def mode_basic(self, repo, kind, ref, head):
+        if not self.basic_ok():
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": 'Basic realm="liar"'}, head=head)
+        return self.serve_good(repo, kind, ref, head)
+
+    def serve_good(self, repo, kind, ref, head):
+        if kind == "manifests" and ref in ("latest", sha(MANIFEST)):
+            return self.send(200, MANIFEST, MT, {"Docker-Content-Digest": sha(MANIFEST)}, head=head)
+        if kind == "blobs" and ref == sha(BLOB):
+            loc = f"http://127.0.0.1:{PORTS['other']}/blobs/{ref}"
+            return self.send(307, b"", headers={"Location": loc}, head=head)
+        return self.error(404, "MANIFEST_UNKNOWN", "unknown", head=head)
+
+    def mode_errors(self, repo, kind, ref, head):
+        return self.error(500, "INTERNAL", "the liar is having a bad day", head=head)
+
+    def mode_denied(self, repo, kind, ref, head):
+        return self.error(403, "DENIED", "requested access to the resource is denied", head=head)
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("--port-file", required=True)
+    p.add_argument("--lifetime", type=float, default=1800)
+    p.add_argument("--stall", type=float, default=15)
+    ARGS = p.parse_args()
+    main_srv = ThreadingHTTPServer(("127.0.0.1", 0), Liar)
+    other_srv = ThreadingHTTPServer(("127.0.0.1", 0), Other)
+    for s in (main_srv, other_srv):
+        s.daemon_threads = True
+    PORTS["main"] = main_srv.server_address[1]
+    PORTS["other"] = other_srv.server_address[1]
+    threading.Thread(target=other_srv.serve_forever, daemon=True).start()
+    threading.Thread(target=main_srv.serve_forever, daemon=True).start()
+    tmp = ARGS.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(f"{PORTS['main']}\n{PORTS['other']}\n")
+    os.rename(tmp, ARGS.port_file)
+    time.sleep(ARGS.lifetime)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
