@@ -96,7 +96,7 @@ bench: $(BIN)
 	@HALLMARK=$(abspath $(BIN)) sh bench/run.sh
 
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/hallmark
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/hallmark
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hallmark
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/hallmark/
 

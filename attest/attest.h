@@ -1,6 +1,10 @@
 /* Attestations: in-toto statements in DSSE envelopes attached to images.
- * (The attest/ owner extends this header with statement building,
- * Dockerfile parsing and provenance generation.) */
+ *
+ * Stored as cosign does: one layer per envelope (media type HM_MT_DSSE,
+ * annotation "predicateType") of the manifest under the tag
+ * "sha256-<hex>.att", or found as OCI 1.1 referrers.  Statements are in
+ * attest/statement.h, provenance in attest/provenance.h, Dockerfiles in
+ * attest/dockerfile.h. */
 #ifndef HM_ATTEST_ATTEST_H
 #define HM_ATTEST_ATTEST_H
 
@@ -9,6 +13,21 @@
 #include "oci/store.h"
 
 #define HM_MT_DSSE "application/vnd.dsse.envelope.v1+json"
+
+/* Envelopes larger than this are refused when verifying (SBOMs can be
+ * large; signatures are capped at 1 MiB, attestations at 4 MiB). */
+#define HM_ATT_MAX_ENVELOPE (4u << 20)
+
+/* Appends the DSSE envelope (payloadType application/vnd.in-toto+json)
+ * of the statement's compact JSON, signed with key (keyid ""). */
+int hm_attest_envelope(hm_buf *out, const hm_key *key, const cJSON *statement);
+
+/* Wraps predicate (borrowed; a JSON object) in a Statement v1 for
+ * subject_name and digest, signs it and attaches it to digest in s.
+ * predicate_type is a URI or short name (hm_predicate_type_resolve).
+ * *added is 0 when the same envelope was attached already. */
+int hm_attest_attach(int *added, hm_store *s, const char *digest, const char *subject_name,
+		     const hm_key *key, const char *predicate_type, const cJSON *predicate);
 
 typedef struct hm_att_result {
 	char *source;                /* where it was found (see hm_attached.source) */

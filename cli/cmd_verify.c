@@ -113,6 +113,7 @@ static int run(hm_args *a)
 			else
 				print_text(a, hm_store_name(s), &r);
 			if (r.n_valid == 0) {
+				fflush(stdout);
 				fprintf(stderr, "hallmark: %s: no valid signature (%zu found)\n", a->pos.v[i], r.n_sigs);
 				if (rc == HM_EXIT_OK)
 					rc = HM_EXIT_DENIED;

@@ -13,12 +13,16 @@
 
 extern const hm_cmd hm_cmd_key_generate, hm_cmd_key_public;
 extern const hm_cmd hm_cmd_sign, hm_cmd_verify, hm_cmd_tree;
+extern const hm_cmd hm_cmd_attest, hm_cmd_attest_provenance, hm_cmd_verify_attestation;
 
 static const hm_cmd *const commands[] = {
 	&hm_cmd_key_generate,
 	&hm_cmd_key_public,
 	&hm_cmd_sign,
 	&hm_cmd_verify,
+	&hm_cmd_attest,
+	&hm_cmd_attest_provenance,
+	&hm_cmd_verify_attestation,
 	&hm_cmd_tree,
 	NULL,
 };

@@ -18,6 +18,7 @@ step "generate a release key and a stranger's key (private keys encrypted, 0600)
 show "$HM" key generate --output-prefix "$out/release"
 show "$HM" key generate --type ed25519 --output-prefix "$out/stranger"
 ls -l "$out"/*.key "$out"/*.pub
+show "$HM" key public --key "$out/release.key"
 
 step "sign the example image"
 show "$HM" sign --key "$out/release.key" -a release=1.0 "$img"

@@ -96,9 +96,9 @@ static int url_origin(struct origin *o, const char *url)
 		err = hm_error_set(HM_E_IO, "invalid URL '%.200s'", url);
 		goto done;
 	}
-	strcpy(o->scheme, sc);
-	strcpy(o->host, h);
-	strcpy(o->port, p);
+	snprintf(o->scheme, sizeof(o->scheme), "%s", sc);
+	snprintf(o->host, sizeof(o->host), "%s", h);
+	snprintf(o->port, sizeof(o->port), "%s", p);
 done:
 	curl_free(sc);
 	curl_free(h);
@@ -681,7 +681,7 @@ static int reg_resolve(hm_store *s, const char *ref, hm_desc *out)
 		goto done;
 	}
 	if (hm_digest_valid(ref) && strcmp(ref, res.digest) != 0) {
-		err = hm_error_set(HM_E_IO, "%s in '%s': the registry answered for %s", what.data, s->name, res.digest);
+		err = hm_error_set(HM_E_IO, "%s in '%s': digest mismatch: the registry answered for %s", what.data, s->name, res.digest);
 		goto done;
 	}
 	if (res.length > (curl_off_t)HM_MAX_MANIFEST) {

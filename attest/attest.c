@@ -1,0 +1,47 @@
+/* Signing statements into DSSE envelopes and attaching them to images. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/attest.h"
+#include "attest/statement.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "crypto/dsse.h"
+#include "oci/attach.h"
+
+int hm_attest_envelope(hm_buf *out, const hm_key *key, const cJSON *statement)
+{
+	hm_buf payload = HM_BUF_INIT;
+	int err = hm_json_print(&payload, statement);
+
+	if (!err)
+		err = hm_dsse_sign(out, key, NULL, HM_DSSE_INTOTO, payload.data, payload.len);
+	hm_buf_release(&payload);
+	return err;
+}
+
+int hm_attest_attach(int *added, hm_store *s, const char *digest, const char *subject_name,
+		     const hm_key *key, const char *predicate_type, const cJSON *predicate)
+{
+	cJSON *st = NULL, *ann = NULL;
+	hm_buf env = HM_BUF_INIT;
+	int err;
+
+	*added = 0;
+	if ((err = hm_statement_build(&st, subject_name, digest, predicate_type, predicate)) ||
+	    (err = hm_attest_envelope(&env, key, st)))
+		goto done;
+	ann = cJSON_CreateObject();
+	if (!ann || !cJSON_AddStringToObject(ann, "predicateType", hm_json_str(st, "predicateType"))) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	err = hm_attach_layer(s, digest, "att", HM_MT_DSSE, env.data, env.len, ann, added);
+	if (err)
+		err = hm_error_wrap(err, "attaching the attestation to %s", digest);
+done:
+	cJSON_Delete(ann);
+	cJSON_Delete(st);
+	hm_buf_release(&env);
+	return err;
+}

@@ -1,0 +1,388 @@
+/* hallmark attest, attest provenance, verify-attestation */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attest/attest.h"
+#include "attest/provenance.h"
+#include "attest/statement.h"
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "core/json.h"
+
+#ifndef HM_VERSION
+#define HM_VERSION "0.1.0" /* as cli/main.c */
+#endif
+
+#define PREDICATE_MAX (HM_ATT_MAX_ENVELOPE / 2) /* base64 grows it by a third */
+
+/* Opens text's store and resolves it to a digest once. */
+static int open_image(hm_ref *ref, hm_store **s, hm_desc *d, const hm_args *a, const char *text)
+{
+	int err = hm_cli_open(ref, s, a, text, 0);
+
+	if (err)
+		return err;
+	err = hm_store_resolve(*s, ref->digest ? ref->digest : ref->tag, d);
+	if (err) {
+		hm_store_free(*s);
+		*s = NULL;
+		hm_ref_free(ref);
+	}
+	return err;
+}
+
+static int load_predicate(cJSON **out, const char *path)
+{
+	hm_buf b = HM_BUF_INIT;
+	int err = hm_file_read(&b, path, PREDICATE_MAX);
+
+	*out = NULL;
+	if (err)
+		return err;
+	*out = hm_json_parse(b.data, b.len, path);
+	hm_buf_release(&b);
+	if (!*out)
+		return HM_E_IO;
+	if (!cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		return hm_error_set(HM_E_IO, "%s: the predicate must be a JSON object", path);
+	}
+	return HM_OK;
+}
+
+static int run_attest(hm_args *a)
+{
+	const char *type = hm_arg(a, "type") ? hm_arg(a, "type") : "custom", *uri;
+	hm_key *key = NULL;
+	cJSON *pred = NULL;
+	int err;
+
+	if (!hm_arg(a, "key"))
+		return hm_cli_usage(a, "--key is required");
+	if (!hm_arg(a, "predicate"))
+		return hm_cli_usage(a, "--predicate is required");
+	if (hm_predicate_type_resolve(&uri, type))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
+	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+		goto done;
+	for (size_t i = 0; i < a->pos.n && !err; i++) {
+		hm_store *s = NULL;
+		hm_ref ref;
+		hm_desc d;
+		char *name;
+		int added = 0;
+
+		if ((err = open_image(&ref, &s, &d, a, a->pos.v[i])))
+			break;
+		name = hm_ref_name(&ref);
+		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred)
+			   : hm_error_set(HM_E_NOMEM, "out of memory");
+		if (err)
+			err = hm_error_wrap(err, "attesting %s", a->pos.v[i]);
+		else
+			printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s),
+			       d.digest, uri);
+		free(name);
+		hm_store_free(s);
+		hm_ref_free(&ref);
+	}
+done:
+	cJSON_Delete(pred);
+	hm_key_free(key);
+	return err ? hm_cli_fail(err) : HM_EXIT_OK;
+}
+
+/* Base images resolve through the store their reference names. */
+static int resolve_image(void *ctx, const char *image, char digest[HM_DIGEST_SIZE])
+{
+	const hm_args *a = ctx;
+	hm_store *s = NULL;
+	hm_ref ref;
+	hm_desc d;
+	int err = open_image(&ref, &s, &d, a, image);
+
+	if (err)
+		return err;
+	memcpy(digest, d.digest, HM_DIGEST_SIZE);
+	hm_store_free(s);
+	hm_ref_free(&ref);
+	return HM_OK;
+}
+
+static int run_provenance(hm_args *a)
+{
+	hm_provenance_opts o = HM_PROVENANCE_OPTS_INIT;
+	const hm_strv *bargs = hm_arg_all(a, "build-arg");
+	int print = hm_arg_flag(a, "print"), added = 0, err, opened = 0;
+	hm_key *key = NULL;
+	hm_store *s = NULL;
+	cJSON *pred = NULL, *st = NULL;
+	char *name = NULL;
+	hm_ref ref;
+	hm_desc d;
+
+	if (!print && !hm_arg(a, "key"))
+		return hm_cli_usage(a, "--key is required (or --print to only show the statement)");
+	if (!hm_arg(a, "git"))
+		return hm_cli_usage(a, "--git is required");
+	for (size_t i = 0; i < bargs->n; i++)
+		if (bargs->v[i][0] == '=')
+			return hm_cli_usage(a, "build argument '%s' is not NAME=VALUE", bargs->v[i]);
+	if (hm_arg(a, "started-on") && !hm_rfc3339_valid(hm_arg(a, "started-on")))
+		return hm_cli_usage(a, "--started-on '%s' is not an RFC 3339 time (2024-05-01T12:00:00Z)",
+				    hm_arg(a, "started-on"));
+	if (!print && (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+		goto done;
+	if ((err = open_image(&ref, &s, &d, a, a->pos.v[0])))
+		goto done;
+	opened = 1;
+	if (!(name = hm_ref_name(&ref))) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	o.git_dir = hm_arg(a, "git");
+	o.dockerfile = hm_arg(a, "dockerfile");
+	o.context = hm_arg(a, "context");
+	o.builder_id = hm_arg(a, "builder-id");
+	o.builder_version = HM_VERSION;
+	o.build_args = (const char *const *)bargs->v;
+	o.n_build_args = bargs->n;
+	o.started_on = hm_arg(a, "started-on");
+	o.allow_dirty = hm_arg_flag(a, "allow-dirty");
+	o.resolve = resolve_image;
+	o.resolve_ctx = a;
+	if ((err = hm_provenance_generate(&pred, &o)))
+		goto done;
+	if (print) {
+		if (!(err = hm_statement_build(&st, name, d.digest, HM_PREDICATE_SLSA_V1, pred))) {
+			hm_cli_print_json(st);
+			st = NULL;
+		}
+		goto done;
+	}
+	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred);
+	if (!err)
+		printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s), d.digest,
+		       HM_PREDICATE_SLSA_V1);
+done:
+	if (err)
+		err = hm_error_wrap(err, "provenance for %s", a->pos.v[0]);
+	cJSON_Delete(st);
+	cJSON_Delete(pred);
+	free(name);
+	hm_store_free(s);
+	if (opened)
+		hm_ref_free(&ref);
+	hm_key_free(key);
+	return err ? hm_cli_fail(err) : HM_EXIT_OK;
+}
+
+static void print_text(const hm_args *a, const char *image, const hm_att_results *r)
+{
+	const hm_strv *keys = hm_arg_all(a, "key");
+
+	printf("%s %s@%s: %zu of %zu attestation%s valid\n", r->n_valid ? "verified" : "NOT VERIFIED",
+	       image, r->digest, r->n_valid, r->n, r->n == 1 ? "" : "s");
+	for (size_t i = 0; i < r->n; i++) {
+		const hm_att_result *v = &r->v[i];
+		const char *type = v->predicate_type ? v->predicate_type : "(no predicate type)";
+
+		if (v->valid)
+			printf("  valid    %.19s... %s (%s) key %s\n", v->layer, type, v->source,
+			       keys->v[v->key_index]);
+		else
+			printf("  invalid  %.19s... %s (%s): %s\n", v->layer, type, v->source, v->reason);
+	}
+}
+
+static cJSON *to_json(const hm_args *a, const char *image, const hm_att_results *r, hm_key **keys)
+{
+	const hm_strv *files = hm_arg_all(a, "key");
+	cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(j, "image", image);
+	cJSON_AddStringToObject(j, "digest", r->digest);
+	cJSON_AddBoolToObject(j, "verified", r->n_valid > 0);
+	for (size_t i = 0; i < r->n; i++) {
+		const hm_att_result *v = &r->v[i];
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "source", v->source);
+		cJSON_AddStringToObject(e, "envelopeDigest", v->layer);
+		cJSON_AddBoolToObject(e, "valid", v->valid);
+		if (v->predicate_type)
+			cJSON_AddStringToObject(e, "predicateType", v->predicate_type);
+		if (v->key_index >= 0) {
+			cJSON_AddStringToObject(e, "key", files->v[v->key_index]);
+			cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[v->key_index]));
+		}
+		if (v->reason)
+			cJSON_AddStringToObject(e, "reason", v->reason);
+		if (v->statement)
+			cJSON_AddItemToObject(e, "statement", cJSON_Duplicate(v->statement, 1));
+		cJSON_AddItemToArray(arr, e);
+	}
+	cJSON_AddItemToObject(j, "attestations", arr);
+	return j;
+}
+
+static int run_verify(hm_args *a)
+{
+	const char *output, *type = hm_arg(a, "type"), *uri = NULL;
+	hm_key **keys = NULL;
+	size_t nkeys = 0;
+	cJSON *all = NULL;
+	int err, rc = HM_EXIT_OK;
+
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (hm_arg_all(a, "key")->n == 0)
+		return hm_cli_usage(a, "--key is required");
+	if (type && hm_predicate_type_resolve(&uri, type))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key")))
+		return hm_cli_fail(err);
+	if (strcmp(output, "json") == 0)
+		all = cJSON_CreateArray();
+	for (size_t i = 0; i < a->pos.n; i++) {
+		hm_att_results r = {0};
+		hm_store *s = NULL;
+		hm_ref ref;
+		hm_desc d;
+
+		err = open_image(&ref, &s, &d, a, a->pos.v[i]);
+		if (!err) {
+			err = hm_attest_verify(&r, s, d.digest, keys, nkeys, uri);
+			if (err) {
+				hm_store_free(s);
+				hm_ref_free(&ref);
+			}
+		}
+		if (err) {
+			int code = hm_cli_fail(hm_error_wrap(err, "verifying the attestations of %s", a->pos.v[i]));
+
+			if (code > rc || rc == HM_EXIT_DENIED)
+				rc = code;
+			continue;
+		}
+		if (all) {
+			char *name = hm_ref_string(&ref);
+
+			cJSON_AddItemToArray(all, to_json(a, name ? name : a->pos.v[i], &r, keys));
+			free(name);
+		} else {
+			print_text(a, hm_store_name(s), &r);
+		}
+		if (r.n_valid == 0) {
+			fprintf(stderr, "hallmark: %s: no valid attestation%s%s (%zu found)\n", a->pos.v[i],
+				uri ? " of type " : "", uri ? uri : "", r.n);
+			if (rc == HM_EXIT_OK)
+				rc = HM_EXIT_DENIED;
+		}
+		hm_att_results_free(&r);
+		hm_store_free(s);
+		hm_ref_free(&ref);
+	}
+	if (all) {
+		cJSON *top = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(top, "images", all);
+		hm_cli_print_json(top);
+	}
+	hm_cli_keys_free(keys, nkeys);
+	return rc;
+}
+
+static const hm_opt attest_opts[] = {
+	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"predicate", 0, "FILE", 0, "the predicate: a JSON object (\"-\" reads stdin)"},
+	{"type", 't', "TYPE", 0,
+	 "predicate type: a URI, or slsaprovenance, slsaprovenance02, spdx, spdxjson, cyclonedx, link, openvex, vuln, custom (default)"},
+	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_attest = {
+	.name = "attest",
+	.run = run_attest,
+	.usage = "--key FILE --predicate FILE [--type TYPE] IMAGE...",
+	.summary = "attach a signed in-toto attestation to images",
+	.description =
+	    "Resolves each IMAGE to its manifest digest once, wraps the predicate in an\n"
+	    "in-toto Statement v1 whose subject is the image's name and digest, signs it\n"
+	    "as a DSSE envelope (payload type application/vnd.in-toto+json) and attaches\n"
+	    "it as cosign does: a layer of media type application/vnd.dsse.envelope.v1+json\n"
+	    "with the annotation predicateType, under the tag sha256-<hex>.att. The same\n"
+	    "envelope is not added twice. Note: cosign maps plain 'slsaprovenance' to\n"
+	    "SLSA v0.2; hallmark maps it to https://slsa.dev/provenance/v1.",
+	.opts = attest_opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = -1,
+};
+
+static const hm_opt provenance_opts[] = {
+	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"git", 0, "DIR", 0, "the top of the git checkout the image was built from"},
+	{"dockerfile", 'f', "PATH", 0, "the Dockerfile (default: CONTEXT/Dockerfile)"},
+	{"context", 0, "DIR", 0, "the build context (default: the --git directory)"},
+	{"builder-id", 0, "URI", 0, "runDetails.builder.id (default " HM_PROVENANCE_BUILDER_ID ")"},
+	{"build-arg", 0, "NAME=VALUE", HM_OPT_MULTI, "a build argument, as given to the build"},
+	{"started-on", 0, "TIME", 0, "when the build started, RFC 3339 (default: now)"},
+	{"allow-dirty", 0, NULL, 0, "record uncommitted changes instead of refusing them"},
+	{"print", 0, NULL, 0, "print the statement to stdout; do not sign or upload"},
+	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_attest_provenance = {
+	.name = "attest provenance",
+	.run = run_provenance,
+	.usage = "--key FILE --git DIR [options] IMAGE",
+	.summary = "generate SLSA provenance from git and the Dockerfile, and attach it",
+	.description =
+	    "Generates SLSA Provenance v1 for IMAGE: the repository URL (credentials\n"
+	    "stripped), ref (the tag at HEAD, else the branch, else the commit) and\n"
+	    "commit from the git checkout; the Dockerfile path and build arguments; and\n"
+	    "every external base image of the Dockerfile (multi-stage aware, ARGs\n"
+	    "substituted, FROM scratch skipped) resolved to its digest through its\n"
+	    "registry or layout. A work tree with uncommitted changes is refused unless\n"
+	    "--allow-dirty, which records it. The statement is signed and attached as\n"
+	    "'hallmark attest' does, or printed with --print.",
+	.opts = provenance_opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = 1,
+};
+
+static const hm_opt verify_opts[] = {
+	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"type", 't', "TYPE", 0, "only attestations of this predicate type (URI or short name)"},
+	{"output", 'o', "FORMAT", 0, "text (default) or json (with the decoded statements)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_verify_attestation = {
+	.name = "verify-attestation",
+	.run = run_verify,
+	.usage = "--key FILE [--key FILE]... [--type TYPE] [options] IMAGE...",
+	.summary = "verify the attestations of images",
+	.description =
+	    "Finds the attestations of each IMAGE (OCI 1.1 referrers, then the tag\n"
+	    "sha256-<hex>.att) and accepts one only when its DSSE signature verifies\n"
+	    "over the pre-authentication encoding with one of the keys, the payload type\n"
+	    "is application/vnd.in-toto+json, the statement (v1 or v0.1, read from the\n"
+	    "verified payload only) has a subject with this image's digest, and, with\n"
+	    "--type, its predicate type is that one.\n"
+	    "\n"
+	    "Exit status: 0 when every image has at least one valid attestation, 1 when\n"
+	    "one has none, 2 on a usage error, 3 on an operational error.",
+	.opts = verify_opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = -1,
+};
