@@ -81,7 +81,7 @@ static const pos_entry *find_pos(const hm_yaml *y, const cJSON *node)
 {
 	pos_entry key = {node, 0, 0, 0, 0};
 
-	if (!y || !node)
+	if (!y || !node || !y->npos)
 		return NULL;
 	return bsearch(&key, y->pos, y->npos, sizeof(key), pos_cmp);
 }
@@ -399,7 +399,8 @@ int hm_yaml_parse(hm_yaml **out, const void *data, size_t len, const char *name)
 		hm_yaml_free(y);
 		return err;
 	}
-	qsort(y->pos, y->npos, sizeof(*y->pos), pos_cmp);
+	if (y->npos)
+		qsort(y->pos, y->npos, sizeof(*y->pos), pos_cmp);
 	*out = y;
 	return HM_OK;
 }

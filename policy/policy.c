@@ -299,7 +299,9 @@ static void get_key_set(lint *l, const cJSON *obj, const char *what, const cJSON
 	ks->threshold = n;
 	if (!th)
 		return;
-	if (!cJSON_IsNumber(th) || th->valuedouble != (double)(long)th->valuedouble || th->valuedouble < 1) {
+	/* (the range test first: casting NaN or a huge double is undefined) */
+	if (!cJSON_IsNumber(th) || !(th->valuedouble >= 1 && th->valuedouble <= 1000000) ||
+	    th->valuedouble != (double)(long)th->valuedouble) {
 		D(l, th, 0, "'threshold' in %s must be a whole number of at least 1", what);
 		return;
 	}
