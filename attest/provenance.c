@@ -180,7 +180,7 @@ int hm_provenance_generate(cJSON **out, const hm_provenance_opts *o)
 	hm_git_info g = {0};
 	hm_dockerfile df = HM_DOCKERFILE_INIT;
 	hm_buf path = HM_BUF_INIT, s = HM_BUF_INIT;
-	cJSON *pred = NULL, *bd, *ext, *src, *bargs, *intl, *deps, *run, *builder, *meta;
+	cJSON *pred = NULL, *bd, *ext, *bargs, *intl, *deps, *run, *builder, *meta;
 	char *ref = NULL, *rel_df = NULL, *rel_ctx = NULL, *uri = NULL;
 	char started[32], finished[32], uuid[37];
 	const char *context;
@@ -240,10 +240,9 @@ int hm_provenance_generate(cJSON **out, const hm_provenance_opts *o)
 	if (add_str(bd, "buildType", HM_PROVENANCE_BUILD_TYPE))
 		goto done;
 	ext = add_obj(bd, "externalParameters");
-	src = add_obj(ext, "source");
-	if (add_str(src, "uri", uri) || add_str(src, "ref", ref) ||
-	    add_str(src, "dockerfile", rel_df) || add_str(src, "context", rel_ctx) ||
-	    add_str(ext, "ref", ref) || !(bargs = add_obj(ext, "buildArgs")))
+	if (add_str(ext, "repository", uri) || add_str(ext, "ref", ref) ||
+	    add_str(ext, "dockerfile", rel_df) || add_str(ext, "context", rel_ctx) ||
+	    !(bargs = add_obj(ext, "buildArgs")))
 		goto done;
 	for (i = 0; i < o->n_build_args; i++) {
 		const char *a = o->build_args[i], *eq = strchr(a, '=');

@@ -11,6 +11,10 @@
 #include "crypto/key.h"
 #include "oci/store.h"
 
+#ifndef HM_VERSION
+#define HM_VERSION "0.1.0"
+#endif
+
 #define HM_OPT_MULTI 1u /* may be given several times */
 
 typedef struct hm_opt {

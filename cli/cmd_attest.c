@@ -11,10 +11,6 @@
 #include "core/file.h"
 #include "core/json.h"
 
-#ifndef HM_VERSION
-#define HM_VERSION "0.1.0" /* as cli/main.c */
-#endif
-
 #define PREDICATE_MAX (HM_ATT_MAX_ENVELOPE / 2) /* base64 grows it by a third */
 
 /* Opens text's store and resolves it to a digest once. */

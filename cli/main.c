@@ -7,13 +7,10 @@
 #include "cli/cli.h"
 #include "core/error.h"
 
-#ifndef HM_VERSION
-#define HM_VERSION "0.1.0"
-#endif
-
 extern const hm_cmd hm_cmd_key_generate, hm_cmd_key_public;
 extern const hm_cmd hm_cmd_sign, hm_cmd_verify, hm_cmd_tree;
 extern const hm_cmd hm_cmd_attest, hm_cmd_attest_provenance, hm_cmd_verify_attestation;
+extern const hm_cmd hm_cmd_audit;
 
 static const hm_cmd *const commands[] = {
 	&hm_cmd_key_generate,
@@ -24,6 +21,7 @@ static const hm_cmd *const commands[] = {
 	&hm_cmd_attest_provenance,
 	&hm_cmd_verify_attestation,
 	&hm_cmd_tree,
+	&hm_cmd_audit,
 	NULL,
 };
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: generate keys, sign the example image (an OCI layout, no
-# registry, no network), verify it, and show a verification with the wrong
-# key being refused.  Works on a copy in demo-out/, so examples/ stays clean.
+# registry, no network), verify it, show a verification with the wrong key
+# being refused, attach and verify SLSA provenance.  Works on a copy in demo-out/, so examples/ stays clean.
 set -eu
 HM=${HALLMARK:-build/hallmark}
 out=demo-out
@@ -34,5 +34,19 @@ else
 	echo "(exit status $?: verification failed, as it should)"
 fi
 
+step "attach SLSA provenance generated from this project's git checkout and examples/Dockerfile"
+show "$HM" attest provenance --key "$out/release.key" --git . --dockerfile examples/Dockerfile \
+	--builder-id https://ci.example.com/builder --allow-dirty "$img"
+
+step "verify the provenance and show the verified statement"
+show "$HM" verify-attestation --key "$out/release.pub" --type slsaprovenance "$img"
+"$HM" verify-attestation --key "$out/release.pub" --type slsaprovenance --output json "$img" |
+	jq '.. | objects | select(has("buildDefinition")) | {externalParameters: .buildDefinition.externalParameters,
+		resolvedDependencies: .buildDefinition.resolvedDependencies, builder: .runDetails.builder}' 
+
 step "what is attached to the image"
 show "$HM" tree "$img"
+
+step "audit every tag of the example: signatures, provenance, findings"
+show "$HM" audit --key "$out/release.pub" "oci:$out/image" ||
+	echo "(exit status $?: some tag has an error finding, e.g. no provenance attached)"

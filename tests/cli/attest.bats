@@ -152,7 +152,7 @@ s = json.load(sys.stdin)
 assert s["predicateType"] == "https://slsa.dev/provenance/v1"
 p = s["predicate"]
 e = p["buildDefinition"]["externalParameters"]
-assert e["source"]["uri"] == "https://git.example.com/org/app.git", e
+assert e["repository"] == "https://git.example.com/org/app.git", e
 assert e["ref"] == "refs/tags/v1.0.0"
 deps = p["buildDefinition"]["resolvedDependencies"]
 assert deps[0]["uri"] == "git+https://git.example.com/org/app.git@refs/tags/v1.0.0"

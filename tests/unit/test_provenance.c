@@ -125,12 +125,12 @@ static void test_branch(void **state)
 	o.builder_version = "0.1.0";
 	p = generate(&o, HM_OK);
 	assert_string_equal(path_str(p, "buildDefinition.buildType"), HM_PROVENANCE_BUILD_TYPE);
-	assert_string_equal(path_str(p, "buildDefinition.externalParameters.source.uri"),
+	assert_string_equal(path_str(p, "buildDefinition.externalParameters.repository"),
 			    "https://example.com/org/app.git");
-	assert_string_equal(path_str(p, "buildDefinition.externalParameters.source.ref"), "refs/heads/main");
 	assert_string_equal(path_str(p, "buildDefinition.externalParameters.ref"), "refs/heads/main");
-	assert_string_equal(path_str(p, "buildDefinition.externalParameters.source.dockerfile"), "Dockerfile");
-	assert_string_equal(path_str(p, "buildDefinition.externalParameters.source.context"), ".");
+	assert_string_equal(path_str(p, "buildDefinition.externalParameters.ref"), "refs/heads/main");
+	assert_string_equal(path_str(p, "buildDefinition.externalParameters.dockerfile"), "Dockerfile");
+	assert_string_equal(path_str(p, "buildDefinition.externalParameters.context"), ".");
 	assert_string_equal(path_str(p, "buildDefinition.externalParameters.buildArgs.V"), "3.20");
 	assert_string_equal(path_str(p, "buildDefinition.externalParameters.buildArgs.OTHER"), "x");
 	intl = cJSON_GetObjectItem(cJSON_GetObjectItem(p, "buildDefinition"), "internalParameters");
@@ -268,7 +268,7 @@ static void test_unresolvable(void **state)
 		generate(&o, HM_E_USAGE);
 		o.started_on = NULL;
 		p = generate(&o, HM_OK);
-		assert_string_equal(path_str(p, "buildDefinition.externalParameters.source.dockerfile"),
+		assert_string_equal(path_str(p, "buildDefinition.externalParameters.dockerfile"),
 				    "Dockerfile");
 		cJSON_Delete(p);
 	}

@@ -1,0 +1,452 @@
+/* hallmark audit: renders a hm_audit_report as a table, JSON or Markdown. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "cli/cli.h"
+#include "core/error.h"
+
+static const char *const git_states[] = {"", "match", "mismatch", "no-tag", "unknown"};
+
+/* "keys/release.pub" -> "release" into buf. */
+static const char *key_name(const hm_args *a, int k, char *buf, size_t n)
+{
+	const char *path = hm_arg_all(a, "key")->v[k], *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".pub") == 0)
+		len -= 4;
+	snprintf(buf, n, "%.*s", (int)len, base);
+	return buf;
+}
+
+static const hm_audit_image *image_of(const hm_audit_report *r, const hm_audit_tag *t)
+{
+	return t->error ? NULL : &r->images[t->image];
+}
+
+/* The cells of one row, shared by the table and Markdown. */
+static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_image *img)
+{
+	size_t w;
+	char name[128];
+
+	if (!img->n_sigs) {
+		snprintf(out, n, "unsigned");
+		return;
+	}
+	w = (size_t)snprintf(out, n, "%zu/%zu", img->n_valid_sigs, img->n_sigs);
+	for (size_t i = 0; i < img->n_sigs && w < n; i++)
+		if (img->sigs[i].valid)
+			w += (size_t)snprintf(out + w, n - w, " %s",
+					      key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+}
+
+static void cell_prov(char *out, size_t n, const hm_audit_image *img)
+{
+	if (img->prov.present)
+		snprintf(out, n, "%.12s%s", img->prov.commit ? img->prov.commit : "no commit",
+			 img->prov.dirty == 1 ? " dirty" : "");
+	else
+		snprintf(out, n, "%s", img->n_atts ? "unverified" : "missing");
+}
+
+static void cell_findings(char *out, size_t n, const hm_audit_tag *t)
+{
+	size_t w = 0;
+
+	out[0] = '\0';
+	if (t->error)
+		snprintf(out, n, "could not be checked");
+	for (size_t i = 0; i < t->findings.n && w < n; i++)
+		if (t->findings.v[i].severity != HM_AUDIT_INFO)
+			w += (size_t)snprintf(out + w, n - w, "%s%s", w ? ", " : "", t->findings.v[i].code);
+	if (!out[0])
+		snprintf(out, n, "ok");
+}
+
+enum { C_TAG, C_DIGEST, C_SIGS, C_PROV, C_GIT, C_FIND, NCOL };
+
+static void row(char cells[NCOL][512], const hm_args *a, const hm_audit_report *r, const hm_audit_tag *t)
+{
+	const hm_audit_image *img = image_of(r, t);
+
+	snprintf(cells[C_TAG], 512, "%s", t->tag);
+	snprintf(cells[C_DIGEST], 512, "%.19s", img ? img->digest : "-");
+	if (img && !img->error) {
+		cell_sigs(cells[C_SIGS], 512, a, img);
+		cell_prov(cells[C_PROV], 512, img);
+	} else {
+		snprintf(cells[C_SIGS], 512, "-");
+		snprintf(cells[C_PROV], 512, "-");
+	}
+	if (t->git == HM_AUDIT_GIT_OFF)
+		snprintf(cells[C_GIT], 512, "-");
+	else if (t->git_tag)
+		snprintf(cells[C_GIT], 512, "%s %s", git_states[t->git], t->git_tag);
+	else
+		snprintf(cells[C_GIT], 512, "no tag");
+	cell_findings(cells[C_FIND], 512, t);
+}
+
+static void print_summary(const hm_audit_summary *s, const char *lead)
+{
+	printf("%s%zu tag%s (%zu digest%s): %zu passed, %zu failed; %zu signed, %zu verified, %zu with "
+	       "provenance; %zu error%s, %zu warning%s, %zu info\n",
+	       lead, s->tags, s->tags == 1 ? "" : "s", s->digests, s->digests == 1 ? "" : "s",
+	       s->tags - s->failed_tags, s->failed_tags, s->signed_tags, s->verified_tags, s->with_provenance,
+	       s->errors, s->errors == 1 ? "" : "s", s->warnings, s->warnings == 1 ? "" : "s", s->infos);
+}
+
+static void print_table(const hm_args *a, const hm_audit_report *r)
+{
+	static const char *const heads[NCOL] = {"TAG", "DIGEST", "SIGNATURES", "PROVENANCE", "GIT", "FINDINGS"};
+	size_t width[NCOL];
+	char cells[NCOL][512];
+
+	printf("repository %s\n\n", r->repository);
+	for (int c = 0; c < NCOL; c++)
+		width[c] = strlen(heads[c]);
+	for (size_t i = 0; i < r->n_tags; i++) {
+		row(cells, a, r, &r->tags[i]);
+		for (int c = 0; c < NCOL; c++)
+			if (strlen(cells[c]) > width[c])
+				width[c] = strlen(cells[c]);
+	}
+	for (int c = 0; c < NCOL - 1; c++)
+		printf("%-*s  ", (int)width[c], heads[c]);
+	printf("%s\n", heads[NCOL - 1]);
+	for (size_t i = 0; i < r->n_tags; i++) {
+		row(cells, a, r, &r->tags[i]);
+		for (int c = 0; c < NCOL - 1; c++)
+			printf("%-*s  ", (int)width[c], cells[c]);
+		printf("%s\n", cells[NCOL - 1]);
+	}
+	if (r->summary.errors + r->summary.warnings + r->summary.infos)
+		printf("\nfindings:\n");
+	for (size_t i = 0; i < r->n_tags; i++)
+		for (size_t k = 0; k < r->tags[i].findings.n; k++) {
+			const hm_audit_finding *f = &r->tags[i].findings.v[k];
+
+			printf("  %-8s %s: %s: %s\n", hm_audit_severity_name(f->severity), r->tags[i].tag, f->code,
+			       f->message);
+		}
+	for (size_t k = 0; k < r->findings.n; k++)
+		printf("  %-8s %s: %s\n", hm_audit_severity_name(r->findings.v[k].severity), r->findings.v[k].code,
+		       r->findings.v[k].message);
+	print_summary(&r->summary, "\n");
+}
+
+/* Markdown table cells: "|" would end the cell. */
+static void md(const char *s)
+{
+	for (; *s; s++)
+		fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, stdout);
+}
+
+static void print_markdown(const hm_args *a, const hm_audit_report *r)
+{
+	char cells[NCOL][512];
+
+	printf("## Audit of `%s`\n\n", r->repository);
+	print_summary(&r->summary, "");
+	printf("\n| Tag | Digest | Signatures | Provenance | Git | Findings |\n|---|---|---|---|---|---|\n");
+	for (size_t i = 0; i < r->n_tags; i++) {
+		row(cells, a, r, &r->tags[i]);
+		for (int c = 0; c < NCOL; c++) {
+			printf(c == C_TAG || c == C_DIGEST ? "| `" : "| ");
+			md(cells[c]);
+			printf(c == C_TAG || c == C_DIGEST ? "` " : " ");
+		}
+		printf("|\n");
+	}
+	if (r->summary.errors + r->summary.warnings + r->summary.infos)
+		printf("\n### Findings\n\n");
+	for (size_t i = 0; i < r->n_tags; i++)
+		for (size_t k = 0; k < r->tags[i].findings.n; k++) {
+			const hm_audit_finding *f = &r->tags[i].findings.v[k];
+
+			printf("- **%s** `%s` `%s`: ", hm_audit_severity_name(f->severity), r->tags[i].tag, f->code);
+			md(f->message);
+			printf("\n");
+		}
+	for (size_t k = 0; k < r->findings.n; k++) {
+		printf("- **%s** `%s`: ", hm_audit_severity_name(r->findings.v[k].severity), r->findings.v[k].code);
+		md(r->findings.v[k].message);
+		printf("\n");
+	}
+}
+
+static cJSON *findings_json(const hm_audit_findings *f)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < f->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "code", f->v[i].code);
+		cJSON_AddStringToObject(o, "severity", hm_audit_severity_name(f->v[i].severity));
+		cJSON_AddStringToObject(o, "message", f->v[i].message);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+static cJSON *opt_str(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *strv_json(const hm_strv *v)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t i = 0; i < v->n; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(v->v[i]));
+	return arr;
+}
+
+static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **keys)
+{
+	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateArray(), *bad = cJSON_CreateArray();
+	cJSON *ids = cJSON_CreateArray();
+
+	cJSON_AddNumberToObject(o, "count", (double)img->n_sigs);
+	cJSON_AddNumberToObject(o, "valid", (double)img->n_valid_sigs);
+	for (size_t i = 0; i < img->n_sigs; i++) {
+		const hm_audit_sig *g = &img->sigs[i];
+
+		if (g->valid) {
+			cJSON *k = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(k, "key", hm_arg_all(a, "key")->v[g->key_index]);
+			cJSON_AddStringToObject(k, "fingerprint", hm_key_fingerprint(keys[g->key_index]));
+			cJSON_AddItemToArray(by, k);
+		} else {
+			cJSON_AddItemToArray(bad, cJSON_CreateString(g->reason ? g->reason : "refused"));
+		}
+		if (g->identity)
+			cJSON_AddItemToArray(ids, cJSON_CreateString(g->identity));
+	}
+	cJSON_AddItemToObject(o, "keys", by);
+	cJSON_AddItemToObject(o, "invalid", bad);
+	cJSON_AddItemToObject(o, "identities", ids);
+	return o;
+}
+
+static cJSON *atts_json(const hm_audit_image *img)
+{
+	const hm_audit_provenance *p = &img->prov;
+	cJSON *o = cJSON_CreateObject(), *types = cJSON_CreateArray(), *ok = cJSON_CreateArray(), *prov;
+
+	cJSON_AddNumberToObject(o, "count", (double)img->n_atts);
+	cJSON_AddNumberToObject(o, "valid", (double)img->n_valid_atts);
+	for (size_t i = 0; i < img->n_atts; i++) {
+		const char *t = img->atts[i].predicate_type ? img->atts[i].predicate_type : "";
+
+		cJSON_AddItemToArray(img->atts[i].valid ? ok : types, cJSON_CreateString(t));
+	}
+	cJSON_AddItemToObject(o, "verifiedTypes", ok);
+	cJSON_AddItemToObject(o, "unverifiedTypes", types);
+	if (!p->present) {
+		cJSON_AddNullToObject(o, "provenance");
+		return o;
+	}
+	prov = cJSON_AddObjectToObject(o, "provenance");
+	cJSON_AddItemToObject(prov, "builderId", opt_str(p->builder_id));
+	cJSON_AddItemToObject(prov, "source", opt_str(p->source));
+	cJSON_AddItemToObject(prov, "ref", opt_str(p->ref));
+	cJSON_AddItemToObject(prov, "commit", opt_str(p->commit));
+	cJSON_AddItemToObject(prov, "dirty", p->dirty < 0 ? cJSON_CreateNull() : cJSON_CreateBool(p->dirty));
+	cJSON_AddItemToObject(prov, "unpinnedBaseImages", strv_json(&p->unpinned));
+	return o;
+}
+
+static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audit_tag *t, hm_key **keys)
+{
+	const hm_audit_image *img = image_of(r, t);
+	const char *err = t->error ? t->error : img && img->error ? img->error : NULL;
+	cJSON *o = cJSON_CreateObject(), *g;
+
+	cJSON_AddStringToObject(o, "tag", t->tag);
+	cJSON_AddItemToObject(o, "digest", opt_str(img ? img->digest : NULL));
+	cJSON_AddItemToObject(o, "mediaType", opt_str(img ? img->media_type : NULL));
+	if (img && img->platforms.n)
+		cJSON_AddItemToObject(o, "platforms", strv_json(&img->platforms));
+	cJSON_AddItemToObject(o, "signatures", img && !err ? sigs_json(a, img, keys) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "attestations", img && !err ? atts_json(img) : cJSON_CreateNull());
+	if (t->git == HM_AUDIT_GIT_OFF) {
+		cJSON_AddNullToObject(o, "git");
+	} else {
+		g = cJSON_AddObjectToObject(o, "git");
+		cJSON_AddItemToObject(g, "tag", opt_str(t->git_tag));
+		cJSON_AddItemToObject(g, "commit", opt_str(t->git_tag ? t->git_commit : NULL));
+		cJSON_AddStringToObject(g, "state", git_states[t->git]);
+	}
+	if (!img || img->decision < 0)
+		cJSON_AddNullToObject(o, "decision");
+	else
+		cJSON_AddStringToObject(o, "decision", img->decision ? "allow" : "deny");
+	cJSON_AddItemToObject(o, "findings", findings_json(&t->findings));
+	if (err)
+		cJSON_AddStringToObject(o, "error", err);
+	return o;
+}
+
+static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys)
+{
+	const hm_audit_summary *s = &r->summary;
+	cJSON *top = cJSON_CreateObject(), *tags, *sum;
+
+	cJSON_AddStringToObject(top, "repository", r->repository);
+	tags = cJSON_AddArrayToObject(top, "tags");
+	for (size_t i = 0; i < r->n_tags; i++)
+		cJSON_AddItemToArray(tags, tag_json(a, r, &r->tags[i], keys));
+	cJSON_AddItemToObject(top, "findings", findings_json(&r->findings));
+	sum = cJSON_AddObjectToObject(top, "summary");
+	cJSON_AddNumberToObject(sum, "tags", (double)s->tags);
+	cJSON_AddNumberToObject(sum, "digests", (double)s->digests);
+	cJSON_AddNumberToObject(sum, "passed", (double)(s->tags - s->failed_tags));
+	cJSON_AddNumberToObject(sum, "failed", (double)s->failed_tags);
+	cJSON_AddNumberToObject(sum, "signed", (double)s->signed_tags);
+	cJSON_AddNumberToObject(sum, "verified", (double)s->verified_tags);
+	cJSON_AddNumberToObject(sum, "withProvenance", (double)s->with_provenance);
+	cJSON_AddNumberToObject(sum, "gitMatched", (double)s->git_matched);
+	cJSON_AddNumberToObject(sum, "errors", (double)s->errors);
+	cJSON_AddNumberToObject(sum, "warnings", (double)s->warnings);
+	cJSON_AddNumberToObject(sum, "infos", (double)s->infos);
+	cJSON_AddNumberToObject(sum, "operationalErrors", (double)s->operational);
+	hm_cli_print_json(top);
+}
+
+/* A bar on stderr, redrawn only when it changes. */
+static void progress(void *ctx, const char *phase, size_t done, size_t total)
+{
+	int *last = ctx, fill = total ? (int)(done * 30 / total) : 30;
+
+	if (fill == *last && done != total)
+		return;
+	*last = done == total ? -1 : fill;
+	fprintf(stderr, "\r%-10s [%.*s%*s] %zu/%zu", phase, fill, "##############################", 30 - fill,
+		"", done, total);
+	if (done == total)
+		fprintf(stderr, "\r\033[K");
+}
+
+static int run(hm_args *a)
+{
+	hm_audit_opts o = HM_AUDIT_OPTS_INIT;
+	hm_audit_report r;
+	const hm_strv *pats = hm_arg_all(a, "tags");
+	const char *output, *jobs = hm_arg(a, "jobs"), *text = a->pos.v[0], *last_slash;
+	hm_key **keys = NULL;
+	size_t nkeys = 0;
+	hm_ref ref;
+	int err, rc, bar = -1;
+
+	if (hm_arg_output(&output, a, "table|json|markdown", "table"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (jobs) {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(jobs, &end, 10);
+		if (errno || *end || n < 1 || n > 64)
+			return hm_cli_usage(a, "--jobs takes a number from 1 to 64, not '%s'", jobs);
+		o.jobs = (unsigned)n;
+	}
+	if ((err = hm_ref_parse(&ref, text)))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	last_slash = strrchr(text, '/');
+	if (ref.digest || (ref.kind == HM_REF_REGISTRY && strchr(last_slash ? last_slash : text, ':')) ||
+	    (ref.kind == HM_REF_LAYOUT && ref.tag)) {
+		hm_ref_free(&ref);
+		return hm_cli_usage(a, "'%s' names an image; give the repository, without tag or digest", text);
+	}
+	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key"))) {
+		hm_ref_free(&ref);
+		return hm_cli_fail(err);
+	}
+	if (!nkeys)
+		fprintf(stderr, "hallmark: no --key given: signatures and attestations are found but none can verify\n");
+	o.keys = keys;
+	o.n_keys = nkeys;
+	o.tag_patterns = (const char *const *)pats->v;
+	o.n_tag_patterns = pats->n;
+	o.git_dir = hm_arg(a, "git");
+	o.store = &a->store;
+	if (isatty(STDERR_FILENO)) {
+		o.progress = progress;
+		o.progress_ctx = &bar;
+	}
+	err = hm_audit_run(&r, &ref, &o);
+	hm_ref_free(&ref);
+	if (err) {
+		hm_cli_keys_free(keys, nkeys);
+		return hm_cli_fail(err);
+	}
+	if (strcmp(output, "json") == 0)
+		print_json(a, &r, keys);
+	else if (strcmp(output, "markdown") == 0)
+		print_markdown(a, &r);
+	else
+		print_table(a, &r);
+	for (size_t i = 0; i < r.n_tags; i++) {
+		const hm_audit_image *img = image_of(&r, &r.tags[i]);
+		const char *why = r.tags[i].error ? r.tags[i].error : img && img->error ? img->error : NULL;
+
+		if (why)
+			fprintf(stderr, "hallmark: tag '%s' could not be checked: %s\n", r.tags[i].tag, why);
+	}
+	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
+	hm_audit_report_free(&r);
+	hm_cli_keys_free(keys, nkeys);
+	return rc;
+}
+
+static const hm_opt opts[] = {
+	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"git", 'g', "DIR", 0, "compare provenance commits with the git tags in DIR"},
+	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
+	{"jobs", 'j', "N", 0, "check N tags at a time (default 8)"},
+	{"output", 'o', "FORMAT", 0, "table (default), json or markdown"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_audit = {
+	.name = "audit",
+	.run = run,
+	.usage = "[--key FILE]... [--git DIR] [--tags PATTERN] [options] REPOSITORY",
+	.summary = "audit the signatures and provenance of every tag of a repository",
+	.description =
+	    "Walks every tag of REPOSITORY (a registry repository, or oci:PATH), but\n"
+	    "the sha256-<hex>.sig/.att tags of attached artifacts, and reports what\n"
+	    "each points to (digest, media type, platforms of an index), which --key\n"
+	    "verified its signatures, its attestations, and what its SLSA provenance\n"
+	    "says (builder, source, ref, commit). With --git, the provenance commit is\n"
+	    "compared with the commit the git tag of the same name points to (annotated\n"
+	    "tags peeled; v1.2.3 and 1.2.3 pair), and tags missing on either side are\n"
+	    "listed. Each digest is checked once; several at a time (--jobs).\n"
+	    "\n"
+	    "Finding codes: unsigned, unknown-signer, invalid-signature,\n"
+	    "provenance-missing, commit-mismatch (errors); dirty-tree,\n"
+	    "unpinned-base-image, no-git-tag, no-image-for-git-tag, reference-mismatch\n"
+	    "(warnings); shared-digest (info). A signature that verifies with no --key\n"
+	    "is an unknown signer; next to a valid one, unknown-signer and\n"
+	    "invalid-signature are warnings. no-git-tag is only info for tags that do\n"
+	    "not look like versions (latest, main).\n"
+	    "\n"
+	    "Exit status: 0 when no tag has an error finding, 1 when one has, 2 on a\n"
+	    "usage error, 3 when a tag could not be checked or the repository could\n"
+	    "not be listed.",
+	.opts = opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 1,
+	.max_args = 1,
+};

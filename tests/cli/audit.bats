@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# hallmark audit against a real registry and a git repository made here:
+# releases signed and unsigned, provenance that matches its git tag and
+# provenance that does not, a moved git tag, an annotated tag, a registry
+# tag with no git tag, a git tag with no image, a signature copied from
+# another repository, a stranger's signature.
+
+load ../lib/common
+
+gitc() { git -C "$GIT" -c user.name=t -c user.email=t@example.com "$@"; }
+
+# release TAG COMMIT KEY [attest options]: pushes a fresh image as TAG, signs
+# it with KEY (none: "-"), and attests provenance from the checkout at COMMIT
+# (none: "-").
+release() {
+	local tag=$1 commit=$2 key=$3
+	shift 3
+	make_image "$LAYOUT" "$tag" "image $tag"
+	push_image "$LAYOUT" "$tag" "audit/app:$tag"
+	[ "$key" = - ] || hm sign --key "$KEYS/$key.key" "$APP:$tag" >/dev/null
+	if [ "$commit" != - ]; then
+		git -C "$GIT" checkout -q "$commit"
+		hm attest provenance --key "$KEYS/a.key" --git "$GIT" "$@" "$APP:$tag" >/dev/null
+	fi
+}
+
+setup_file() {
+	common_setup_file
+	export KEYS=$BATS_FILE_TMPDIR/keys LAYOUT=$BATS_FILE_TMPDIR/layout GIT=$BATS_FILE_TMPDIR/git
+	export APP=$HM_TEST_REGISTRY/audit/app OUT=$BATS_FILE_TMPDIR/audit.json
+	mkdir -p "$KEYS" "$GIT"
+	hm key generate --output-prefix "$KEYS/a" >/dev/null 2>&1
+	hm key generate --output-prefix "$KEYS/stranger" >/dev/null 2>&1
+
+	git -C "$GIT" init -q .
+	printf 'FROM scratch\nCOPY x /x\n' >"$GIT/Dockerfile"
+	echo one >"$GIT/x"
+	gitc add . && gitc commit -qm one
+	export C1=$(git -C "$GIT" rev-parse HEAD)
+	echo two >"$GIT/x" && gitc commit -qam two
+	export C2=$(git -C "$GIT" rev-parse HEAD)
+	echo three >"$GIT/x" && gitc commit -qam three
+	export C3=$(git -C "$GIT" rev-parse HEAD)
+	gitc tag v1.0.0 "$C1"                 # lightweight; registry tag 1.0.0
+	gitc tag -a -m "release" v1.1.0 "$C2" # annotated; registry tag v1.1.0
+	gitc tag v1.2.0 "$C2"                 # moved to C3 after the build
+	gitc tag 1.3.0 "$C2"                  # the image was built from C3
+	gitc tag v1.4.0 "$C1"
+	gitc tag v9.0.0 "$C3"                 # never released
+	gitc tag not-a-release "$C3"
+
+	release 1.0.0 "$C1" a
+	release v1.1.0 "$C2" a
+	release 1.2.0 "$C2" a
+	gitc tag -f v1.2.0 "$C3" >/dev/null
+	release 1.3.0 "$C3" a
+	release 1.4.0 "$C1" stranger
+	release 2.0.0 - -
+	# latest: another name for 1.0.0
+	skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+		"docker://$APP:1.0.0" "docker://$APP:latest"
+	# 1.5.0: promoted from a staging repository with its signature
+	make_image "$LAYOUT" staged "staged image"
+	push_image "$LAYOUT" staged audit/staging:rc
+	hm sign --key "$KEYS/a.key" "$HM_TEST_REGISTRY/audit/staging:rc" >/dev/null
+	d=$(digest_of "$HM_TEST_REGISTRY/audit/staging:rc")
+	skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+		"docker://$HM_TEST_REGISTRY/audit/staging:rc" "docker://$APP:1.5.0"
+	skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+		"docker://$HM_TEST_REGISTRY/audit/staging:sha256-${d#sha256:}.sig" \
+		"docker://$APP:sha256-${d#sha256:}.sig"
+	# 1.6.0: built from a dirty tree, FROM a base image named by tag
+	make_image "$LAYOUT" base "base image"
+	push_image "$LAYOUT" base audit/base:1
+	printf 'FROM %s/audit/base:1\nCOPY x /x\n' "$HM_TEST_REGISTRY" >"$GIT/Dockerfile.base"
+	release 1.6.0 "$C3" a --allow-dirty -f "$GIT/Dockerfile.base"
+	rm "$GIT/Dockerfile.base"
+	git -C "$GIT" checkout -q "$C3"
+
+	hm audit --key "$KEYS/a.pub" --git "$GIT" --output json "$APP" >"$OUT" || echo $? >"$OUT.status"
+}
+
+teardown_file() { common_teardown_file; }
+
+# tagq TAG FILTER: jq FILTER over the report of TAG.
+tagq() { jq -r --arg t "$1" ".tags[] | select(.tag == \$t) | $2" "$OUT"; }
+codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
+
+@test "the audit exits 1: some tags have error findings" {
+	[ "$(cat "$OUT.status")" = 1 ]
+	jq -e '.repository and (.tags | type == "array") and .summary.tags == 9' "$OUT"
+}
+
+@test "cosign's sha256-*.sig and .att tags are not audited" {
+	run jq -r '.tags[].tag' "$OUT"
+	[[ "$output" != *sha256-* ]]
+	[ "$(jq '.tags | length' "$OUT")" = 9 ]
+}
+
+@test "a signed release whose provenance commit is its git tag's commit passes" {
+	[ "$(codes 1.0.0)" = "shared-digest:info" ]
+	[ "$(tagq 1.0.0 .git.state)" = match ]
+	[ "$(tagq 1.0.0 .git.tag)" = v1.0.0 ]
+	[ "$(tagq 1.0.0 .attestations.provenance.commit)" = "$C1" ]
+	[[ "$(tagq 1.0.0 .signatures.keys[0].fingerprint)" =~ ^[0-9a-f]{64}$ ]]
+	[ "$(tagq 1.0.0 .signatures.keys[0].key)" = "$KEYS/a.pub" ]
+	[ "$(tagq 1.0.0 .attestations.provenance.builderId)" = https://hallmark.dev/local-builder ]
+	[ "$(tagq 1.0.0 .attestations.provenance.dirty)" = false ]
+	[ "$(tagq 1.0.0 .digest)" = "$(digest_of "$APP:1.0.0")" ]
+	[ "$(tagq 1.0.0 .mediaType)" = application/vnd.oci.image.manifest.v1+json ]
+}
+
+@test "an annotated git tag is peeled to its commit" {
+	[ "$(tagq v1.1.0 .git.state)" = match ]
+	[ "$(tagq v1.1.0 .git.commit)" = "$C2" ]
+	[ "$(codes v1.1.0)" = "" ]
+}
+
+@test "a moved git tag: commit-mismatch" {
+	[ "$(tagq 1.2.0 .git.state)" = mismatch ]
+	[ "$(codes 1.2.0)" = "commit-mismatch:error" ]
+	tagq 1.2.0 '.findings[0].message' | grep -q "${C2:0:12}.*${C3:0:12}"
+}
+
+@test "provenance from another commit than the git tag: commit-mismatch" {
+	[ "$(tagq 1.3.0 .git.tag)" = 1.3.0 ]
+	[ "$(codes 1.3.0)" = "commit-mismatch:error" ]
+}
+
+@test "a stranger's signature: unknown-signer" {
+	[ "$(codes 1.4.0)" = "unknown-signer:error" ]
+	[ "$(tagq 1.4.0 .signatures.count)" = 1 ]
+	[ "$(tagq 1.4.0 .signatures.valid)" = 0 ]
+}
+
+@test "unsigned, no provenance, no git tag" {
+	[ "$(codes 2.0.0)" = "unsigned:error provenance-missing:error no-git-tag:warning" ]
+	[ "$(tagq 2.0.0 .git.state)" = no-tag ]
+}
+
+@test "a dirty work tree and a base image named by tag: warnings only" {
+	[ "$(codes 1.6.0)" = "dirty-tree:warning unpinned-base-image:warning no-git-tag:warning" ]
+	[ "$(tagq 1.6.0 .attestations.provenance.dirty)" = true ]
+	[ "$(tagq 1.6.0 '.attestations.provenance.unpinnedBaseImages[0]')" = "$HM_TEST_REGISTRY/audit/base:1" ]
+}
+
+@test "several tags with one digest: shared-digest (info); latest needs no git tag" {
+	[ "$(codes latest)" = "no-git-tag:info shared-digest:info" ]
+	[ "$(tagq latest .digest)" = "$(tagq 1.0.0 .digest)" ]
+}
+
+@test "a signature naming another repository: reference-mismatch" {
+	run codes 1.5.0
+	[[ "$output" == *"reference-mismatch:warning"* ]]
+	tagq 1.5.0 .signatures.identities[0] | grep -q 'audit/staging$'
+}
+
+@test "a git release tag with no image is listed; other git tags are not" {
+	run jq -r '.findings[] | .code + " " + .message' "$OUT"
+	[[ "$output" == *"no-image-for-git-tag git tag 'v9.0.0'"* ]]
+	[[ "$output" != *not-a-release* ]]
+	[[ "$output" != *v1.4.0* ]]
+}
+
+@test "--tags selects; only passing tags selected: exit 0" {
+	run hm audit --key "$KEYS/a.pub" --git "$GIT" --tags '1.0.*' --tags latest -o json "$APP"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r '[.tags[].tag] | join(",")')" = "1.0.0,latest" ]
+	# git tags the patterns do not select are not expected to have images
+	[ "$(echo "$output" | jq '.findings | length')" = 0 ]
+}
+
+@test "the table is aligned and lists the findings; --jobs 1 gives the same report" {
+	run hm audit --key "$KEYS/a.pub" --git "$GIT" --jobs 1 "$APP"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -E '^TAG +DIGEST +SIGNATURES +PROVENANCE +GIT +FINDINGS$'
+	col=$(echo "$output" | grep '^TAG' | awk '{print index($0, "DIGEST")}')
+	for t in 1.0.0 v1.1.0 2.0.0 latest; do
+		line=$(echo "$output" | grep "^$t ")
+		[ "${line:$((col - 1)):7}" = sha256: ]
+	done
+	echo "$output" | grep -q "error    1.2.0: commit-mismatch: provenance names commit"
+	echo "$output" | grep -q "^9 tags (8 digests): 4 passed, 5 failed"
+	hm audit --key "$KEYS/a.pub" --git "$GIT" --jobs 1 -o json "$APP" | jq -S . >"$BATS_TEST_TMPDIR/one.json"
+	jq -S . "$OUT" | cmp - "$BATS_TEST_TMPDIR/one.json"
+}
+
+@test "markdown for a release page" {
+	run hm audit --key "$KEYS/a.pub" -o markdown --tags 'v1.1.0' "$APP"
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "## Audit of \`$APP\`" ]]
+	echo "$output" | grep -qF '| `v1.1.0` | `sha256:'
+}
+
+@test "an OCI layout is audited the same way" {
+	run hm audit --key "$KEYS/a.pub" -o json "oci:$LAYOUT"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r '.tags[] | select(.tag == "2.0.0") | .findings[0].code')" = unsigned ]
+}
+
+@test "usage errors exit 2; an unreachable registry exits 3" {
+	run hm audit "$APP:1.0.0"
+	[ "$status" -eq 2 ]
+	run hm audit --jobs 0 "$APP"
+	[ "$status" -eq 2 ]
+	run hm audit -o xml "$APP"
+	[ "$status" -eq 2 ]
+	run hm audit --git "$BATS_TEST_TMPDIR" "$APP"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"is not a git repository"* ]]
+	port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	run hm audit --timeout 2 "127.0.0.1:$port/nothing/here"
+	[ "$status" -eq 3 ]
+}
+
+@test "an index: its media type and the platforms of its manifests" {
+	local m='' d s
+	for t in 1.0.0 v1.1.0; do
+		skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
+			"docker://$APP:$t" "docker://$HM_TEST_REGISTRY/audit/multi:$t"
+		d=$(digest_of "$APP:$t")
+		s=$(skopeo inspect --tls-verify=false --raw "docker://$APP:$t" | wc -c)
+		[ "$t" = 1.0.0 ] && p='{"os":"linux","architecture":"amd64"}' ||
+			p='{"os":"linux","architecture":"arm64","variant":"v8"}'
+		m="$m${m:+,}{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$d\",\"size\":$s,\"platform\":$p}"
+	done
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s]}' "$m" \
+		>"$BATS_TEST_TMPDIR/index.json"
+	curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' \
+		--data-binary "@$BATS_TEST_TMPDIR/index.json" "$(api audit/multi)/manifests/multi" >/dev/null
+	run hm audit --key "$KEYS/a.pub" --tags multi -o json "$HM_TEST_REGISTRY/audit/multi"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r '.tags[0].mediaType')" = application/vnd.oci.image.index.v1+json ]
+	[ "$(echo "$output" | jq -r '.tags[0].platforms | join(",")')" = "linux/amd64,linux/arm64/v8" ]
+	[ "$(echo "$output" | jq -r '.tags[0].findings[0].code')" = unsigned ]
+}
+
+@test "a progress bar on stderr only when it is a terminal" {
+	hm audit --key "$KEYS/a.pub" "oci:$LAYOUT" >/dev/null 2>"$BATS_TEST_TMPDIR/err" || true
+	! grep -q resolving "$BATS_TEST_TMPDIR/err"
+	command -v script >/dev/null || skip "no script(1) to make a terminal"
+	run script -qec "'$HALLMARK' audit --key '$KEYS/a.pub' 'oci:$LAYOUT' >/dev/null" /dev/null
+	[[ "$output" == *"resolving  ["*"checking   ["* ]]
+}
