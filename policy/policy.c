@@ -306,7 +306,8 @@ static void get_key_set(lint *l, const cJSON *obj, const char *what, const cJSON
 		return;
 	}
 	if (names && th->valuedouble > (double)n) {
-		D(l, th, 0, "'threshold' in %s is %ld but only %zu keys are listed", what, (long)th->valuedouble, n);
+		D(l, th, 0, "'threshold' in %s is %ld but only %zu key%s listed", what, (long)th->valuedouble, n,
+		  n == 1 ? " is" : "s are");
 		return;
 	}
 	ks->threshold = (size_t)th->valuedouble;
