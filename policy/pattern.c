@@ -1,4 +1,5 @@
 /* Image patterns: parsing, normalisation, matching.  See policy/pattern.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,7 @@ char *hm_pattern_normalise_name(const char *name)
 	char *out;
 	size_t hlen = 0;
 	const char *host = "docker.io";
+	int library;
 
 	if (!strcmp(name, "**") || !strncmp(name, "**/", 3) || !strncmp(name, "*/", 2))
 		return strdup(name);
@@ -91,15 +93,9 @@ char *hm_pattern_normalise_name(const char *name)
 	}
 	if (!hlen)
 		hlen = strlen(host);
-	out = malloc(hlen + strlen(rest) + sizeof("/library/"));
-	if (!out)
+	library = hlen == 9 && !strncmp(host, "docker.io", 9) && !strchr(rest, '/');
+	if (asprintf(&out, "%.*s/%s%s", (int)hlen, host, library ? "library/" : "", rest) < 0)
 		return NULL;
-	memcpy(out, host, hlen);
-	out[hlen] = '\0';
-	strcat(out, "/");
-	if (hlen == 9 && !strncmp(host, "docker.io", 9) && !strchr(rest, '/'))
-		strcat(out, "library/");
-	strcat(out, rest);
 	return out;
 }
 

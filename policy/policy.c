@@ -558,17 +558,11 @@ int hm_policy_load(hm_policy **out, const char *path, hm_strv *diags)
 	*out = NULL;
 	if ((err = hm_file_read(&b, path, HM_MAX_POLICY)) < 0)
 		return err;
-	if (!(dir = strdup(path))) {
+	slash = strrchr(path, '/');
+	if (!(dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup("."))) {
 		hm_buf_release(&b);
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	}
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir)
-		*slash = '\0';
-	else if (slash)
-		dir[1] = '\0';
-	else
-		strcpy(dir, ".");
 	err = hm_policy_load_mem(out, hm_buf_cstr(&b), b.len, path, dir, diags);
 	free(dir);
 	hm_buf_release(&b);

@@ -69,7 +69,7 @@ static int m_resolve(void *session_, const char *tag, char digest[HM_DIGEST_SIZE
 	pthread_mutex_unlock(&s->m->lock);
 	for (const m_tag *t = s->m->tags; t && t->name; t++)
 		if (!strcmp(t->name, s->name) && !strcmp(t->tag, tag)) {
-			strcpy(digest, t->digest);
+			snprintf(digest, HM_DIGEST_SIZE, "%s", t->digest);
 			return HM_OK;
 		}
 	return hm_error_set(HM_E_NOTFOUND, "%s:%s: no such tag", s->name, tag);
@@ -91,7 +91,7 @@ static int m_signatures(void *session_, const char *digest, const hm_verify_opts
 	pthread_mutex_lock(&s->m->lock);
 	s->m->verifies++;
 	pthread_mutex_unlock(&s->m->lock);
-	strcpy(out->digest, digest);
+	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	out->sigs = calloc(16, sizeof(*out->sigs));
 	for (const m_sig *g = s->m->sigs; g && g->digest; g++) {
 		hm_sig_result *r;
@@ -113,7 +113,7 @@ static int m_attestations(void *session_, const char *digest, hm_key *const *ks,
 	session *s = session_;
 
 	memset(out, 0, sizeof(*out));
-	strcpy(out->digest, digest);
+	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	out->v = calloc(16, sizeof(*out->v));
 	for (const m_att *a = s->m->atts; a && a->digest; a++) {
 		hm_att_result *r;
