@@ -1,0 +1,227 @@
+/* hallmark policy lint, hallmark policy check */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/error.h"
+#include "core/file.h"
+#include "policy/eval.h"
+#include "policy/policy.h"
+#include "policy/workload.h"
+
+#define HM_MAX_MANIFESTS (64u << 20)
+
+/* Loads the policy, printing every lint problem to f.  Returns an HM_E_*. */
+static int load_policy(hm_policy **p, const char *path, FILE *f)
+{
+	hm_strv diags = HM_STRV_INIT;
+	int err = hm_policy_load(p, path, &diags);
+
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(f, "%s\n", diags.v[i]);
+	fflush(f);
+	hm_strv_free(&diags);
+	return err;
+}
+
+static int run_lint(hm_args *a)
+{
+	hm_policy *p = NULL;
+	int err = load_policy(&p, a->pos.v[0], stdout);
+
+	if (err == HM_E_IO && strstr(hm_error_message(), " problem")) {
+		fprintf(stderr, "hallmark: %s\n", hm_error_message());
+		return HM_EXIT_DENIED;
+	}
+	if (err)
+		return hm_cli_fail(err);
+	printf("%s: ok (%zu key%s, %zu rule%s, default %s%s)\n", a->pos.v[0], p->n_keys, p->n_keys == 1 ? "" : "s",
+	       p->n_rules, p->n_rules == 1 ? "" : "s", p->default_allow ? "allow" : "deny",
+	       p->mutate_digest ? ", mutate digest" : "");
+	hm_policy_free(p);
+	return HM_EXIT_OK;
+}
+
+static void print_text(const hm_decision *d)
+{
+	size_t denied = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const hm_image_decision *o = &d->v[i];
+
+		denied += !o->allowed;
+		printf("%s %s", !o->allowed ? "DENIED " : o->violated ? "WARNED " : "ALLOWED", o->in.image);
+		if (o->digest && !o->pinned)
+			printf(" (at %s)", o->digest);
+		if (o->in.container)
+			printf(" [container '%s' of %s %s%s%s]", o->in.container, o->in.kind ? o->in.kind : "object",
+			       o->in.namespace ? o->in.namespace : "", o->in.namespace ? "/" : "",
+			       o->in.name ? o->in.name : "");
+		printf("\n");
+		if (o->rule_name)
+			printf("  rule '%s' (%s%s)\n", o->rule_name, hm_mode_name(o->mode),
+			       o->error ? ", operational error" : "");
+		for (size_t k = 0; k < o->n_checks; k++)
+			printf("  %-4s %s: %s\n", o->checks[k].met ? "ok" : "FAIL", o->checks[k].what,
+			       o->checks[k].detail);
+	}
+	printf("%s: %zu of %zu image%s denied, %zu distinct verification%s\n", d->allowed ? "allowed" : "denied",
+	       denied, d->n, d->n == 1 ? "" : "s", d->n_verified, d->n_verified == 1 ? "" : "s");
+}
+
+static int run_check(hm_args *a)
+{
+	const char *policy = hm_arg(a, "policy"), *review = hm_arg(a, "admission-review");
+	const hm_strv *files = hm_arg_all(a, "file");
+	const char *output, *jobs_s = hm_arg(a, "jobs");
+	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
+	hm_policy_backend backend;
+	hm_workload w = HM_WORKLOAD_INIT;
+	hm_admission adm = {0};
+	hm_eval_input *in = NULL;
+	hm_decision d = {0};
+	hm_policy *p = NULL;
+	size_t n = 0;
+	int err, rc = HM_EXIT_ERROR;
+
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (!policy)
+		return hm_cli_usage(a, "--policy is required");
+	if ((a->pos.n > 0) + (files->n > 0) + (review != NULL) != 1)
+		return hm_cli_usage(a, "give images, or -f FILE, or --admission-review FILE (one of them)");
+	if (jobs_s) {
+		char *end;
+		long j = strtol(jobs_s, &end, 10);
+
+		if (*end || j < 1 || j > 64)
+			return hm_cli_usage(a, "--jobs must be a number from 1 to 64");
+		opts.jobs = (unsigned)j;
+	}
+	if ((err = load_policy(&p, policy, stderr)))
+		return hm_cli_fail(err);
+	for (size_t i = 0; i < files->n && !err; i++) {
+		hm_buf b = HM_BUF_INIT;
+
+		if (!(err = hm_file_read(&b, files->v[i], HM_MAX_MANIFESTS)))
+			err = hm_workload_from_yaml(&w, hm_buf_cstr(&b), b.len,
+						    strcmp(files->v[i], "-") ? files->v[i] : "stdin");
+		hm_buf_release(&b);
+	}
+	if (!err && review) {
+		hm_buf b = HM_BUF_INIT;
+
+		if (!(err = hm_file_read(&b, review, HM_MAX_MANIFESTS)))
+			err = hm_admission_parse(&adm, hm_buf_cstr(&b), b.len, strcmp(review, "-") ? review : "stdin");
+		hm_buf_release(&b);
+		opts.mutate = p->mutate_digest;
+	}
+	if (err)
+		goto done;
+	if (a->pos.n) {
+		n = a->pos.n;
+		if (!(in = calloc(n, sizeof(*in)))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < n; i++)
+			in[i].image = a->pos.v[i];
+	} else {
+		const hm_workload *src = review ? &adm.images : &w;
+
+		n = src->n;
+		if ((err = hm_workload_inputs(&in, src)))
+			goto done;
+	}
+	hm_policy_backend_store(&backend, &a->store);
+	if ((err = hm_policy_eval(&d, p, &backend, in, n, &opts)))
+		goto done;
+	if (review) {
+		cJSON *r = hm_admission_response(&adm, &d, p->mutate_digest);
+
+		if (!r) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+		hm_cli_print_json(r);
+	} else if (!strcmp(output, "json")) {
+		cJSON *j = hm_decision_json(&d);
+
+		if (!j) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+		hm_cli_print_json(j);
+	} else {
+		print_text(&d);
+	}
+	rc = d.allowed ? HM_EXIT_OK : HM_EXIT_DENIED;
+done:
+	if (err)
+		rc = hm_cli_fail(err);
+	hm_decision_free(&d);
+	free(in);
+	hm_workload_free(&w);
+	hm_admission_free(&adm);
+	hm_policy_free(p);
+	return rc;
+}
+
+static const hm_opt lint_opts[] = {
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_policy_lint = {
+	.name = "policy lint",
+	.run = run_lint,
+	.usage = "FILE",
+	.summary = "check a policy file and report every problem",
+	.description =
+	    "Reads the policy FILE (docs/policy.md) and reports every problem, each\n"
+	    "as FILE:LINE:COLUMN: message: unknown keys, wrong types, unknown key\n"
+	    "names, bad image patterns and regexes, unreadable or invalid key files,\n"
+	    "thresholds above the number of keys.\n"
+	    "\n"
+	    "Exit status: 0 when the policy is valid, 1 when it has problems, 2 on a\n"
+	    "usage error, 3 when the file cannot be read.",
+	.opts = lint_opts,
+	.flags = 0,
+	.min_args = 1,
+	.max_args = 1,
+};
+
+static const hm_opt check_opts[] = {
+	{"policy", 'p', "FILE", 0, "the policy to apply (linted first)"},
+	{"file", 'f', "FILE", HM_OPT_MULTI, "Kubernetes manifests, YAML or JSON, several documents (\"-\" reads stdin)"},
+	{"admission-review", 0, "FILE", 0, "an AdmissionReview request; prints the AdmissionReview response"},
+	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	{"jobs", 'j', "N", 0, "images checked at once (default 8)"},
+	{NULL, 0, NULL, 0, NULL},
+};
+
+const hm_cmd hm_cmd_policy_check = {
+	.name = "policy check",
+	.run = run_check,
+	.usage = "--policy FILE [options] (IMAGE... | -f FILE | --admission-review FILE)",
+	.summary = "decide by policy whether images may be deployed",
+	.description =
+	    "Applies the policy to images named on the command line, to every\n"
+	    "container, initContainer and ephemeralContainer of Kubernetes manifests\n"
+	    "(Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
+	    "ReplicationController, Job, CronJob, List), or to an AdmissionReview\n"
+	    "admission.k8s.io/v1 request. The first rule whose images match decides;\n"
+	    "every requirement is reported met or not, with what was found and what\n"
+	    "would have been accepted. Tags are resolved once; each distinct digest is\n"
+	    "verified once. With --admission-review the output is the AdmissionReview\n"
+	    "response (with a JSONPatch pinning tags to digests when the policy says\n"
+	    "mutate: digest).\n"
+	    "\n"
+	    "Exit status: 0 when every image is allowed, 1 when one is denied, 2 on a\n"
+	    "usage error, 3 on an operational error (unreadable or invalid policy or\n"
+	    "manifest).",
+	.opts = check_opts,
+	.flags = HM_CMD_STORE,
+	.min_args = 0,
+	.max_args = -1,
+};

@@ -1,0 +1,829 @@
+/* Evaluation: rule matching, requirements, explanations, the per-run cache
+ * and the worker threads.  See policy/eval.h. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "oci/ref.h"
+#include "policy/eval.h"
+
+/* A check list under construction. */
+typedef struct checks {
+	hm_check *v;
+	size_t n, cap;
+	int nomem;
+} checks;
+
+static void add_check(checks *c, const char *what, int met, hm_buf *detail)
+{
+	char *w = strdup(what), *d = hm_buf_detach(detail, NULL);
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		hm_check *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v) {
+			c->nomem = 1;
+			free(w);
+			free(d);
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	if (!w || !d)
+		c->nomem = 1;
+	c->v[c->n++] = (hm_check){w, met, d};
+}
+
+static void free_checks(hm_check *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].what);
+		free(v[i].detail);
+	}
+	free(v);
+}
+
+/* ---- work units ---- */
+
+/* A tag to resolve: one per distinct (repository, tag). */
+typedef struct res_unit {
+	const hm_ref *ref;  /* of the first image naming it (borrowed) */
+	char *name;
+	char digest[HM_DIGEST_SIZE];
+	int err;
+	char *msg;
+} res_unit;
+
+/* A verification: one per distinct (repository, digest, rule). */
+typedef struct ver_unit {
+	const hm_ref *ref;
+	char *name;
+	const char *digest; /* borrowed from the image or its resolution */
+	int rule;
+	checks out;
+	int err;
+	char *msg;
+} ver_unit;
+
+typedef struct image {
+	hm_ref ref;
+	int parsed;
+	char *name;
+	int rule;
+	res_unit *res;
+	ver_unit *ver;
+} image;
+
+typedef struct run {
+	const hm_policy *p;
+	const hm_policy_backend *b;
+	time_t now;
+	res_unit *res;
+	size_t n_res;
+	ver_unit *ver;
+	size_t n_ver;
+	size_t next; /* next unit to take, shared by the workers */
+	pthread_mutex_t lock;
+	int (*work)(struct run *r, size_t i);
+} run;
+
+static void *worker(void *arg)
+{
+	run *r = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&r->lock);
+		i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		if (r->work(r, i) < 0)
+			break;
+	}
+	return NULL;
+}
+
+/* Runs work(r, i) for i = 0.. until it returns < 0, on up to jobs threads. */
+static void run_parallel(run *r, unsigned jobs, size_t n, int (*work)(run *, size_t))
+{
+	pthread_t t[64];
+	unsigned k, started = 0;
+
+	if (!n)
+		return;
+	r->next = 0;
+	r->work = work;
+	if (jobs > 64)
+		jobs = 64;
+	if (jobs > n)
+		jobs = (unsigned)n;
+	for (k = 1; k < jobs; k++)
+		if (pthread_create(&t[started], NULL, worker, r) == 0)
+			started++;
+	worker(r);
+	for (k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+}
+
+static char *dup_msg(void)
+{
+	return strdup(hm_error_message()[0] ? hm_error_message() : "unknown error");
+}
+
+static int do_resolve(run *r, size_t i)
+{
+	res_unit *u;
+	void *s = NULL;
+
+	if (i >= r->n_res)
+		return -1;
+	u = &r->res[i];
+	hm_error_clear();
+	u->err = r->b->open(&s, r->b->ctx, u->ref);
+	if (u->err == HM_OK)
+		u->err = r->b->resolve(s, u->ref->tag, u->digest);
+	if (u->err < 0)
+		u->msg = dup_msg();
+	if (s)
+		r->b->close(s);
+	return 0;
+}
+
+/* ---- requirements ---- */
+
+static void key_names(hm_buf *b, const hm_policy *p, const hm_key_set *ks, const int *has, int want)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < ks->n; i++)
+		if (!has || !!has[i] == want)
+			hm_buf_addf(b, "%s%s", shown++ ? ", " : "", p->keys[ks->idx[i]].name);
+	if (!shown)
+		hm_buf_addstr(b, "none");
+}
+
+static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *rule)
+{
+	hm_key **keys = calloc(rule->sig_keys.n + 1, sizeof(*keys));
+	int *has = calloc(rule->sig_keys.n + 1, sizeof(*has));
+	hm_verify_opts o = {0};
+	hm_verify_result res = {0};
+	hm_buf d = HM_BUF_INIT;
+	size_t distinct = 0, refused = 0;
+	int err;
+
+	if (!keys || !has) {
+		free(keys);
+		free(has);
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < rule->sig_keys.n; i++)
+		keys[i] = r->p->keys[rule->sig_keys.idx[i]].key;
+	o.keys = keys;
+	o.n_keys = rule->sig_keys.n;
+	o.annotations = (const char *const *)rule->annotations;
+	o.n_annotations = rule->n_annotations;
+	err = r->b->signatures(s, u->digest, &o, &res);
+	if (err < 0)
+		goto done;
+	/* A key counts once however many signatures it made. */
+	for (size_t i = 0; i < res.n_sigs; i++) {
+		const hm_sig_result *g = &res.sigs[i];
+
+		if (g->valid && g->key_index >= 0 && (size_t)g->key_index < rule->sig_keys.n) {
+			distinct += !has[g->key_index];
+			has[g->key_index] = 1;
+		} else {
+			refused++;
+		}
+	}
+	hm_buf_addf(&d, "%zu of %zu required key%s signed", distinct, rule->sig_keys.threshold,
+		    rule->sig_keys.threshold == 1 ? "" : "s");
+	if (distinct) {
+		hm_buf_addstr(&d, " (");
+		key_names(&d, r->p, &rule->sig_keys, has, 1);
+		hm_buf_addstr(&d, ")");
+	}
+	if (distinct < rule->sig_keys.threshold) {
+		hm_buf_addf(&d, "; would accept signatures by %zu of: ", rule->sig_keys.threshold);
+		key_names(&d, r->p, &rule->sig_keys, NULL, 0);
+		if (rule->n_annotations) {
+			hm_buf_addstr(&d, " with annotations");
+			for (size_t i = 0; i < rule->n_annotations; i++)
+				hm_buf_addf(&d, " %s", rule->annotations[i]);
+		}
+		if (!res.n_sigs)
+			hm_buf_addstr(&d, "; no signatures found");
+		else
+			hm_buf_addf(&d, "; %zu signature%s found, %zu refused", res.n_sigs,
+				    res.n_sigs == 1 ? "" : "s", refused);
+		for (size_t i = 0, shown = 0; i < res.n_sigs && shown < 3; i++)
+			if (!res.sigs[i].valid && res.sigs[i].reason) {
+				hm_buf_addf(&d, "%s%s", shown++ ? "; " : ": ", res.sigs[i].reason);
+			}
+	}
+	add_check(&u->out, "signatures", distinct >= rule->sig_keys.threshold, &d);
+done:
+	hm_buf_release(&d);
+	hm_verify_result_free(&res);
+	free(keys);
+	free(has);
+	return err;
+}
+
+/* Whether the statement names digest among its subjects. */
+static int statement_subject_ok(const cJSON *st, const char *digest)
+{
+	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(st, "subject");
+	const char *colon = strchr(digest, ':');
+
+	if (!colon || !cJSON_IsArray(subj))
+		return 0;
+	for (const cJSON *e = subj->child; e; e = e->next) {
+		const cJSON *dg = cJSON_GetObjectItemCaseSensitive(e, "digest");
+		char alg[16];
+		const char *hex;
+
+		if ((size_t)(colon - digest) >= sizeof(alg))
+			return 0;
+		memcpy(alg, digest, (size_t)(colon - digest));
+		alg[colon - digest] = '\0';
+		hex = hm_json_str(dg, alg);
+		if (hex && !strcmp(hex, colon + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static int is_provenance(const char *t)
+{
+	return t && (!strncmp(t, "https://slsa.dev/provenance/", 28) || !strncmp(t, "slsaprovenance", 14));
+}
+
+/* Checks one attestation requirement; a statement that satisfied a
+ * provenance requirement is duplicated into *provenance (when still NULL). */
+static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *a, cJSON **provenance)
+{
+	hm_key **keys = calloc(a->keys.n + 1, sizeof(*keys));
+	int *has = calloc(a->keys.n + 1, sizeof(*has));
+	hm_att_results res = {0};
+	hm_buf d = HM_BUF_INIT, fails = HM_BUF_INIT, what = HM_BUF_INIT;
+	size_t distinct = 0, verified = 0;
+	int err;
+
+	if (!keys || !has) {
+		free(keys);
+		free(has);
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < a->keys.n; i++)
+		keys[i] = r->p->keys[a->keys.idx[i]].key;
+	err = r->b->attestations(s, u->digest, keys, a->keys.n, a->type, &res);
+	if (err < 0)
+		goto done;
+	for (size_t i = 0; i < res.n; i++) {
+		const hm_att_result *t = &res.v[i];
+		hm_buf why = HM_BUF_INIT;
+		int ok;
+
+		if (!t->valid || !t->statement || t->key_index < 0 || (size_t)t->key_index >= a->keys.n)
+			continue;
+		verified++;
+		if (!statement_subject_ok(t->statement, u->digest)) {
+			hm_buf_addf(&fails, "%sstatement signed by %s names another subject", fails.len ? "; " : "",
+				    r->p->keys[a->keys.idx[t->key_index]].name);
+			continue;
+		}
+		ok = !a->where || hm_cond_eval(a->where, t->statement, r->now, &why);
+		if (ok) {
+			distinct += !has[t->key_index];
+			has[t->key_index] = 1;
+			if (is_provenance(a->type) && !*provenance)
+				*provenance = cJSON_Duplicate(t->statement, 1);
+		} else {
+			hm_buf_addf(&fails, "%sstatement signed by %s: %s", fails.len ? "; " : "",
+				    r->p->keys[a->keys.idx[t->key_index]].name, hm_buf_cstr(&why));
+		}
+		hm_buf_release(&why);
+	}
+	if (distinct >= a->keys.threshold) {
+		hm_buf_addf(&d, "%zu of %zu required key%s attested (", distinct, a->keys.threshold,
+			    a->keys.threshold == 1 ? "" : "s");
+		key_names(&d, r->p, &a->keys, has, 1);
+		hm_buf_addstr(&d, ")");
+		if (a->where)
+			hm_buf_addf(&d, " and the statement satisfies: %s", hm_cond_text(a->where));
+	} else {
+		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept an attestation of this type "
+			    "signed by %zu of: ", distinct, a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
+			    a->keys.threshold);
+		key_names(&d, r->p, &a->keys, NULL, 0);
+		if (a->where)
+			hm_buf_addf(&d, " whose statement satisfies: %s", hm_cond_text(a->where));
+		if (!res.n)
+			hm_buf_addstr(&d, "; no attestation of this type found");
+		else if (!verified)
+			hm_buf_addf(&d, "; %zu found, none verified with these keys", res.n);
+		if (fails.len)
+			hm_buf_addf(&d, "; %s", hm_buf_cstr(&fails));
+	}
+	hm_buf_addf(&what, "attestation %s", a->type);
+	add_check(&u->out, hm_buf_cstr(&what), distinct >= a->keys.threshold, &d);
+done:
+	hm_buf_release(&d);
+	hm_buf_release(&fails);
+	hm_buf_release(&what);
+	hm_att_results_free(&res);
+	free(keys);
+	free(has);
+	return err;
+}
+
+/* Splits a base image reference ("alpine:3.19", "ghcr.io/x/y@sha256:..",
+ * "pkg:docker/library/alpine@3.19?platform=...") into a normalised name,
+ * tag and digest (each owned, tag/digest may be NULL). */
+static int split_image(const char *s, char **name, char **tag, char **digest)
+{
+	char *w, *at, *colon, *slash;
+	int purl = !strncmp(s, "pkg:docker/", 11) || !strncmp(s, "pkg:oci/", 8);
+
+	*name = *tag = *digest = NULL;
+	if (purl)
+		s = strchr(s, '/') + 1;
+	else if (!strncmp(s, "oci://", 6) || !strncmp(s, "docker://", 9))
+		s = strstr(s, "//") + 2;
+	if (!(w = strdup(s)))
+		return HM_E_NOMEM;
+	if (purl)
+		w[strcspn(w, "?#")] = '\0';
+	if ((at = strchr(w, '@'))) {
+		*at++ = '\0';
+		if (purl && strncmp(at, "sha256:", 7))
+			*tag = strdup(at);
+		else
+			*digest = strdup(at);
+	}
+	slash = strrchr(w, '/');
+	if ((colon = strrchr(slash ? slash : w, ':'))) {
+		*colon++ = '\0';
+		free(*tag);
+		*tag = strdup(colon);
+	}
+	*name = hm_pattern_normalise_name(w);
+	free(w);
+	return *name ? HM_OK : HM_E_NOMEM;
+}
+
+static int is_image_dependency(const cJSON *dep)
+{
+	const char *uri = hm_json_str(dep, "uri");
+
+	if (!uri || !strncmp(uri, "git+", 4) || !strncmp(uri, "git:", 4))
+		return 0;
+	return !strncmp(uri, "pkg:docker/", 11) || !strncmp(uri, "pkg:oci/", 8) || !strncmp(uri, "oci://", 6) ||
+	       !strncmp(uri, "docker://", 9) || hm_json_str(dep, "name") != NULL;
+}
+
+static void check_base_images(ver_unit *u, const hm_policy_rule *rule, const cJSON *provenance)
+{
+	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(provenance, "predicate"),
+						 "buildDefinition"),
+		"resolvedDependencies");
+	hm_buf d = HM_BUF_INIT, bad = HM_BUF_INIT, good = HM_BUF_INIT;
+	size_t n = 0;
+
+	if (!provenance) {
+		hm_buf_addstr(&d, "no verified provenance satisfied the rule, so the base images are unknown");
+		add_check(&u->out, "baseImages", 0, &d);
+		return;
+	}
+	for (const cJSON *dep = cJSON_IsArray(deps) ? deps->child : NULL; dep; dep = dep->next) {
+		const char *written = hm_json_str(dep, "name") ? hm_json_str(dep, "name") : hm_json_str(dep, "uri");
+		char *name = NULL, *tag = NULL, *digest = NULL;
+		int allowed = !rule->n_base_allow, pinned;
+
+		if (!is_image_dependency(dep))
+			continue;
+		n++;
+		if (split_image(written, &name, &tag, &digest) < 0) {
+			u->out.nomem = 1;
+			goto next;
+		}
+		for (size_t i = 0; i < rule->n_base_allow && !allowed; i++)
+			allowed = hm_pattern_match(&rule->base_allow[i], name, tag, digest);
+		/* Pinned: the build named the base image by digest (the
+		 * provenance records a digest for every base image it resolved). */
+		pinned = digest != NULL;
+		if (!allowed)
+			hm_buf_addf(&bad, "%s'%s' matches no allowed pattern", bad.len ? "; " : "", written);
+		if (rule->base_pinned && !pinned)
+			hm_buf_addf(&bad, "%s'%s' is not pinned by digest", bad.len ? "; " : "", written);
+		if (allowed && (pinned || !rule->base_pinned))
+			hm_buf_addf(&good, "%s%s", good.len ? ", " : "", written);
+next:
+		free(name);
+		free(tag);
+		free(digest);
+	}
+	if (bad.len) {
+		hm_buf_addf(&d, "%s; would accept base images", hm_buf_cstr(&bad));
+		if (rule->n_base_allow) {
+			hm_buf_addstr(&d, " matching");
+			for (size_t i = 0; i < rule->n_base_allow; i++)
+				hm_buf_addf(&d, " %s", rule->base_allow[i].text);
+		}
+		if (rule->base_pinned)
+			hm_buf_addstr(&d, " named by digest in the Dockerfile");
+	} else if (n) {
+		hm_buf_addf(&d, "%zu base image%s: %s", n, n == 1 ? "" : "s", hm_buf_cstr(&good));
+	} else {
+		hm_buf_addstr(&d, "the provenance lists no base images");
+	}
+	add_check(&u->out, "baseImages", !bad.len, &d);
+	hm_buf_release(&bad);
+	hm_buf_release(&good);
+}
+
+static int do_verify(run *r, size_t i)
+{
+	ver_unit *u;
+	const hm_policy_rule *rule;
+	cJSON *provenance = NULL;
+	void *s = NULL;
+	int err;
+
+	if (i >= r->n_ver)
+		return -1;
+	u = &r->ver[i];
+	rule = &r->p->rules[u->rule];
+	hm_error_clear();
+	err = r->b->open(&s, r->b->ctx, u->ref);
+	if (err == HM_OK && rule->has_signatures)
+		err = check_signatures(r, s, u, rule);
+	for (size_t k = 0; err == HM_OK && k < rule->n_attestations; k++)
+		err = check_attestation(r, s, u, &rule->attestations[k], &provenance);
+	if (err == HM_OK && rule->has_base_images)
+		check_base_images(u, rule, provenance);
+	if (err < 0) {
+		u->err = err;
+		u->msg = dup_msg();
+	}
+	cJSON_Delete(provenance);
+	if (s)
+		r->b->close(s);
+	return 0;
+}
+
+/* ---- assembling ---- */
+
+static char *xstrdup(const char *s, int *nomem)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	if (!(d = strdup(s)))
+		*nomem = 1;
+	return d;
+}
+
+static int needs_verification(const hm_policy_rule *r)
+{
+	return r->has_signatures || r->n_attestations || r->has_base_images;
+}
+
+static int tag_denied(const hm_policy_rule *r, const char *tag)
+{
+	for (size_t i = 0; tag && i < r->n_deny_tags; i++)
+		if (hm_glob_match(r->deny_tags[i], tag, 0))
+			return 1;
+	return 0;
+}
+
+static void decide(hm_image_decision *o, const hm_policy *p, const image *im, const hm_eval_opts *opts,
+		   int *nomem)
+{
+	const hm_policy_rule *r;
+	checks c = {0};
+	hm_buf d = HM_BUF_INIT;
+	const char *digest = NULL;
+
+	o->rule = im->rule;
+	if (!im->parsed) {
+		hm_buf_addstr(&d, o->error_message ? o->error_message : "invalid reference");
+		add_check(&c, "reference", 0, &d);
+		o->violated = 1;
+		goto done;
+	}
+	if (im->rule < 0) {
+		hm_buf_addf(&d, "no rule matches '%s'; the policy's default is %s", o->ref,
+			    p->default_allow ? "allow" : "deny");
+		add_check(&c, "default", p->default_allow, &d);
+		o->allowed = p->default_allow;
+		o->violated = !p->default_allow;
+		goto done;
+	}
+	r = &p->rules[im->rule];
+	o->mode = r->mode;
+	if (!(o->rule_name = strdup(r->name)))
+		*nomem = 1;
+	if (r->deny) {
+		hm_buf_addstr(&d, r->deny);
+		add_check(&c, "deny", 0, &d);
+		goto verdict;
+	}
+	if (im->ref.digest)
+		digest = im->ref.digest;
+	else if (im->res && im->res->err == HM_OK)
+		digest = im->res->digest;
+	o->digest = xstrdup(digest, nomem);
+	if (im->res && im->res->err < 0) {
+		o->error = 1;
+		o->error_message = xstrdup(im->res->msg, nomem);
+		hm_buf_addf(&d, "resolving tag '%s': %s", im->ref.tag, im->res->msg);
+		add_check(&c, "resolve", 0, &d);
+		goto verdict;
+	}
+	if (r->digest) {
+		if (im->ref.digest)
+			hm_buf_addf(&d, "pinned at %s", im->ref.digest);
+		else if (opts->mutate && digest)
+			hm_buf_addf(&d, "tag '%s' pinned to %s by the admission patch", im->ref.tag, digest);
+		else
+			hm_buf_addf(&d, "not pinned by digest; tag '%s' resolves to %s: use %s@%s", im->ref.tag,
+				    digest ? digest : "nothing", im->name, digest ? digest : "sha256:...");
+		add_check(&c, "digest", im->ref.digest || (opts->mutate && digest), &d);
+	}
+	if (r->n_deny_tags) {
+		int denied = tag_denied(r, im->ref.tag);
+
+		if (!im->ref.tag)
+			hm_buf_addstr(&d, "no tag");
+		else
+			hm_buf_addf(&d, "tag '%s' is %s", im->ref.tag, denied ? "refused" : "not refused");
+		hm_buf_addstr(&d, " (refused:");
+		for (size_t i = 0; i < r->n_deny_tags; i++)
+			hm_buf_addf(&d, " %s", r->deny_tags[i]);
+		hm_buf_addstr(&d, ")");
+		add_check(&c, "tags", !denied, &d);
+	}
+	if (im->ver) {
+		if (im->ver->err < 0) {
+			o->error = 1;
+			o->error_message = xstrdup(im->ver->msg, nomem);
+			hm_buf_addf(&d, "verifying %s: %s", digest, im->ver->msg);
+			add_check(&c, "verify", 0, &d);
+		}
+		for (size_t i = 0; i < im->ver->out.n; i++) {
+			const hm_check *k = &im->ver->out.v[i];
+
+			hm_buf_addstr(&d, k->detail);
+			add_check(&c, k->what, k->met, &d);
+		}
+		if (im->ver->out.nomem)
+			*nomem = 1;
+	}
+verdict:
+	for (size_t i = 0; i < c.n; i++)
+		if (!c.v[i].met)
+			o->violated = 1;
+	if (o->error)
+		o->allowed = r->on_error_allow || r->mode != HM_MODE_ENFORCE;
+	else
+		o->allowed = !o->violated || r->mode != HM_MODE_ENFORCE;
+done:
+	hm_buf_release(&d);
+	if (c.nomem)
+		*nomem = 1;
+	o->checks = c.v;
+	o->n_checks = c.n;
+}
+
+int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend *b,
+		   const hm_eval_input *in, size_t n, const hm_eval_opts *opts)
+{
+	static const hm_eval_opts dflt = HM_EVAL_OPTS_INIT;
+	image *im = calloc(n + 1, sizeof(*im));
+	run r = {0};
+	int nomem = 0, err = HM_OK;
+	size_t i, j;
+
+	memset(out, 0, sizeof(*out));
+	if (!opts)
+		opts = &dflt;
+	r.p = p;
+	r.b = b;
+	r.now = opts->now ? opts->now : time(NULL);
+	r.res = calloc(n + 1, sizeof(*r.res));
+	r.ver = calloc(n + 1, sizeof(*r.ver));
+	out->v = calloc(n + 1, sizeof(*out->v));
+	if (!im || !r.res || !r.ver || !out->v || pthread_mutex_init(&r.lock, NULL)) {
+		free(im);
+		free(r.res);
+		free(r.ver);
+		free(out->v);
+		out->v = NULL;
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	}
+	out->n = n;
+	/* Parse and match; one resolution per distinct (repository, tag). */
+	for (i = 0; i < n; i++) {
+		hm_image_decision *o = &out->v[i];
+
+		o->in.image = xstrdup(in[i].image, &nomem);
+		o->in.kind = xstrdup(in[i].kind, &nomem);
+		o->in.name = xstrdup(in[i].name, &nomem);
+		o->in.namespace = xstrdup(in[i].namespace, &nomem);
+		o->in.container = xstrdup(in[i].container, &nomem);
+		o->in.pointer = xstrdup(in[i].pointer, &nomem);
+		im[i].rule = -1;
+		if (hm_ref_parse(&im[i].ref, in[i].image ? in[i].image : "") < 0) {
+			o->error_message = dup_msg();
+			continue;
+		}
+		im[i].parsed = 1;
+		im[i].name = hm_ref_name(&im[i].ref);
+		o->ref = hm_ref_string(&im[i].ref);
+		o->pinned = im[i].ref.digest != NULL;
+		if (!im[i].name || !o->ref) {
+			nomem = 1;
+			continue;
+		}
+		im[i].rule = hm_policy_match(p, im[i].name, im[i].ref.tag, im[i].ref.digest);
+		if (im[i].rule < 0 || p->rules[im[i].rule].deny || im[i].ref.digest)
+			continue;
+		for (j = 0; j < r.n_res; j++)
+			if (!strcmp(r.res[j].name, im[i].name) && !strcmp(r.res[j].ref->tag, im[i].ref.tag))
+				break;
+		if (j == r.n_res) {
+			r.res[j].ref = &im[i].ref;
+			r.res[j].name = im[i].name;
+			r.n_res++;
+		}
+		im[i].res = &r.res[j];
+	}
+	run_parallel(&r, opts->jobs ? opts->jobs : 8, r.n_res, do_resolve);
+	/* One verification per distinct (repository, digest, rule). */
+	for (i = 0; i < n; i++) {
+		const char *digest;
+
+		if (im[i].rule < 0 || !needs_verification(&p->rules[im[i].rule]) || p->rules[im[i].rule].deny)
+			continue;
+		digest = im[i].ref.digest ? im[i].ref.digest : (im[i].res && !im[i].res->err ? im[i].res->digest : NULL);
+		if (!digest)
+			continue;
+		for (j = 0; j < r.n_ver; j++)
+			if (r.ver[j].rule == im[i].rule && !strcmp(r.ver[j].digest, digest) &&
+			    !strcmp(r.ver[j].name, im[i].name))
+				break;
+		if (j == r.n_ver) {
+			r.ver[j].ref = &im[i].ref;
+			r.ver[j].name = im[i].name;
+			r.ver[j].rule = im[i].rule;
+			r.ver[j].digest = digest;
+			r.n_ver++;
+		}
+		im[i].ver = &r.ver[j];
+	}
+	run_parallel(&r, opts->jobs ? opts->jobs : 8, r.n_ver, do_verify);
+	out->n_verified = r.n_ver;
+	out->allowed = 1;
+	for (i = 0; i < n; i++) {
+		decide(&out->v[i], p, &im[i], opts, &nomem);
+		if (!out->v[i].allowed)
+			out->allowed = 0;
+	}
+	if (nomem)
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+	for (i = 0; i < r.n_res; i++)
+		free(r.res[i].msg);
+	for (i = 0; i < r.n_ver; i++) {
+		free(r.ver[i].msg);
+		free_checks(r.ver[i].out.v, r.ver[i].out.n);
+	}
+	for (i = 0; i < n; i++) {
+		hm_ref_free(&im[i].ref);
+		free(im[i].name);
+	}
+	pthread_mutex_destroy(&r.lock);
+	free(im);
+	free(r.res);
+	free(r.ver);
+	if (err < 0)
+		hm_decision_free(out);
+	return err;
+}
+
+void hm_decision_free(hm_decision *d)
+{
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		hm_image_decision *o = &d->v[i];
+
+		free((char *)o->in.image);
+		free((char *)o->in.kind);
+		free((char *)o->in.name);
+		free((char *)o->in.namespace);
+		free((char *)o->in.container);
+		free((char *)o->in.pointer);
+		free(o->ref);
+		free(o->digest);
+		free(o->rule_name);
+		free(o->error_message);
+		free_checks(o->checks, o->n_checks);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- rendering as data ---- */
+
+static int add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	return v ? cJSON_AddStringToObject(o, k, v) != NULL : cJSON_AddNullToObject(o, k) != NULL;
+}
+
+cJSON *hm_decision_json(const hm_decision *d)
+{
+	cJSON *root = cJSON_CreateObject(), *images;
+	int ok = root && cJSON_AddBoolToObject(root, "allowed", d->allowed) &&
+		 (images = cJSON_AddArrayToObject(root, "images"));
+
+	for (size_t i = 0; ok && i < d->n; i++) {
+		const hm_image_decision *o = &d->v[i];
+		cJSON *e = cJSON_CreateObject(), *list;
+
+		if (!e) {
+			ok = 0;
+			break;
+		}
+		cJSON_AddItemToArray(images, e);
+		ok = add_str_or_null(e, "image", o->in.image) && add_str_or_null(e, "ref", o->ref) &&
+		     add_str_or_null(e, "digest", o->digest) &&
+		     (!o->in.kind || add_str_or_null(e, "kind", o->in.kind)) &&
+		     (!o->in.name || add_str_or_null(e, "name", o->in.name)) &&
+		     (!o->in.namespace || add_str_or_null(e, "namespace", o->in.namespace)) &&
+		     (!o->in.container || add_str_or_null(e, "container", o->in.container)) &&
+		     (!o->in.pointer || add_str_or_null(e, "pointer", o->in.pointer)) &&
+		     add_str_or_null(e, "rule", o->rule_name) &&
+		     add_str_or_null(e, "mode", o->rule >= 0 ? hm_mode_name(o->mode) : NULL) &&
+		     cJSON_AddBoolToObject(e, "allowed", o->allowed) &&
+		     cJSON_AddBoolToObject(e, "violated", o->violated) &&
+		     add_str_or_null(e, "error", o->error ? o->error_message : NULL) &&
+		     (list = cJSON_AddArrayToObject(e, "checks"));
+		for (size_t k = 0; ok && k < o->n_checks; k++) {
+			cJSON *c = cJSON_CreateObject();
+
+			ok = c != NULL;
+			if (ok) {
+				cJSON_AddItemToArray(list, c);
+				ok = add_str_or_null(c, "requirement", o->checks[k].what) &&
+				     cJSON_AddBoolToObject(c, "met", o->checks[k].met) &&
+				     add_str_or_null(c, "detail", o->checks[k].detail);
+			}
+		}
+	}
+	if (!ok) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+int hm_decision_violations(hm_strv *out, const hm_decision *d, int warn)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const hm_image_decision *o = &d->v[i];
+
+		if (!o->violated || (warn ? !o->allowed : o->allowed))
+			continue;
+		for (size_t k = 0; k < o->n_checks; k++) {
+			hm_buf b = HM_BUF_INIT;
+			int err;
+
+			if (o->checks[k].met)
+				continue;
+			err = hm_buf_addf(&b, "%s", o->in.image ? o->in.image : "?");
+			if (!err && o->in.container)
+				err = hm_buf_addf(&b, " (container '%s' of %s %s%s%s)", o->in.container,
+						  o->in.kind ? o->in.kind : "object",
+						  o->in.namespace ? o->in.namespace : "",
+						  o->in.namespace ? "/" : "", o->in.name ? o->in.name : "");
+			if (!err && o->rule_name)
+				err = hm_buf_addf(&b, ": rule '%s'", o->rule_name);
+			if (!err)
+				err = hm_buf_addf(&b, ": %s: %s", o->checks[k].what, o->checks[k].detail);
+			if (err || (err = hm_strv_push_owned(out, hm_buf_detach(&b, NULL))) < 0) {
+				hm_buf_release(&b);
+				return err;
+			}
+		}
+	}
+	return HM_OK;
+}

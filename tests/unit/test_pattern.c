@@ -1,0 +1,122 @@
+/* policy/pattern: normalisation, segment wildcards, tags and digests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/error.h"
+#include "policy/pattern.h"
+
+#define D1 "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define D2 "sha256:1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static int m(const char *pat, const char *name, const char *tag, const char *digest)
+{
+	hm_pattern p;
+	int r;
+
+	assert_int_equal(hm_pattern_parse(&p, pat), HM_OK);
+	r = hm_pattern_match(&p, name, tag, digest);
+	hm_pattern_free(&p);
+	return r;
+}
+
+static void test_normalise(void **state)
+{
+	const char *cases[][2] = {
+		{"nginx", "docker.io/library/nginx"},
+		{"bitnami/redis", "docker.io/bitnami/redis"},
+		{"docker.io/nginx", "docker.io/library/nginx"},
+		{"index.docker.io/x/y", "docker.io/x/y"},
+		{"localhost/a", "localhost/a"},
+		{"localhost:5000/a/b", "localhost:5000/a/b"},
+		{"ghcr.io/o/r", "ghcr.io/o/r"},
+		{"**", "**"},
+		{"*/prod/**", "*/prod/**"},
+		{"nginx*", "docker.io/library/nginx*"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *n = hm_pattern_normalise_name(cases[i][0]);
+
+		assert_string_equal(n, cases[i][1]);
+		free(n);
+	}
+}
+
+static void test_segments(void **state)
+{
+	assert_true(m("registry.example.com/prod/**", "registry.example.com/prod/a", "v1", NULL));
+	assert_true(m("registry.example.com/prod/**", "registry.example.com/prod/a/b/c", NULL, D1));
+	assert_false(m("registry.example.com/prod/**", "registry.example.com/prod", "v1", NULL));
+	assert_false(m("registry.example.com/prod/**", "registry.example.com/production/a", "v1", NULL));
+	assert_true(m("registry.example.com/*/app", "registry.example.com/team/app", "v1", NULL));
+	assert_false(m("registry.example.com/*/app", "registry.example.com/a/b/app", "v1", NULL));
+	assert_true(m("registry.example.com/**/app", "registry.example.com/a/b/app", "v1", NULL));
+	assert_true(m("registry.example.com/ap?", "registry.example.com/app", "v1", NULL));
+	assert_false(m("registry.example.com/ap?", "registry.example.com/ap/", "v1", NULL));
+	assert_true(m("nginx", "docker.io/library/nginx", "latest", NULL));
+	assert_false(m("nginx", "docker.io/library/nginx2", "latest", NULL));
+	assert_true(m("**", "ghcr.io/a/b", "x", NULL));
+	assert_true(m("*/prod/**", "ghcr.io/prod/x", "x", NULL));
+	assert_false(m("*.example.com/**", "evil.com/x", "x", NULL));
+	assert_true(m("*.example.com/**", "r.example.com/x", "x", NULL));
+	/* a wildcard does not widen the registry into a suffix match */
+	assert_false(m("example.com/**", "example.com.evil.net/x", "x", NULL));
+}
+
+static void test_tags_and_digests(void **state)
+{
+	assert_true(m("nginx:1.*", "docker.io/library/nginx", "1.25", NULL));
+	assert_false(m("nginx:1.*", "docker.io/library/nginx", "2.0", NULL));
+	assert_false(m("nginx:1.*", "docker.io/library/nginx", NULL, D1));
+	assert_true(m("nginx@" D1, "docker.io/library/nginx", "1.25", D1));
+	assert_false(m("nginx@" D1, "docker.io/library/nginx", "1.25", D2));
+	assert_false(m("nginx@" D1, "docker.io/library/nginx", "1.25", NULL));
+	assert_true(m("localhost:5000/app", "localhost:5000/app", "v1", NULL));
+	assert_true(m("localhost:5000/app:v*", "localhost:5000/app", "v1", NULL));
+}
+
+static void test_invalid(void **state)
+{
+	const char *bad[] = {"", "Nginx", "a//b", "a/", "nginx:", "nginx@sha256:12", "a b", "a/***",
+			     "nginx:t@g"};
+	hm_pattern p;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		if (hm_pattern_parse(&p, bad[i]) != HM_E_USAGE)
+			fail_msg("pattern '%s' was accepted", bad[i]);
+		assert_non_null(strstr(hm_error_message(), "invalid image pattern"));
+	}
+}
+
+static void test_glob(void **state)
+{
+	char big[4001];
+
+	assert_true(hm_glob_match("refs/tags/v*", "refs/tags/v1.2.3", 0));
+	assert_false(hm_glob_match("refs/tags/v*", "refs/heads/main", 0));
+	assert_true(hm_glob_match("a?c", "abc", 0));
+	assert_true(hm_glob_match("*", "", 0));
+	assert_false(hm_glob_match("?", "", 0));
+	/* no exponential backtracking */
+	memset(big, 'a', 4000);
+	big[4000] = '\0';
+	assert_false(hm_glob_match("*a*a*a*a*a*a*a*a*a*a*a*b", big, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normalise),
+		cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_tags_and_digests),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_glob),
+	};
+
+	return cmocka_run_group_tests_name("pattern", tests, NULL, NULL);
+}

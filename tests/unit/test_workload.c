@@ -1,0 +1,216 @@
+/* policy/workload: images of every workload kind, List, JSON input,
+ * AdmissionReview requests and responses (message, warnings, patch). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/base64.h"
+#include "core/error.h"
+#include "policy/workload.h"
+
+static const char *manifests =
+	"apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\n"
+	"spec:\n  initContainers: [{name: init, image: busybox}]\n"
+	"  containers: [{name: app, image: nginx:1.25}, {name: side, image: envoy}]\n"
+	"  ephemeralContainers: [{name: dbg, image: debug}]\n"
+	"---\n"
+	"apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n"
+	"---\n"
+	"{\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\", \"metadata\": {\"name\": \"d\"},"
+	" \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"c\", \"image\": \"d:1\"}]}}}}\n"
+	"---\n"
+	"kind: CronJob\nmetadata: {name: cj}\nspec:\n  jobTemplate:\n    spec:\n      template:\n"
+	"        spec:\n          containers: [{name: c, image: cron:1}]\n"
+	"---\n"
+	"kind: List\nitems:\n"
+	"  - {kind: StatefulSet, metadata: {name: ss}, spec: {template: {spec: {containers: [{name: c, image: ss}]}}}}\n"
+	"  - {kind: DaemonSet, metadata: {name: ds}, spec: {template: {spec: {containers: [{name: c, image: ds}]}}}}\n"
+	"  - {kind: ReplicaSet, metadata: {name: rs}, spec: {template: {spec: {containers: [{name: c, image: rs}]}}}}\n"
+	"  - {kind: ReplicationController, metadata: {name: rc}, spec: {template: {spec: {containers: [{name: c, image: rc}]}}}}\n"
+	"  - {kind: Job, metadata: {name: j}, spec: {template: {spec: {containers: [{name: c, image: job}]}}}}\n";
+
+static void test_every_kind(void **state)
+{
+	hm_workload w = HM_WORKLOAD_INIT;
+	struct {
+		const char *image, *kind, *container, *pointer;
+	} want[] = {
+		{"busybox", "Pod", "init", "/spec/initContainers/0/image"},
+		{"nginx:1.25", "Pod", "app", "/spec/containers/0/image"},
+		{"envoy", "Pod", "side", "/spec/containers/1/image"},
+		{"debug", "Pod", "dbg", "/spec/ephemeralContainers/0/image"},
+		{"d:1", "Deployment", "c", "/spec/template/spec/containers/0/image"},
+		{"cron:1", "CronJob", "c", "/spec/jobTemplate/spec/template/spec/containers/0/image"},
+		{"ss", "StatefulSet", "c", "/items/0/spec/template/spec/containers/0/image"},
+		{"ds", "DaemonSet", "c", "/items/1/spec/template/spec/containers/0/image"},
+		{"rs", "ReplicaSet", "c", "/items/2/spec/template/spec/containers/0/image"},
+		{"rc", "ReplicationController", "c", "/items/3/spec/template/spec/containers/0/image"},
+		{"job", "Job", "c", "/items/4/spec/template/spec/containers/0/image"},
+	};
+	hm_eval_input *in = NULL;
+
+	assert_int_equal(hm_workload_from_yaml(&w, manifests, strlen(manifests), "m.yaml"), HM_OK);
+	assert_int_equal(w.n, sizeof(want) / sizeof(*want));
+	for (size_t i = 0; i < w.n; i++) {
+		assert_string_equal(w.v[i].image, want[i].image);
+		assert_string_equal(w.v[i].kind, want[i].kind);
+		assert_string_equal(w.v[i].container, want[i].container);
+		assert_string_equal(w.v[i].pointer, want[i].pointer);
+	}
+	assert_string_equal(w.v[0].namespace, "ns");
+	assert_string_equal(w.v[0].name, "p");
+	assert_int_equal(w.v[0].line, 5);
+	assert_int_equal(w.v[4].doc, 2);
+	assert_int_equal(hm_workload_inputs(&in, &w), HM_OK);
+	assert_string_equal(in[5].image, "cron:1");
+	assert_string_equal(in[5].name, "cj");
+	free(in);
+	hm_workload_free(&w);
+}
+
+static void test_bad_manifests(void **state)
+{
+	hm_workload w = HM_WORKLOAD_INIT;
+	const char *noimg = "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: a\n";
+	const char *scalar = "kind: Pod\n---\n42\n";
+
+	assert_int_equal(hm_workload_from_yaml(&w, noimg, strlen(noimg), "m.yaml"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "m.yaml:5:7: container 'a' of Pod 'p' has no image"));
+	hm_workload_free(&w);
+	assert_int_equal(hm_workload_from_yaml(&w, scalar, strlen(scalar), "m.yaml"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "m.yaml:3:1: a Kubernetes object must be a mapping"));
+	hm_workload_free(&w);
+}
+
+static const char *review =
+	"{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {"
+	"\"uid\": \"705ab4f5-6393-11e8-b7cc-42010a800002\","
+	"\"kind\": {\"group\": \"apps\", \"version\": \"v1\", \"kind\": \"Deployment\"},"
+	"\"resource\": {\"group\": \"apps\", \"version\": \"v1\", \"resource\": \"deployments\"},"
+	"\"name\": \"my-deployment\", \"namespace\": \"my-namespace\", \"operation\": \"CREATE\","
+	"\"userInfo\": {\"username\": \"admin\"},"
+	"\"object\": {\"apiVersion\": \"apps/v1\", \"kind\": \"Deployment\","
+	" \"metadata\": {\"name\": \"my-deployment\", \"namespace\": \"my-namespace\"},"
+	" \"spec\": {\"template\": {\"spec\": {\"containers\": [{\"name\": \"web\", \"image\": \"reg.example.com/web:1\"},"
+	" {\"name\": \"log\", \"image\": \"reg.example.com/log@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}]}}}},"
+	"\"oldObject\": null, \"dryRun\": false}}";
+
+#define DA "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define DB "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* A decision made by hand for the two images of the review. */
+static void decision(hm_decision *d, const hm_admission *a, int allowed0, int violated0, int allowed1)
+{
+	static hm_check fail = {"signatures", 0, "0 of 1 required key signed"};
+
+	memset(d, 0, sizeof(*d));
+	d->n = a->images.n;
+	d->v = calloc(d->n, sizeof(*d->v));
+	for (size_t i = 0; i < d->n; i++) {
+		d->v[i].in.image = a->images.v[i].image;
+		d->v[i].in.kind = a->images.v[i].kind;
+		d->v[i].in.name = a->images.v[i].name;
+		d->v[i].in.namespace = a->images.v[i].namespace;
+		d->v[i].in.container = a->images.v[i].container;
+		d->v[i].in.pointer = a->images.v[i].pointer;
+		d->v[i].rule_name = "prod";
+	}
+	d->v[0].digest = DB;
+	d->v[0].allowed = allowed0;
+	d->v[0].violated = violated0;
+	if (violated0) {
+		d->v[0].checks = &fail;
+		d->v[0].n_checks = 1;
+	}
+	d->v[1].digest = DA;
+	d->v[1].pinned = 1;
+	d->v[1].allowed = allowed1;
+	d->allowed = allowed0 && allowed1;
+}
+
+static void test_admission(void **state)
+{
+	hm_admission a;
+	hm_decision d;
+	cJSON *r, *resp;
+	hm_buf patch = HM_BUF_INIT;
+	const char *p64;
+
+	assert_int_equal(hm_admission_parse(&a, review, strlen(review), "review.json"), HM_OK);
+	assert_string_equal(a.uid, "705ab4f5-6393-11e8-b7cc-42010a800002");
+	assert_int_equal(a.images.n, 2);
+	assert_string_equal(a.images.v[0].pointer, "/spec/template/spec/containers/0/image");
+
+	/* denied: every violation in status.message, no patch */
+	decision(&d, &a, 0, 1, 1);
+	r = hm_admission_response(&a, &d, 1);
+	resp = cJSON_GetObjectItem(r, "response");
+	assert_string_equal(cJSON_GetObjectItem(r, "apiVersion")->valuestring, "admission.k8s.io/v1");
+	assert_string_equal(cJSON_GetObjectItem(resp, "uid")->valuestring, a.uid);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(resp, "allowed")));
+	assert_non_null(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(resp, "status"), "message")->valuestring,
+			       "reg.example.com/web:1 (container 'web' of Deployment my-namespace/my-deployment): "
+			       "rule 'prod': signatures: 0 of 1 required key signed"));
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(resp, "status"), "code")->valueint, 403);
+	assert_null(cJSON_GetObjectItem(resp, "patch"));
+	cJSON_Delete(r);
+	free(d.v);
+
+	/* allowed in warn mode: a warning, and a patch pinning only the tag */
+	decision(&d, &a, 1, 1, 1);
+	r = hm_admission_response(&a, &d, 1);
+	resp = cJSON_GetObjectItem(r, "response");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(resp, "allowed")));
+	assert_null(cJSON_GetObjectItem(resp, "status"));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(resp, "warnings")), 1);
+	assert_string_equal(cJSON_GetObjectItem(resp, "patchType")->valuestring, "JSONPatch");
+	p64 = cJSON_GetObjectItem(resp, "patch")->valuestring;
+	assert_int_equal(hm_base64_decode(&patch, p64, strlen(p64)), HM_OK);
+	assert_string_equal(hm_buf_cstr(&patch),
+			    "[{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/image\","
+			    "\"value\":\"reg.example.com/web:1@" DB "\"}]");
+	cJSON_Delete(r);
+
+	/* no mutate: no patch */
+	r = hm_admission_response(&a, &d, 0);
+	assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "response"), "patch"));
+	cJSON_Delete(r);
+	free(d.v);
+	hm_buf_release(&patch);
+	hm_admission_free(&a);
+}
+
+static void test_admission_refusals(void **state)
+{
+	hm_admission a;
+	const char *v1beta = "{\"apiVersion\": \"admission.k8s.io/v1beta1\", \"kind\": \"AdmissionReview\","
+			     " \"request\": {\"uid\": \"x\"}}";
+	const char *nouid = "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {}}";
+	const char *del = "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\":"
+			  " {\"uid\": \"u\", \"operation\": \"DELETE\", \"object\": null,"
+			  " \"oldObject\": {\"kind\": \"Pod\", \"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"x\"}]}}}}";
+
+	assert_int_equal(hm_admission_parse(&a, v1beta, strlen(v1beta), "r.json"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "not an admission.k8s.io/v1 AdmissionReview"));
+	assert_int_equal(hm_admission_parse(&a, nouid, strlen(nouid), "r.json"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "no request.uid"));
+	assert_int_equal(hm_admission_parse(&a, del, strlen(del), "r.json"), HM_OK);
+	assert_int_equal(a.images.n, 0);
+	hm_admission_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_kind),
+		cmocka_unit_test(test_bad_manifests),
+		cmocka_unit_test(test_admission),
+		cmocka_unit_test(test_admission_refusals),
+	};
+
+	return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
+}
