@@ -80,6 +80,26 @@ void hm_args_release(hm_args *a);
  * both with hm_ref_free and hm_store_free. */
 int hm_cli_open(hm_ref *ref, hm_store **s, const hm_args *a, const char *text, int create);
 
+/* hm_cli_open, then resolves the reference's tag or digest to d.  On
+ * failure nothing is left open. */
+int hm_cli_open_resolved(hm_ref *ref, hm_store **s, hm_desc *d, const hm_args *a, const char *text);
+
+/* Checks one image for hm_cli_each_image: prints its result (text) or adds
+ * it to json (an array, when --output json), and returns HM_OK, or
+ * HM_E_VERIFY with a one-line message when the image fails the check. */
+typedef int (*hm_cli_image_fn)(void *ctx, const char *arg, const hm_ref *ref, hm_store *s,
+			       const hm_desc *d, cJSON *json);
+
+/* Runs fn on every positional image (opened and resolved once), prints
+ * failures as "hallmark: ..." (operational ones prefixed with "<what>
+ * <image>"), then {"images": [...]} when json.  Returns the exit code: the
+ * highest of 3, 2, 1 met, else 0. */
+int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, void *ctx, int json);
+
+/* Adds "key" (the file named on the command line) and "keyFingerprint"
+ * for key_index (nothing when it is negative). */
+void hm_cli_json_key(cJSON *e, const hm_args *a, hm_key *const *keys, int key_index);
+
 /* Loads every --key (public keys) into *keys (n); hm_cli_keys_free frees them. */
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt);
 void hm_cli_keys_free(hm_key **keys, size_t n);

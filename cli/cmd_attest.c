@@ -14,21 +14,6 @@
 #define PREDICATE_MAX (HM_ATT_MAX_ENVELOPE / 2) /* base64 grows it by a third */
 
 /* Opens text's store and resolves it to a digest once. */
-static int open_image(hm_ref *ref, hm_store **s, hm_desc *d, const hm_args *a, const char *text)
-{
-	int err = hm_cli_open(ref, s, a, text, 0);
-
-	if (err)
-		return err;
-	err = hm_store_resolve(*s, ref->digest ? ref->digest : ref->tag, d);
-	if (err) {
-		hm_store_free(*s);
-		*s = NULL;
-		hm_ref_free(ref);
-	}
-	return err;
-}
-
 static int load_predicate(cJSON **out, const char *path)
 {
 	hm_buf b = HM_BUF_INIT;
@@ -72,7 +57,7 @@ static int run_attest(hm_args *a)
 		char *name;
 		int added = 0;
 
-		if ((err = open_image(&ref, &s, &d, a, a->pos.v[i])))
+		if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[i])))
 			break;
 		name = hm_ref_name(&ref);
 		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred)
@@ -99,7 +84,7 @@ static int resolve_image(void *ctx, const char *image, char digest[HM_DIGEST_SIZ
 	hm_store *s = NULL;
 	hm_ref ref;
 	hm_desc d;
-	int err = open_image(&ref, &s, &d, a, image);
+	int err = hm_cli_open_resolved(&ref, &s, &d, a, image);
 
 	if (err)
 		return err;
@@ -133,7 +118,7 @@ static int run_provenance(hm_args *a)
 				    hm_arg(a, "started-on"));
 	if (!print && (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
 		goto done;
-	if ((err = open_image(&ref, &s, &d, a, a->pos.v[0])))
+	if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[0])))
 		goto done;
 	opened = 1;
 	if (!(name = hm_ref_name(&ref))) {
@@ -195,9 +180,15 @@ static void print_text(const hm_args *a, const char *image, const hm_att_results
 	}
 }
 
-static cJSON *to_json(const hm_args *a, const char *image, const hm_att_results *r, hm_key **keys)
+struct verify_ctx {
+	const hm_args *a;
+	hm_key **keys;
+	size_t nkeys;
+	const char *type;
+};
+
+static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_att_results *r)
 {
-	const hm_strv *files = hm_arg_all(a, "key");
 	cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 
 	cJSON_AddStringToObject(j, "image", image);
@@ -212,10 +203,7 @@ static cJSON *to_json(const hm_args *a, const char *image, const hm_att_results 
 		cJSON_AddBoolToObject(e, "valid", v->valid);
 		if (v->predicate_type)
 			cJSON_AddStringToObject(e, "predicateType", v->predicate_type);
-		if (v->key_index >= 0) {
-			cJSON_AddStringToObject(e, "key", files->v[v->key_index]);
-			cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[v->key_index]));
-		}
+		hm_cli_json_key(e, c->a, c->keys, v->key_index);
 		if (v->reason)
 			cJSON_AddStringToObject(e, "reason", v->reason);
 		if (v->statement)
@@ -226,70 +214,45 @@ static cJSON *to_json(const hm_args *a, const char *image, const hm_att_results 
 	return j;
 }
 
+static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, const hm_desc *d, cJSON *json)
+{
+	const struct verify_ctx *c = ctx;
+	hm_att_results r = {0};
+	int err = hm_attest_verify(&r, s, d->digest, c->keys, c->nkeys, c->type);
+
+	if (err)
+		return err;
+	if (json) {
+		char *name = hm_ref_string(ref);
+
+		cJSON_AddItemToArray(json, to_json(c, name ? name : arg, &r));
+		free(name);
+	} else {
+		print_text(c->a, hm_store_name(s), &r);
+	}
+	if (r.n_valid == 0)
+		err = hm_error_set(HM_E_VERIFY, "%s: no valid attestation%s%s (%zu found)", arg,
+				   c->type ? " of type " : "", c->type ? c->type : "", r.n);
+	hm_att_results_free(&r);
+	return err;
+}
+
 static int run_verify(hm_args *a)
 {
-	const char *output, *type = hm_arg(a, "type"), *uri = NULL;
-	hm_key **keys = NULL;
-	size_t nkeys = 0;
-	cJSON *all = NULL;
-	int err, rc = HM_EXIT_OK;
+	const char *output, *type = hm_arg(a, "type");
+	struct verify_ctx c = {.a = a};
+	int err, rc;
 
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if (hm_arg_all(a, "key")->n == 0)
 		return hm_cli_usage(a, "--key is required");
-	if (type && hm_predicate_type_resolve(&uri, type))
+	if (type && hm_predicate_type_resolve(&c.type, type))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key")))
+	if ((err = hm_cli_load_public_keys(&c.keys, &c.nkeys, a, "key")))
 		return hm_cli_fail(err);
-	if (strcmp(output, "json") == 0)
-		all = cJSON_CreateArray();
-	for (size_t i = 0; i < a->pos.n; i++) {
-		hm_att_results r = {0};
-		hm_store *s = NULL;
-		hm_ref ref;
-		hm_desc d;
-
-		err = open_image(&ref, &s, &d, a, a->pos.v[i]);
-		if (!err) {
-			err = hm_attest_verify(&r, s, d.digest, keys, nkeys, uri);
-			if (err) {
-				hm_store_free(s);
-				hm_ref_free(&ref);
-			}
-		}
-		if (err) {
-			int code = hm_cli_fail(hm_error_wrap(err, "verifying the attestations of %s", a->pos.v[i]));
-
-			if (code > rc || rc == HM_EXIT_DENIED)
-				rc = code;
-			continue;
-		}
-		if (all) {
-			char *name = hm_ref_string(&ref);
-
-			cJSON_AddItemToArray(all, to_json(a, name ? name : a->pos.v[i], &r, keys));
-			free(name);
-		} else {
-			print_text(a, hm_store_name(s), &r);
-		}
-		if (r.n_valid == 0) {
-			fprintf(stderr, "hallmark: %s: no valid attestation%s%s (%zu found)\n", a->pos.v[i],
-				uri ? " of type " : "", uri ? uri : "", r.n);
-			if (rc == HM_EXIT_OK)
-				rc = HM_EXIT_DENIED;
-		}
-		hm_att_results_free(&r);
-		hm_store_free(s);
-		hm_ref_free(&ref);
-	}
-	if (all) {
-		cJSON *top = cJSON_CreateObject();
-
-		cJSON_AddItemToObject(top, "images", all);
-		hm_cli_print_json(top);
-	}
-	hm_cli_keys_free(keys, nkeys);
+	rc = hm_cli_each_image(a, "verifying the attestations of", check, &c, strcmp(output, "json") == 0);
+	hm_cli_keys_free(c.keys, c.nkeys);
 	return rc;
 }
 

@@ -32,9 +32,14 @@ static void print_text(const hm_args *a, const char *image, const hm_verify_resu
 	}
 }
 
-static cJSON *to_json(const hm_args *a, const char *image, const hm_verify_result *r, hm_key **keys)
+struct verify_ctx {
+	const hm_args *a;
+	hm_key **keys;
+	hm_verify_opts o;
+};
+
+static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_verify_result *r)
 {
-	const hm_strv *files = hm_arg_all(a, "key");
 	cJSON *j = cJSON_CreateObject(), *sigs = cJSON_CreateArray();
 
 	cJSON_AddStringToObject(j, "image", image);
@@ -47,10 +52,7 @@ static cJSON *to_json(const hm_args *a, const char *image, const hm_verify_resul
 		cJSON_AddStringToObject(s, "source", g->source);
 		cJSON_AddStringToObject(s, "payloadDigest", g->layer);
 		cJSON_AddBoolToObject(s, "valid", g->valid);
-		if (g->key_index >= 0) {
-			cJSON_AddStringToObject(s, "key", files->v[g->key_index]);
-			cJSON_AddStringToObject(s, "keyFingerprint", hm_key_fingerprint(keys[g->key_index]));
-		}
+		hm_cli_json_key(s, c->a, c->keys, g->key_index);
 		if (g->reason)
 			cJSON_AddStringToObject(s, "reason", g->reason);
 		if (g->payload)
@@ -61,77 +63,49 @@ static cJSON *to_json(const hm_args *a, const char *image, const hm_verify_resul
 	return j;
 }
 
+static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, const hm_desc *d, cJSON *json)
+{
+	const struct verify_ctx *c = ctx;
+	hm_verify_result r = {0};
+	int err = hm_verify_signatures(&r, s, d->digest, &c->o);
+
+	if (err)
+		return err;
+	if (json) {
+		char *name = hm_ref_string(ref);
+
+		cJSON_AddItemToArray(json, to_json(c, name ? name : arg, &r));
+		free(name);
+	} else {
+		print_text(c->a, hm_store_name(s), &r);
+	}
+	if (r.n_valid == 0)
+		err = hm_error_set(HM_E_VERIFY, "%s: no valid signature (%zu found)", arg, r.n_sigs);
+	hm_verify_result_free(&r);
+	return err;
+}
+
 static int run(hm_args *a)
 {
 	const hm_strv *ann = hm_arg_all(a, "annotation");
-	hm_verify_opts o = {0};
-	hm_key **keys = NULL;
+	struct verify_ctx c = {.a = a};
 	size_t nkeys = 0;
 	const char *output;
-	cJSON *all = NULL;
-	int err, rc = HM_EXIT_OK;
+	int err, rc;
 
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if (hm_arg_all(a, "key")->n == 0)
 		return hm_cli_usage(a, "--key is required");
-	err = hm_cli_load_public_keys(&keys, &nkeys, a, "key");
+	err = hm_cli_load_public_keys(&c.keys, &nkeys, a, "key");
 	if (err)
 		return hm_cli_fail(err);
-	o.keys = keys;
-	o.n_keys = nkeys;
-	o.annotations = (const char *const *)ann->v;
-	o.n_annotations = ann->n;
-	if (strcmp(output, "json") == 0)
-		all = cJSON_CreateArray();
-	for (size_t i = 0; i < a->pos.n; i++) {
-		hm_verify_result r = {0};
-		hm_store *s = NULL;
-		hm_ref ref;
-		hm_desc d;
-		char *name;
-		int opened;
-
-		err = hm_cli_open(&ref, &s, a, a->pos.v[i], 0);
-		opened = !err;
-		if (!err) {
-			err = hm_store_resolve(s, ref.digest ? ref.digest : ref.tag, &d);
-			if (!err)
-				err = hm_verify_signatures(&r, s, d.digest, &o);
-			if (err)
-				err = hm_error_wrap(err, "verifying %s", a->pos.v[i]);
-		}
-		if (err) {
-			int code = hm_cli_fail(err);
-
-			if (code > rc || rc == HM_EXIT_DENIED)
-				rc = code;
-		} else {
-			name = hm_ref_string(&ref);
-			if (all)
-				cJSON_AddItemToArray(all, to_json(a, name ? name : a->pos.v[i], &r, keys));
-			else
-				print_text(a, hm_store_name(s), &r);
-			if (r.n_valid == 0) {
-				fflush(stdout);
-				fprintf(stderr, "hallmark: %s: no valid signature (%zu found)\n", a->pos.v[i], r.n_sigs);
-				if (rc == HM_EXIT_OK)
-					rc = HM_EXIT_DENIED;
-			}
-			free(name);
-			hm_verify_result_free(&r);
-		}
-		hm_store_free(s);
-		if (opened)
-			hm_ref_free(&ref);
-	}
-	if (all) {
-		cJSON *top = cJSON_CreateObject();
-
-		cJSON_AddItemToObject(top, "images", all);
-		hm_cli_print_json(top);
-	}
-	hm_cli_keys_free(keys, nkeys);
+	c.o.keys = c.keys;
+	c.o.n_keys = nkeys;
+	c.o.annotations = (const char *const *)ann->v;
+	c.o.n_annotations = ann->n;
+	rc = hm_cli_each_image(a, "verifying", check, &c, strcmp(output, "json") == 0);
+	hm_cli_keys_free(c.keys, nkeys);
 	return rc;
 }
 

@@ -18,6 +18,65 @@ int hm_cli_open(hm_ref *ref, hm_store **s, const hm_args *a, const char *text, i
 	return err;
 }
 
+int hm_cli_open_resolved(hm_ref *ref, hm_store **s, hm_desc *d, const hm_args *a, const char *text)
+{
+	int err = hm_cli_open(ref, s, a, text, 0);
+
+	if (err)
+		return err;
+	err = hm_store_resolve(*s, ref->digest ? ref->digest : ref->tag, d);
+	if (err) {
+		hm_store_free(*s);
+		*s = NULL;
+		hm_ref_free(ref);
+	}
+	return err;
+}
+
+int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, void *ctx, int json)
+{
+	cJSON *all = json ? cJSON_CreateArray() : NULL;
+	int rc = HM_EXIT_OK;
+
+	for (size_t i = 0; i < a->pos.n; i++) {
+		const char *arg = a->pos.v[i];
+		hm_store *s = NULL;
+		hm_ref ref;
+		hm_desc d;
+		int err = hm_cli_open_resolved(&ref, &s, &d, a, arg), code;
+
+		if (!err) {
+			err = fn(ctx, arg, &ref, s, &d, all);
+			hm_store_free(s);
+			hm_ref_free(&ref);
+		}
+		if (!err)
+			continue;
+		if (err != HM_E_VERIFY)
+			err = hm_error_wrap(err, "%s %s", what, arg);
+		fflush(stdout);
+		code = hm_cli_fail(err);
+		/* 3 (operational) outranks 2 (usage), which outranks 1 (check failed). */
+		if (code > rc)
+			rc = code;
+	}
+	if (all) {
+		cJSON *top = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(top, "images", all);
+		hm_cli_print_json(top);
+	}
+	return rc;
+}
+
+void hm_cli_json_key(cJSON *e, const hm_args *a, hm_key *const *keys, int key_index)
+{
+	if (key_index < 0)
+		return;
+	cJSON_AddStringToObject(e, "key", hm_arg_all(a, "key")->v[key_index]);
+	cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[key_index]));
+}
+
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt)
 {
 	const hm_strv *files = hm_arg_all(a, opt);

@@ -8,20 +8,24 @@ unset COSIGN_PASSWORD
 
 hm() { "$HALLMARK" "$@"; }
 
-# Starts a registry for this file when tests/run.sh did not.
+# Starts a registry and the lying registry for this file when tests/run.sh
+# did not (a bats file run alone).
 common_setup_file() {
+	. "$REPO_ROOT/tests/lib/registry.sh"
 	if [ -z "${HM_TEST_REGISTRY:-}" ]; then
-		. "$REPO_ROOT/tests/lib/registry.sh"
 		registry_start
 		export HM_OWN_REGISTRY=1
+	fi
+	if [ -z "${HM_TEST_LIAR:-}" ]; then
+		liar_start
+		export HM_OWN_LIAR=1
 	fi
 }
 
 common_teardown_file() {
-	if [ -n "${HM_OWN_REGISTRY:-}" ]; then
-		. "$REPO_ROOT/tests/lib/registry.sh"
-		registry_stop
-	fi
+	. "$REPO_ROOT/tests/lib/registry.sh"
+	[ -z "${HM_OWN_REGISTRY:-}" ] || registry_stop
+	[ -z "${HM_OWN_LIAR:-}" ] || liar_stop
 }
 
 # make_image DIR TAG [CONTENT]: a fresh OCI layout DIR holding image TAG

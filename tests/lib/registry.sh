@@ -60,7 +60,7 @@ _hm_registry_up() {
 			echo "    path: $3"
 		fi
 	} >"$1/config.yml"
-	docker-registry serve "$1/config.yml" >"$1/registry.log" 2>&1 &
+	docker-registry serve "$1/config.yml" </dev/null >"$1/registry.log" 2>&1 3>&- &
 	_hm_pid=$!
 	if ! _hm_wait_http "http://127.0.0.1:$2/v2/" $_hm_pid; then
 		echo "registry: did not start on 127.0.0.1:$2 (see $1/registry.log)" >&2
@@ -114,7 +114,7 @@ registry_stop_auth() {
 liar_start() {
 	HM_TEST_LIAR_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hm-liar.XXXXXX") || return 1
 	"${PYTHON:-python3}" "$_hm_lib_dir/liar.py" --port-file "$HM_TEST_LIAR_DIR/port" \
-		--lifetime "${HM_LIAR_LIFETIME:-1800}" >"$HM_TEST_LIAR_DIR/liar.log" 2>&1 &
+		--lifetime "${HM_LIAR_LIFETIME:-1800}" </dev/null >"$HM_TEST_LIAR_DIR/liar.log" 2>&1 3>&- &
 	HM_TEST_LIAR_PID=$!
 	i=0
 	while [ ! -s "$HM_TEST_LIAR_DIR/port" ] && [ $i -lt 200 ]; do
