@@ -155,20 +155,18 @@ static int atts_keep(hm_audit_image *img, const hm_att_results *v)
 
 static int decide(pool *p, hm_store *s, hm_audit_image *img)
 {
-	hm_buf why = HM_BUF_INIT;
+	hm_audit_decision d = HM_AUDIT_DECISION_INIT;
 	char *image = NULL;
-	int allowed = 0, err;
+	int err;
 
 	if (asprintf(&image, "%s@%s", p->r->repository, img->digest) < 0)
-		return HM_E_NOMEM;
-	err = p->o->decide(p->o->decide_ctx, s, image, &allowed, &why);
-	if (!err) {
-		img->decision = allowed != 0;
-		if (why.len && !(img->decision_why = hm_buf_detach(&why, NULL)))
-			err = HM_E_NOMEM;
-	}
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	err = p->o->decide(p->o->decide_ctx, s, image, &d);
+	if (err)
+		hm_audit_decision_release(&d);
+	else
+		img->decision = d; /* moved */
 	free(image);
-	hm_buf_release(&why);
 	return err;
 }
 
@@ -326,7 +324,7 @@ static int group_by_digest(pool *p, size_t **sharing)
 			memcpy(img->digest, p->digests[i], HM_DIGEST_SIZE);
 			img->media_type = p->media_types[i];
 			p->media_types[i] = NULL;
-			img->decision = -1;
+			img->decision.allowed = -1;
 			img->prov.dirty = -1;
 		}
 		r->tags[i].image = r->n_images - 1;
@@ -487,7 +485,7 @@ void hm_audit_report_free(hm_audit_report *r)
 		free(img->sigs);
 		free(img->atts);
 		free(img->media_type);
-		free(img->decision_why);
+		hm_audit_decision_release(&img->decision);
 		free(img->error);
 		hm_strv_free(&img->platforms);
 		hm_audit_provenance_release(&img->prov);

@@ -74,6 +74,16 @@ typedef struct hm_audit_provenance {
 	hm_strv unpinned; /* base images named without a digest, as written */
 } hm_audit_provenance;
 
+/* A policy's decision on one digest; owned by its image, released with
+ * hm_audit_decision_release(). */
+typedef struct hm_audit_decision {
+	int allowed;        /* -1: no policy, 0: denied, 1: allowed */
+	char *rule;         /* the rule that decided, NULL when none matched */
+	hm_strv violations; /* each failed requirement, "what: detail" */
+} hm_audit_decision;
+
+#define HM_AUDIT_DECISION_INIT {-1, NULL, HM_STRV_INIT}
+
 /* One distinct digest. */
 typedef struct hm_audit_image {
 	char digest[HM_DIGEST_SIZE];
@@ -84,8 +94,7 @@ typedef struct hm_audit_image {
 	hm_audit_att *atts;
 	size_t n_atts, n_valid_atts;
 	hm_audit_provenance prov;
-	int decision;         /* -1: no policy, 0: denied, 1: allowed */
-	char *decision_why;   /* the policy's reason, or NULL */
+	hm_audit_decision decision;
 	char *error;          /* an operational error while checking it, or NULL */
 } hm_audit_image;
 
@@ -141,11 +150,12 @@ typedef struct hm_audit_report {
 typedef void (*hm_audit_progress_fn)(void *ctx, const char *phase, size_t done, size_t total);
 
 /* Policy hook: decides for one digest of the repository (image is
- * "name@sha256:..."), on the calling worker's store.  Sets *allowed and
- * appends a reason to why; returns an HM_E_* code for operational errors.
- * Called concurrently from several threads. */
-typedef int (*hm_audit_decide_fn)(void *ctx, hm_store *s, const char *image, int *allowed,
-				  hm_buf *why);
+ * "name@sha256:..."), on the calling worker's store s (which only that
+ * thread uses while the hook runs).  Fills out (given as
+ * HM_AUDIT_DECISION_INIT; what it holds is released on error); returns an
+ * HM_E_* code for operational errors.  Called concurrently from several
+ * threads, each with its own store. */
+typedef int (*hm_audit_decide_fn)(void *ctx, hm_store *s, const char *image, hm_audit_decision *out);
 
 typedef struct hm_audit_opts {
 	unsigned version;
@@ -173,7 +183,25 @@ typedef struct hm_audit_opts {
 int hm_audit_run(hm_audit_report *out, const hm_ref *repo, const hm_audit_opts *opts);
 void hm_audit_report_free(hm_audit_report *r);
 
+/* A decide hook for a policy file: ctx is the loaded hm_policy (const,
+ * read-only, shared by the threads).  Evaluates the one image with
+ * hm_policy_eval() on a backend whose every session is the worker's store s:
+ * nothing is opened and no store is shared between threads, so it is safe
+ * under the audit's pool (and the worker's connection and token are reused).
+ * A registry failure during the checks is part of the decision, as the
+ * policy's on_error says. */
+int hm_audit_policy_decide(void *ctx, hm_store *s, const char *image, hm_audit_decision *out);
+
+void hm_audit_decision_release(hm_audit_decision *d);
+
 /* --- the pure parts, exposed for the CLI and the tests --- */
+
+struct hm_image_decision;
+
+/* Reduces a policy's decision on one image to what the audit keeps: the
+ * verdict, the rule's name and one "what: detail" line per failed check.
+ * out is released first. */
+int hm_audit_decision_from_policy(hm_audit_decision *out, const struct hm_image_decision *d);
 
 /* 1 when tag is to be audited: not one of the "sha256-<hex>.<suffix>"
  * tags of attached artifacts, and matching one of the patterns (any, when

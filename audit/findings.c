@@ -407,6 +407,16 @@ static int git_findings(hm_audit_tag *t, const hm_audit_image *img)
 				    commit, t->git_tag, t->git_commit);
 }
 
+static int policy_findings(hm_audit_tag *t, const hm_audit_decision *d)
+{
+	const char *why = d->violations.n ? d->violations.v[0] : "denied";
+
+	if (d->rule)
+		return hm_audit_finding_add(&t->findings, HM_AUDIT_POLICY_DENIED, HM_AUDIT_ERROR,
+					    "policy rule '%s': %s", d->rule, why);
+	return hm_audit_finding_add(&t->findings, HM_AUDIT_POLICY_DENIED, HM_AUDIT_ERROR, "policy: %s", why);
+}
+
 int hm_audit_tag_findings(hm_audit_tag *t, const hm_audit_image *img, size_t n_sharing,
 			  const char *repo_identity)
 {
@@ -416,11 +426,8 @@ int hm_audit_tag_findings(hm_audit_tag *t, const hm_audit_image *img, size_t n_s
 		err = provenance_findings(t, img);
 	if (!err)
 		err = git_findings(t, img);
-	if (!err && img->decision == 0)
-		err = hm_audit_finding_add(&t->findings, HM_AUDIT_POLICY_DENIED, HM_AUDIT_ERROR,
-					   "policy denies %s%s%s", img->digest,
-					   img->decision_why ? ": " : "",
-					   img->decision_why ? img->decision_why : "");
+	if (!err && img->decision.allowed == 0)
+		err = policy_findings(t, &img->decision);
 	if (!err && n_sharing > 1)
 		err = hm_audit_finding_add(&t->findings, HM_AUDIT_SHARED_DIGEST, HM_AUDIT_INFO,
 					   "%zu tags point to %.19s", n_sharing, img->digest);

@@ -11,6 +11,8 @@
 #include "crypto/key.h"
 #include "oci/store.h"
 
+struct hm_policy;
+
 #ifndef HM_VERSION
 #define HM_VERSION "0.1.0"
 #endif
@@ -103,6 +105,11 @@ void hm_cli_json_key(cJSON *e, const hm_args *a, hm_key *const *keys, int key_in
 /* Loads every --key (public keys) into *keys (n); hm_cli_keys_free frees them. */
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt);
 void hm_cli_keys_free(hm_key **keys, size_t n);
+
+/* Loads and lints the policy file path, printing every problem to f as
+ * "file:line:col: message" (flushed).  Returns an HM_E_* code (HM_E_IO for
+ * an unreadable or invalid file); the caller frees *p with hm_policy_free. */
+int hm_cli_load_policy(struct hm_policy **p, const char *path, FILE *f);
 
 /* Prints a JSON tree to stdout, formatted, and deletes it. */
 void hm_cli_print_json(cJSON *j);

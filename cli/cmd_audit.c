@@ -8,6 +8,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/error.h"
+#include "policy/policy.h"
 
 static const char *const git_states[] = {"", "match", "mismatch", "no-tag", "unknown"};
 
@@ -70,7 +71,22 @@ static void cell_findings(char *out, size_t n, const hm_audit_tag *t)
 		snprintf(out, n, "ok");
 }
 
-enum { C_TAG, C_DIGEST, C_SIGS, C_PROV, C_GIT, C_FIND, NCOL };
+/* "allowed (rule)", "warned (rule)" when allowed with violations (a rule in
+ * warn or audit mode), "denied (rule)"; "(default)" when no rule matched. */
+static void cell_policy(char *out, size_t n, const hm_audit_decision *d)
+{
+	const char *verdict = !d->allowed ? "denied" : d->violations.n ? "warned" : "allowed";
+
+	snprintf(out, n, "%s (%s)", verdict, d->rule ? d->rule : "default");
+}
+
+enum { C_TAG, C_DIGEST, C_SIGS, C_PROV, C_GIT, C_POLICY, C_FIND, NCOL };
+
+/* The policy column only with --policy. */
+static int shown(int c, int with_policy)
+{
+	return c != C_POLICY || with_policy;
+}
 
 static void row(char cells[NCOL][512], const hm_args *a, const hm_audit_report *r, const hm_audit_tag *t)
 {
@@ -91,6 +107,10 @@ static void row(char cells[NCOL][512], const hm_args *a, const hm_audit_report *
 		snprintf(cells[C_GIT], 512, "%s %s", git_states[t->git], t->git_tag);
 	else
 		snprintf(cells[C_GIT], 512, "no tag");
+	if (img && !img->error && img->decision.allowed >= 0)
+		cell_policy(cells[C_POLICY], 512, &img->decision);
+	else
+		snprintf(cells[C_POLICY], 512, "-");
 	cell_findings(cells[C_FIND], 512, t);
 }
 
@@ -103,9 +123,10 @@ static void print_summary(const hm_audit_summary *s, const char *lead)
 	       s->errors, s->errors == 1 ? "" : "s", s->warnings, s->warnings == 1 ? "" : "s", s->infos);
 }
 
-static void print_table(const hm_args *a, const hm_audit_report *r)
+static void print_table(const hm_args *a, const hm_audit_report *r, int with_policy)
 {
-	static const char *const heads[NCOL] = {"TAG", "DIGEST", "SIGNATURES", "PROVENANCE", "GIT", "FINDINGS"};
+	static const char *const heads[NCOL] = {"TAG", "DIGEST", "SIGNATURES", "PROVENANCE",
+						"GIT", "POLICY", "FINDINGS"};
 	size_t width[NCOL];
 	char cells[NCOL][512];
 
@@ -119,12 +140,14 @@ static void print_table(const hm_args *a, const hm_audit_report *r)
 				width[c] = strlen(cells[c]);
 	}
 	for (int c = 0; c < NCOL - 1; c++)
-		printf("%-*s  ", (int)width[c], heads[c]);
+		if (shown(c, with_policy))
+			printf("%-*s  ", (int)width[c], heads[c]);
 	printf("%s\n", heads[NCOL - 1]);
 	for (size_t i = 0; i < r->n_tags; i++) {
 		row(cells, a, r, &r->tags[i]);
 		for (int c = 0; c < NCOL - 1; c++)
-			printf("%-*s  ", (int)width[c], cells[c]);
+			if (shown(c, with_policy))
+				printf("%-*s  ", (int)width[c], cells[c]);
 		printf("%s\n", cells[NCOL - 1]);
 	}
 	if (r->summary.errors + r->summary.warnings + r->summary.infos)
@@ -149,16 +172,28 @@ static void md(const char *s)
 		fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, stdout);
 }
 
-static void print_markdown(const hm_args *a, const hm_audit_report *r)
+static void print_markdown(const hm_args *a, const hm_audit_report *r, int with_policy)
 {
+	static const char *const heads[NCOL] = {"Tag", "Digest", "Signatures", "Provenance",
+						"Git", "Policy", "Findings"};
 	char cells[NCOL][512];
 
 	printf("## Audit of `%s`\n\n", r->repository);
 	print_summary(&r->summary, "");
-	printf("\n| Tag | Digest | Signatures | Provenance | Git | Findings |\n|---|---|---|---|---|---|\n");
+	printf("\n");
+	for (int c = 0; c < NCOL; c++)
+		if (shown(c, with_policy))
+			printf("| %s ", heads[c]);
+	printf("|\n");
+	for (int c = 0; c < NCOL; c++)
+		if (shown(c, with_policy))
+			printf("|---");
+	printf("|\n");
 	for (size_t i = 0; i < r->n_tags; i++) {
 		row(cells, a, r, &r->tags[i]);
 		for (int c = 0; c < NCOL; c++) {
+			if (!shown(c, with_policy))
+				continue;
 			printf(c == C_TAG || c == C_DIGEST ? "| `" : "| ");
 			md(cells[c]);
 			printf(c == C_TAG || c == C_DIGEST ? "` " : " ");
@@ -267,6 +302,21 @@ static cJSON *atts_json(const hm_audit_image *img)
 	return o;
 }
 
+/* {"allowed": bool, "rule": name or null, "violations": [...]}, or null
+ * without --policy. */
+static cJSON *decision_json(const hm_audit_decision *d)
+{
+	cJSON *o;
+
+	if (d->allowed < 0)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "allowed", d->allowed);
+	cJSON_AddItemToObject(o, "rule", opt_str(d->rule));
+	cJSON_AddItemToObject(o, "violations", strv_json(&d->violations));
+	return o;
+}
+
 static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audit_tag *t, hm_key **keys)
 {
 	const hm_audit_image *img = image_of(r, t);
@@ -288,10 +338,7 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 		cJSON_AddItemToObject(g, "commit", opt_str(t->git_tag ? t->git_commit : NULL));
 		cJSON_AddStringToObject(g, "state", git_states[t->git]);
 	}
-	if (!img || img->decision < 0)
-		cJSON_AddNullToObject(o, "decision");
-	else
-		cJSON_AddStringToObject(o, "decision", img->decision ? "allow" : "deny");
+	cJSON_AddItemToObject(o, "decision", img && !err ? decision_json(&img->decision) : cJSON_CreateNull());
 	cJSON_AddItemToObject(o, "findings", findings_json(&t->findings));
 	if (err)
 		cJSON_AddStringToObject(o, "error", err);
@@ -344,6 +391,8 @@ static int run(hm_args *a)
 	hm_audit_report r;
 	const hm_strv *pats = hm_arg_all(a, "tags");
 	const char *output, *jobs = hm_arg(a, "jobs"), *text = a->pos.v[0], *last_slash;
+	const char *policy_file = hm_arg(a, "policy");
+	hm_policy *policy = NULL;
 	hm_key **keys = NULL;
 	size_t nkeys = 0;
 	hm_ref ref;
@@ -373,6 +422,12 @@ static int run(hm_args *a)
 		hm_ref_free(&ref);
 		return hm_cli_fail(err);
 	}
+	/* linted first: an invalid policy is a bad input file (exit 3) */
+	if (policy_file && (err = hm_cli_load_policy(&policy, policy_file, stderr))) {
+		hm_ref_free(&ref);
+		hm_cli_keys_free(keys, nkeys);
+		return hm_cli_fail(err);
+	}
 	if (!nkeys)
 		fprintf(stderr, "hallmark: no --key given: signatures and attestations are found but none can verify\n");
 	o.keys = keys;
@@ -381,6 +436,10 @@ static int run(hm_args *a)
 	o.n_tag_patterns = pats->n;
 	o.git_dir = hm_arg(a, "git");
 	o.store = &a->store;
+	if (policy) {
+		o.decide = hm_audit_policy_decide;
+		o.decide_ctx = policy;
+	}
 	if (isatty(STDERR_FILENO)) {
 		o.progress = progress;
 		o.progress_ctx = &bar;
@@ -389,14 +448,15 @@ static int run(hm_args *a)
 	hm_ref_free(&ref);
 	if (err) {
 		hm_cli_keys_free(keys, nkeys);
+		hm_policy_free(policy);
 		return hm_cli_fail(err);
 	}
 	if (strcmp(output, "json") == 0)
 		print_json(a, &r, keys);
 	else if (strcmp(output, "markdown") == 0)
-		print_markdown(a, &r);
+		print_markdown(a, &r, policy != NULL);
 	else
-		print_table(a, &r);
+		print_table(a, &r, policy != NULL);
 	for (size_t i = 0; i < r.n_tags; i++) {
 		const hm_audit_image *img = image_of(&r, &r.tags[i]);
 		const char *why = r.tags[i].error ? r.tags[i].error : img && img->error ? img->error : NULL;
@@ -407,11 +467,13 @@ static int run(hm_args *a)
 	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
 	hm_audit_report_free(&r);
 	hm_cli_keys_free(keys, nkeys);
+	hm_policy_free(policy);
 	return rc;
 }
 
 static const hm_opt opts[] = {
 	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"policy", 'p', "FILE", 0, "decide on every digest with the policy FILE (linted first)"},
 	{"git", 'g', "DIR", 0, "compare provenance commits with the git tags in DIR"},
 	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
 	{"jobs", 'j', "N", 0, "check N tags at a time (default 8)"},
@@ -422,7 +484,7 @@ static const hm_opt opts[] = {
 const hm_cmd hm_cmd_audit = {
 	.name = "audit",
 	.run = run,
-	.usage = "[--key FILE]... [--git DIR] [--tags PATTERN] [options] REPOSITORY",
+	.usage = "[--key FILE]... [--policy FILE] [--git DIR] [--tags PATTERN] [options] REPOSITORY",
 	.summary = "audit the signatures and provenance of every tag of a repository",
 	.description =
 	    "Walks every tag of REPOSITORY (a registry repository, or oci:PATH), but\n"
@@ -434,8 +496,14 @@ const hm_cmd hm_cmd_audit = {
 	    "tags peeled; v1.2.3 and 1.2.3 pair), and tags missing on either side are\n"
 	    "listed. Each digest is checked once; several at a time (--jobs).\n"
 	    "\n"
+	    "With --policy, the policy (docs/policy.md) decides on each digest, as\n"
+	    "hallmark policy check would on REPOSITORY@DIGEST (no tag is given to its\n"
+	    "rules). A denial is a policy-denied error naming the rule and the first\n"
+	    "failed requirement; the table gains a POLICY column and the JSON a\n"
+	    "decision (allowed, rule, violations). The policy is linted first.\n"
+	    "\n"
 	    "Finding codes: unsigned, unknown-signer, invalid-signature,\n"
-	    "provenance-missing, commit-mismatch (errors); dirty-tree,\n"
+	    "provenance-missing, commit-mismatch, policy-denied (errors); dirty-tree,\n"
 	    "unpinned-base-image, no-git-tag, no-image-for-git-tag, reference-mismatch\n"
 	    "(warnings); shared-digest (info). A signature that verifies with no --key\n"
 	    "is an unknown signer; next to a valid one, unknown-signer and\n"
@@ -443,8 +511,8 @@ const hm_cmd hm_cmd_audit = {
 	    "not look like versions (latest, main).\n"
 	    "\n"
 	    "Exit status: 0 when no tag has an error finding, 1 when one has, 2 on a\n"
-	    "usage error, 3 when a tag could not be checked or the repository could\n"
-	    "not be listed.",
+	    "usage error, 3 when a tag could not be checked, the repository could\n"
+	    "not be listed or the policy is unreadable or invalid.",
 	.opts = opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,

@@ -242,3 +242,84 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 	run script -qec "'$HALLMARK' audit --key '$KEYS/a.pub' 'oci:$LAYOUT' >/dev/null" /dev/null
 	[[ "$output" == *"resolving  ["*"checking   ["* ]]
 }
+
+# policy FILE KEY: a policy requiring, for the audited repository, a
+# signature by KEY (a key file in $KEYS).
+policy() {
+	cat >"$1" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  signer: { file: $KEYS/$2.pub }
+	rules:
+	  - name: signed by $2
+	    images: ["$APP"]
+	    require:
+	      signatures: { keys: [signer] }
+	YAML
+}
+
+@test "--policy: tags signed by the required key pass, the others are policy-denied" {
+	policy "$BATS_TEST_TMPDIR/p.yaml" a
+	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --tags 1.0.0 --tags 2.0.0 \
+		--tags 1.4.0 -o json "$APP"
+	[ "$status" -eq 1 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/out.json"
+	q() { jq -r --arg t "$1" ".tags[] | select(.tag == \$t) | $2" "$BATS_TEST_TMPDIR/out.json"; }
+	[ "$(q 1.0.0 .decision.allowed)" = true ]
+	[ "$(q 1.0.0 .decision.rule)" = "signed by a" ]
+	[ "$(q 1.0.0 '.decision.violations | length')" = 0 ]
+	[ "$(q 1.0.0 '[.findings[].code] | join(" ")')" = "" ]
+	for t in 2.0.0 1.4.0; do
+		[ "$(q $t .decision.allowed)" = false ]
+		[ "$(q $t '.decision.violations | length')" = 1 ]
+		[[ "$(q $t '.decision.violations[0]')" == signatures:* ]]
+		[ "$(q $t '.findings[] | select(.code == "policy-denied") | .severity')" = error ]
+		q $t '.findings[] | select(.code == "policy-denied") | .message' |
+			grep -q "^policy rule 'signed by a': signatures: "
+	done
+	# without --policy there is no decision
+	[ "$(jq '[.tags[].decision] | unique' "$OUT" | jq -c .)" = "[null]" ]
+}
+
+@test "--policy alone fails a tag that otherwise passes: a wrong key is refused" {
+	run hm audit --key "$KEYS/a.pub" --tags v1.1.0 "$APP"
+	[ "$status" -eq 0 ]
+	policy "$BATS_TEST_TMPDIR/p.yaml" stranger
+	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --tags v1.1.0 -o json "$APP"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | jq -r '[.tags[0].findings[].code] | join(" ")')" = policy-denied ]
+	[ "$(echo "$output" | jq -r '.tags[0].decision.allowed')" = false ]
+}
+
+@test "--policy: the table and Markdown gain a policy column; --jobs 1 decides the same" {
+	policy "$BATS_TEST_TMPDIR/p.yaml" a
+	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --tags 1.0.0 --tags 2.0.0 "$APP"
+	[ "$status" -eq 1 ]
+	echo "$output" | grep -E '^TAG +DIGEST +SIGNATURES +PROVENANCE +GIT +POLICY +FINDINGS$'
+	echo "$output" | grep -E '^1\.0\.0 .* allowed \(signed by a\) +ok$'
+	echo "$output" | grep -E '^2\.0\.0 .* denied \(signed by a\) +unsigned, provenance-missing, policy-denied$'
+	echo "$output" | grep -q "error    2.0.0: policy-denied: policy rule 'signed by a': signatures: "
+	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --tags 1.0.0 -o markdown "$APP"
+	[ "$status" -eq 0 ]
+	echo "$output" | grep -qF '| Tag | Digest | Signatures | Provenance | Git | Policy | Findings |'
+	echo "$output" | grep -qF '|---|---|---|---|---|---|---|'
+	echo "$output" | grep -qF '| allowed (signed by a) | ok |'
+	for j in 1 8; do
+		hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --jobs $j -o json "$APP" |
+			jq -S '[.tags[] | {tag, decision}]' >"$BATS_TEST_TMPDIR/jobs$j.json" || true
+	done
+	cmp "$BATS_TEST_TMPDIR/jobs1.json" "$BATS_TEST_TMPDIR/jobs8.json"
+	[ "$(jq '[.[] | select(.decision.allowed)] | length' "$BATS_TEST_TMPDIR/jobs1.json")" -ge 1 ]
+}
+
+@test "--policy with a lint error: exit 3, each problem as file:line:col" {
+	printf 'apiVersion: hallmark/v1\nkind: Policy\nrules:\n  - {name: x, images: ["%s"], mode: strict}\n' "$APP" \
+		>"$BATS_TEST_TMPDIR/bad.yaml"
+	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/bad.yaml" "$APP"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"bad.yaml:4:"*": 'mode' in rule 'x' must be enforce | warn | audit, not 'strict'"* ]]
+	[[ "$output" != *TAG* ]]
+	run hm audit --policy "$BATS_TEST_TMPDIR/missing.yaml" "$APP"
+	[ "$status" -eq 3 ]
+}

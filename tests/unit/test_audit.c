@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "policy/eval.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define DIGEST "sha256:" HEX64
@@ -153,7 +154,7 @@ static void good_image(hm_audit_image *img, hm_audit_sig *sig)
 	sig->reason = NULL;
 	img->sigs = sig;
 	img->n_sigs = img->n_valid_sigs = 1;
-	img->decision = -1;
+	img->decision.allowed = -1;
 	img->prov.present = 1;
 	img->prov.commit = (char *)COMMIT;
 	img->prov.dirty = 0;
@@ -298,20 +299,27 @@ static void test_findings_provenance(void **state)
 	good_image(&img, &sig);
 	img.prov.dirty = 1;
 	hm_strv_push(&img.prov.unpinned, "alpine:3.19");
-	img.decision = 0;
-	img.decision_why = (char *)"rule 'prod': no signature by release";
+	img.decision.allowed = 0;
+	img.decision.rule = (char *)"prod";
+	hm_strv_push(&img.decision.violations, "signatures: 0 of 1 required keys signed (missing: release)");
 	tag_init(&t, "v1.0.0", NULL, NULL);
 	assert_int_equal(hm_audit_tag_findings(&t, &img, 3, REPO), HM_OK);
 	assert_true(has(&t, HM_AUDIT_DIRTY_TREE, HM_AUDIT_WARNING));
 	assert_true(has(&t, HM_AUDIT_UNPINNED_BASE, HM_AUDIT_WARNING));
 	assert_true(has(&t, HM_AUDIT_POLICY_DENIED, HM_AUDIT_ERROR));
 	assert_true(has(&t, HM_AUDIT_SHARED_DIGEST, HM_AUDIT_INFO));
+	for (size_t i = 0; i < t.findings.n; i++)
+		if (strcmp(t.findings.v[i].code, HM_AUDIT_POLICY_DENIED) == 0)
+			assert_string_equal(t.findings.v[i].message,
+					    "policy rule 'prod': signatures: 0 of 1 required keys signed (missing: release)");
 	hm_audit_findings_release(&t.findings);
 	hm_strv_free(&img.prov.unpinned);
+	hm_strv_free(&img.decision.violations);
 
 	/* a provenance that did not verify is missing, and says so */
 	memset(&img.prov, 0, sizeof(img.prov));
-	img.decision = -1;
+	img.decision.allowed = -1;
+	img.decision.rule = NULL;
 	img.atts = &att;
 	img.n_atts = 1;
 	tag_init(&t, "v1.0.0", NULL, NULL);
@@ -319,6 +327,69 @@ static void test_findings_provenance(void **state)
 	assert_true(has(&t, HM_AUDIT_PROVENANCE_MISSING, HM_AUDIT_ERROR));
 	assert_non_null(strstr(t.findings.v[0].message, "none verified"));
 	hm_audit_findings_release(&t.findings);
+}
+
+/* A policy's decision on one image, reduced to the verdict, the rule and
+ * one line per failed check; allowed in warn mode keeps its violations but
+ * is no finding. */
+static void test_decision_from_policy(void **state)
+{
+	hm_check checks[] = {{(char *)"digest", 1, (char *)"pinned at " DIGEST},
+			     {(char *)"signatures", 0, (char *)"0 of 1 keys signed (missing: a)"},
+			     {(char *)"attestation provenance", 0, (char *)"none found"}};
+	hm_image_decision d;
+	hm_audit_decision out = HM_AUDIT_DECISION_INIT;
+	hm_audit_image img;
+	hm_audit_sig sig;
+	hm_audit_tag t;
+
+	(void)state;
+	memset(&d, 0, sizeof(d));
+	d.rule_name = (char *)"release";
+	d.checks = checks;
+	d.n_checks = 3;
+	assert_int_equal(hm_audit_decision_from_policy(&out, &d), HM_OK);
+	assert_int_equal(out.allowed, 0);
+	assert_string_equal(out.rule, "release");
+	assert_int_equal(out.violations.n, 2);
+	assert_string_equal(out.violations.v[0], "signatures: 0 of 1 keys signed (missing: a)");
+	assert_string_equal(out.violations.v[1], "attestation provenance: none found");
+
+	good_image(&img, &sig);
+	img.decision = out;
+	tag_init(&t, "v1.0.0", NULL, NULL);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_int_equal(t.findings.n, 1);
+	assert_string_equal(t.findings.v[0].code, HM_AUDIT_POLICY_DENIED);
+	assert_string_equal(t.findings.v[0].message,
+			    "policy rule 'release': signatures: 0 of 1 keys signed (missing: a)");
+	hm_audit_findings_release(&t.findings);
+
+	/* warn mode: allowed, violations kept, no finding */
+	d.allowed = 1;
+	d.violated = 1;
+	assert_int_equal(hm_audit_decision_from_policy(&img.decision, &d), HM_OK);
+	assert_int_equal(img.decision.allowed, 1);
+	assert_int_equal(img.decision.violations.n, 2);
+	tag_init(&t, "v1.0.0", NULL, NULL);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_int_equal(t.findings.n, 0);
+	hm_audit_findings_release(&t.findings);
+
+	/* no rule matched: the default decided */
+	memset(&d, 0, sizeof(d));
+	checks[0] = (hm_check){(char *)"default", 0, (char *)"no rule matches; the policy's default is deny"};
+	d.checks = checks;
+	d.n_checks = 1;
+	assert_int_equal(hm_audit_decision_from_policy(&img.decision, &d), HM_OK);
+	assert_null(img.decision.rule);
+	tag_init(&t, "v1.0.0", NULL, NULL);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_string_equal(t.findings.v[0].message,
+			    "policy: default: no rule matches; the policy's default is deny");
+	hm_audit_findings_release(&t.findings);
+	hm_audit_decision_release(&img.decision);
+	assert_int_equal(img.decision.allowed, -1);
 }
 
 static void test_summary(void **state)
@@ -394,6 +465,7 @@ int main(void)
 	    cmocka_unit_test(test_findings_signers),
 	    cmocka_unit_test(test_findings_git),
 	    cmocka_unit_test(test_findings_provenance),
+	    cmocka_unit_test(test_decision_from_policy),
 	    cmocka_unit_test(test_summary),
 	    cmocka_unit_test(test_git_tags),
 	};
