@@ -10,6 +10,7 @@
 #include "core/strv.h"
 #include "crypto/key.h"
 #include "oci/store.h"
+#include "policy/policy.h"
 
 #ifndef HM_VERSION
 #define HM_VERSION "0.1.0"
@@ -83,6 +84,10 @@ int hm_cli_open(hm_ref *ref, hm_store **s, const hm_args *a, const char *text, i
 /* Loads every --key (public keys) into *keys (n); hm_cli_keys_free frees them. */
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt);
 void hm_cli_keys_free(hm_key **keys, size_t n);
+
+/* Loads and lints a policy, printing every problem ("file:line:col: ...")
+ * to f.  Returns an HM_E_* (HM_E_IO when there were problems). */
+int hm_cli_load_policy(hm_policy **p, const char *path, FILE *f);
 
 /* Prints a JSON tree to stdout, formatted, and deletes it. */
 void hm_cli_print_json(cJSON *j);

@@ -12,23 +12,10 @@
 
 #define HM_MAX_MANIFESTS (64u << 20)
 
-/* Loads the policy, printing every lint problem to f.  Returns an HM_E_*. */
-static int load_policy(hm_policy **p, const char *path, FILE *f)
-{
-	hm_strv diags = HM_STRV_INIT;
-	int err = hm_policy_load(p, path, &diags);
-
-	for (size_t i = 0; i < diags.n; i++)
-		fprintf(f, "%s\n", diags.v[i]);
-	fflush(f);
-	hm_strv_free(&diags);
-	return err;
-}
-
 static int run_lint(hm_args *a)
 {
 	hm_policy *p = NULL;
-	int err = load_policy(&p, a->pos.v[0], stdout);
+	int err = hm_cli_load_policy(&p, a->pos.v[0], stdout);
 
 	if (err == HM_E_IO && strstr(hm_error_message(), " problem")) {
 		fprintf(stderr, "hallmark: %s\n", hm_error_message());
@@ -99,7 +86,7 @@ static int run_check(hm_args *a)
 			return hm_cli_usage(a, "--jobs must be a number from 1 to 64");
 		opts.jobs = (unsigned)j;
 	}
-	if ((err = load_policy(&p, policy, stderr)))
+	if ((err = hm_cli_load_policy(&p, policy, stderr)))
 		return hm_cli_fail(err);
 	for (size_t i = 0; i < files->n && !err; i++) {
 		hm_buf b = HM_BUF_INIT;

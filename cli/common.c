@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/strv.h"
 
 int hm_cli_open(hm_ref *ref, hm_store **s, const hm_args *a, const char *text, int create)
 {
@@ -55,4 +56,16 @@ void hm_cli_print_json(cJSON *j)
 		printf("%s\n", s);
 	free(s);
 	cJSON_Delete(j);
+}
+
+int hm_cli_load_policy(hm_policy **p, const char *path, FILE *f)
+{
+	hm_strv diags = HM_STRV_INIT;
+	int err = hm_policy_load(p, path, &diags);
+
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(f, "%s\n", diags.v[i]);
+	fflush(f);
+	hm_strv_free(&diags);
+	return err;
 }
