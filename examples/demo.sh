@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: generate keys, sign the example image (an OCI layout, no
 # registry, no network), verify it, show a verification with the wrong key
-# being refused, attach and verify SLSA provenance.  Works on a copy in demo-out/, so examples/ stays clean.
+# being refused, attach and verify SLSA provenance, apply a policy that
+# allows it and one that denies it, and audit every tag.  Works on a copy in demo-out/, so examples/ stays clean.
 set -eu
 HM=${HALLMARK:-build/hallmark}
 out=demo-out
@@ -43,6 +44,37 @@ show "$HM" verify-attestation --key "$out/release.pub" --type slsaprovenance "$i
 "$HM" verify-attestation --key "$out/release.pub" --type slsaprovenance --output json "$img" |
 	jq '.. | objects | select(has("buildDefinition")) | {externalParameters: .buildDefinition.externalParameters,
 		resolvedDependencies: .buildDefinition.resolvedDependencies, builder: .runDetails.builder}' 
+
+step "apply a policy: release signature plus provenance from the CI builder"
+cat >"$out/policy.yaml" <<POLICY
+apiVersion: hallmark/v1
+kind: Policy
+keys:
+  release: { file: release.pub }
+  stranger: { file: stranger.pub }
+rules:
+  - name: demo images
+    images: ["**"]
+    require:
+      signatures: { keys: [release] }
+      attestations:
+        - type: https://slsa.dev/provenance/v1
+          keys: [release]
+          where:
+            - { path: predicate.runDetails.builder.id, equals: "https://ci.example.com/builder" }
+POLICY
+cat "$out/policy.yaml"
+show "$HM" policy lint "$out/policy.yaml"
+show "$HM" policy check --policy "$out/policy.yaml" "$img"
+
+step "the same image under a policy that wants the stranger's signature too: denied, and why"
+sed 's/keys: \[release\] }/keys: [release, stranger], threshold: 2 }/' "$out/policy.yaml" >"$out/strict.yaml"
+if "$HM" policy check --policy "$out/strict.yaml" "$img"; then
+	echo "demo: the strict policy allowed the image" >&2
+	exit 1
+else
+	echo "(exit status $?: denied, as it should be)"
+fi
 
 step "what is attached to the image"
 show "$HM" tree "$img"
