@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/strv.h"
 #include "policy/policy.h"
 
 int hm_cli_open(hm_ref *ref, hm_store **s, const hm_args *a, const char *text, int create)

@@ -1,0 +1,394 @@
+/* The admission webhook server (see webhook.h). */
+#include <netdb.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <microhttpd.h>
+
+#include "core/error.h"
+#include "core/file.h"
+#include "core/json.h"
+#include "policy/eval.h"
+#include "policy/webhook.h"
+#include "policy/workload.h"
+
+#define TLS_FILE_MAX (1u << 20)
+
+struct hm_webhook {
+	struct MHD_Daemon *mhd;
+	const hm_policy *policy;
+	hm_webhook_opts opts;
+	hm_buf cert, key;
+	atomic_ulong served;
+	atomic_int running;       /* on_message only once started */
+	pthread_mutex_t log_lock; /* start_log: MHD logs from its threads too */
+	char start_log[512];
+};
+
+enum route { ROUTE_NONE, ROUTE_HEALTH, ROUTE_VALIDATE, ROUTE_MUTATE };
+
+/* One request, from its headers to the end of its answer. */
+typedef struct request {
+	struct timespec t0;
+	char method[16], path[64];
+	enum route route;
+	unsigned status;
+	hm_buf body;
+	int too_large;
+	char *uid, *error;
+	int allowed, patched;
+	size_t n_images;
+} request;
+
+/* MHD's diagnostics: gathered while starting (they explain a failure to
+ * start, the most general last), passed on once running. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	hm_webhook *w = cls;
+	char line[256];
+	size_t n, have;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '.' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (atomic_load(&w->running)) {
+		if (w->opts.on_message)
+			w->opts.on_message(w->opts.ctx, line);
+		return;
+	}
+	pthread_mutex_lock(&w->log_lock);
+	have = strlen(w->start_log);
+	snprintf(w->start_log + have, sizeof(w->start_log) - have, "%s%s", have ? "; " : "", line);
+	pthread_mutex_unlock(&w->log_lock);
+}
+
+/* Queues an answer (copied).  Remembers the status for the log line. */
+static enum MHD_Result reply(struct MHD_Connection *c, request *r, unsigned status, const char *type,
+			     const char *body, size_t len)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route == ROUTE_HEALTH ? "GET, HEAD" : "POST") !=
+		 MHD_YES)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		r->status = status;
+	return ret;
+}
+
+/* A refusal of the request itself: one line of text, kept for the log. */
+static enum MHD_Result refuse(struct MHD_Connection *c, request *r, unsigned status, const char *msg)
+{
+	hm_buf b = HM_BUF_INIT;
+	enum MHD_Result ret;
+
+	free(r->error);
+	r->error = strdup(msg);
+	ret = hm_buf_addf(&b, "%s\n", msg) ? MHD_NO : reply(c, r, status, "text/plain; charset=utf-8", b.data, b.len);
+	hm_buf_release(&b);
+	return ret;
+}
+
+/* "application/json", optionally with parameters ("; charset=utf-8"). */
+static int is_json(const char *type)
+{
+	size_t n = strlen("application/json");
+
+	if (!type || strncasecmp(type, "application/json", n))
+		return 0;
+	type += n;
+	while (*type == ' ' || *type == '\t')
+		type++;
+	return *type == '\0' || *type == ';';
+}
+
+/* An AdmissionReview response denying the request for a reason of ours,
+ * not the policy's: the evaluation could not run. */
+static cJSON *fail_closed(const char *uid, const char *why)
+{
+	cJSON *root = cJSON_CreateObject(), *resp, *status;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "hallmark could not evaluate the policy (denied): %s", why);
+	if (!root || !cJSON_AddStringToObject(root, "apiVersion", "admission.k8s.io/v1") ||
+	    !cJSON_AddStringToObject(root, "kind", "AdmissionReview") ||
+	    !(resp = cJSON_AddObjectToObject(root, "response")) || !cJSON_AddStringToObject(resp, "uid", uid) ||
+	    !cJSON_AddBoolToObject(resp, "allowed", 0) || !(status = cJSON_AddObjectToObject(resp, "status")) ||
+	    !cJSON_AddNumberToObject(status, "code", 500) || !cJSON_AddStringToObject(status, "message", msg)) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* Evaluates the review in r->body and queues the AdmissionReview answer. */
+static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *r)
+{
+	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
+	hm_policy_backend backend;
+	hm_admission adm;
+	hm_eval_input *in = NULL;
+	hm_decision d = {0};
+	cJSON *resp = NULL;
+	hm_buf out = HM_BUF_INIT;
+	int mutate = r->route == ROUTE_MUTATE && w->policy->mutate_digest;
+	enum MHD_Result ret;
+	int err;
+
+	if ((err = hm_admission_parse(&adm, hm_buf_cstr(&r->body), r->body.len, "request body")))
+		return refuse(c, r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
+			      hm_error_message());
+	r->uid = strdup(adm.uid);
+	r->n_images = adm.images.n;
+	opts.mutate = mutate;
+	opts.jobs = w->opts.jobs;
+	hm_policy_backend_store(&backend, w->opts.store);
+	if (!(err = hm_workload_inputs(&in, &adm.images)))
+		err = hm_policy_eval(&d, w->policy, &backend, in, adm.images.n, &opts);
+	if (!err && !(resp = hm_admission_response(&adm, &d, mutate)))
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+	if (err) {
+		r->error = strdup(hm_error_message());
+		resp = fail_closed(adm.uid, hm_error_message());
+	}
+	r->allowed = !err && d.allowed;
+	r->patched = resp && cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "response"),
+							      "patch") != NULL;
+	if (!resp || hm_json_print(&out, resp))
+		ret = refuse(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	else
+		ret = reply(c, r, MHD_HTTP_OK, "application/json", out.data, out.len);
+	hm_buf_release(&out);
+	cJSON_Delete(resp);
+	hm_decision_free(&d);
+	free(in);
+	hm_admission_free(&adm);
+	return ret;
+}
+
+/* Called by MHD with the headers (*con_cls NULL), for every piece of the
+ * body, and once more when the body is complete. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_data_size,
+				  void **con_cls)
+{
+	hm_webhook *w = cls;
+	request *r = *con_cls;
+
+	if (!r) {
+		const char *len;
+
+		if (!(r = calloc(1, sizeof(*r))))
+			return MHD_NO;
+		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+		snprintf(r->method, sizeof(r->method), "%s", method);
+		snprintf(r->path, sizeof(r->path), "%s", url);
+		hm_buf_init(&r->body, w->opts.max_body);
+		r->allowed = -1;
+		*con_cls = r;
+		if (!strcmp(url, "/healthz"))
+			r->route = ROUTE_HEALTH;
+		else if (!strcmp(url, "/validate"))
+			r->route = ROUTE_VALIDATE;
+		else if (!strcmp(url, "/mutate"))
+			r->route = ROUTE_MUTATE;
+		if (r->route == ROUTE_NONE)
+			return refuse(c, r, MHD_HTTP_NOT_FOUND, "no such path (use /validate, /mutate or /healthz)");
+		if (r->route == ROUTE_HEALTH) {
+			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+				return refuse(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+			return reply(c, r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
+		}
+		if (strcmp(method, "POST"))
+			return refuse(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST with an AdmissionReview");
+		if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
+			return refuse(c, r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+		len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (len && strtoull(len, NULL, 10) > w->opts.max_body)
+			return refuse(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+		return MHD_YES;
+	}
+	if (r->status)
+		return MHD_YES; /* answered already; MHD discards the rest */
+	if (*upload_data_size) {
+		if (!r->too_large && hm_buf_add(&r->body, upload_data, *upload_data_size)) {
+			r->too_large = 1;
+			hm_buf_release(&r->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_large)
+		return refuse(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	return review(w, c, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	hm_webhook *w = cls;
+	request *r = *con_cls;
+	struct timespec t1;
+
+	if (!r)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (w->opts.on_request) {
+		hm_webhook_request e = {
+		    .method = r->method,
+		    .path = r->path,
+		    .status = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 0,
+		    .uid = r->uid,
+		    .allowed = r->allowed,
+		    .patched = r->patched,
+		    .n_images = r->n_images,
+		    .error = r->error ? r->error : toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? "connection closed early"
+											      : NULL,
+		    .ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
+		};
+
+		w->opts.on_request(w->opts.ctx, &e);
+	}
+	atomic_fetch_add(&w->served, 1);
+	hm_buf_release(&r->body);
+	free(r->uid);
+	free(r->error);
+	free(r);
+	*con_cls = NULL;
+}
+
+/* "HOST:PORT" or "[HOST]:PORT" to a socket address. */
+static int parse_listen(struct sockaddr_storage *out, const char *listen)
+{
+	struct addrinfo hints = {0}, *res = NULL;
+	char host[256], *end;
+	const char *colon, *h = listen;
+	size_t hlen;
+	long port;
+	int rc;
+
+	if (*listen == '[') {
+		const char *close = strchr(listen, ']');
+
+		colon = close && close[1] == ':' ? close + 1 : NULL;
+		h = listen + 1;
+		hlen = close ? (size_t)(close - h) : 0;
+	} else {
+		colon = strrchr(listen, ':');
+		hlen = colon ? (size_t)(colon - listen) : 0;
+		if (colon && memchr(listen, ':', hlen))
+			return hm_error_set(HM_E_USAGE, "listen address '%s': write an IPv6 address as [ADDRESS]:PORT",
+					    listen);
+	}
+	if (!colon || !hlen || hlen >= sizeof(host))
+		return hm_error_set(HM_E_USAGE, "listen address '%s': expected ADDRESS:PORT", listen);
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || port < 0 || port > 65535)
+		return hm_error_set(HM_E_USAGE, "listen address '%s': the port must be a number from 0 to 65535", listen);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	if ((rc = getaddrinfo(host, colon + 1, &hints, &res)) || !res)
+		return hm_error_set(HM_E_USAGE, "listen address '%s': %s", listen, rc ? gai_strerror(rc) : "no address");
+	memset(out, 0, sizeof(*out));
+	memcpy(out, res->ai_addr, res->ai_addrlen < sizeof(*out) ? res->ai_addrlen : sizeof(*out));
+	freeaddrinfo(res);
+	return HM_OK;
+}
+
+int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts *opts)
+{
+	hm_webhook *w;
+	struct sockaddr_storage addr;
+	unsigned flags = MHD_USE_TLS | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_ERROR_LOG;
+	int err;
+
+	*out = NULL;
+	if ((err = parse_listen(&addr, opts->listen)))
+		return err;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return hm_error_set(HM_E_IO, "this libmicrohttpd was built without TLS support");
+	if (!(w = calloc(1, sizeof(*w))))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	w->policy = p;
+	w->opts = *opts;
+	if (!w->opts.max_connections)
+		w->opts.max_connections = 64;
+	if (!w->opts.timeout_s)
+		w->opts.timeout_s = 30;
+	if (!w->opts.max_body)
+		w->opts.max_body = 3u << 20;
+	pthread_mutex_init(&w->log_lock, NULL);
+	atomic_init(&w->served, 0);
+	atomic_init(&w->running, 0);
+	if ((err = hm_file_read(&w->cert, opts->tls_cert, TLS_FILE_MAX)) ||
+	    (err = hm_file_read(&w->key, opts->tls_key, TLS_FILE_MAX)))
+		goto done;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* The logger first, so that it sees every message about the others. */
+	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_CERT,
+				  hm_buf_cstr(&w->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&w->key),
+				  MHD_OPTION_CONNECTION_LIMIT, w->opts.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+				  w->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+	if (w->mhd)
+		atomic_store(&w->running, 1);
+	else
+		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: %s", opts->listen,
+				   *w->start_log ? w->start_log : "libmicrohttpd refused to start");
+done:
+	if (err) {
+		hm_webhook_stop(w);
+		return err;
+	}
+	*out = w;
+	return HM_OK;
+}
+
+unsigned hm_webhook_port(const hm_webhook *w)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+	return i ? i->port : 0;
+}
+
+unsigned long hm_webhook_served(const hm_webhook *w)
+{
+	return atomic_load(&((hm_webhook *)w)->served);
+}
+
+int hm_webhook_finished(const hm_webhook *w)
+{
+	return w->opts.max_requests && hm_webhook_served(w) >= w->opts.max_requests;
+}
+
+void hm_webhook_stop(hm_webhook *w)
+{
+	if (!w)
+		return;
+	if (w->mhd)
+		MHD_stop_daemon(w->mhd);
+	hm_buf_release(&w->cert);
+	hm_buf_release_secret(&w->key);
+	pthread_mutex_destroy(&w->log_lock);
+	free(w);
+}

@@ -1,0 +1,74 @@
+/* The admission webhook: AdmissionReview v1 over HTTPS (libmicrohttpd).
+ *
+ * Routes:
+ *   POST /validate  AdmissionReview in, AdmissionReview out (never a patch)
+ *   POST /mutate    the same, with a JSONPatch pinning tags to digests when
+ *                   the policy says mutate: digest
+ *   GET  /healthz   200 "ok"
+ * Requests must be POST with Content-Type application/json and a body of at
+ * most opts.max_body bytes; anything else is answered 4xx with a one-line
+ * text message.  Each review is evaluated exactly as `policy check
+ * --admission-review` does (hm_admission_parse, hm_policy_eval,
+ * hm_admission_response).  Per-image operational errors follow each rule's
+ * on_error; an evaluation that cannot run at all is answered allowed=false
+ * (fail closed).
+ *
+ * Nothing here prints: each finished request is reported through
+ * opts.on_request, and server diagnostics (TLS handshake failures and the
+ * like) through opts.on_message, both called from connection threads. */
+#ifndef HM_POLICY_WEBHOOK_H
+#define HM_POLICY_WEBHOOK_H
+
+#include <stddef.h>
+#include "oci/store.h"
+#include "policy/policy.h"
+
+/* One answered (or abandoned) request, borrowed for the callback's duration. */
+typedef struct hm_webhook_request {
+	const char *method;
+	const char *path;
+	unsigned status;  /* HTTP status sent, 0 when the client went away first */
+	const char *uid;  /* the review's uid, NULL when it did not parse */
+	int allowed;      /* 1 / 0, -1 when there was no decision */
+	int patched;      /* the response carried a JSONPatch */
+	size_t n_images;
+	const char *error; /* why the request failed or was denied outright, or NULL */
+	double ms;         /* from the first byte of the request to the last of the answer */
+} hm_webhook_request;
+
+typedef struct hm_webhook_opts {
+	const char *listen;      /* "ADDRESS:PORT" or "[IPV6]:PORT"; port 0 picks one */
+	const char *tls_cert;    /* PEM files */
+	const char *tls_key;
+	const hm_store_opts *store; /* registry options (borrowed; must outlive the server) */
+	unsigned max_connections;   /* 0: 64 */
+	unsigned timeout_s;         /* idle connection timeout; 0: 30 */
+	size_t max_body;            /* 0: 3 MiB (the API server's own limit) */
+	unsigned jobs;              /* images checked at once per request; 0: 8 */
+	unsigned long max_requests; /* hm_webhook_finished() after this many; 0: never */
+	void (*on_request)(void *ctx, const hm_webhook_request *r);
+	void (*on_message)(void *ctx, const char *message);
+	void *ctx;
+} hm_webhook_opts;
+
+#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+
+typedef struct hm_webhook hm_webhook;
+
+/* Reads the certificate and key, binds opts->listen and starts serving p
+ * (borrowed: it must outlive the server) on threads of its own.  HM_E_USAGE
+ * for a bad listen address, HM_E_IO when a file cannot be read or the
+ * server cannot start (address in use, certificate and key that do not
+ * match), with the reason. */
+int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts *opts);
+/* The port actually bound. */
+unsigned hm_webhook_port(const hm_webhook *w);
+/* Requests answered so far. */
+unsigned long hm_webhook_served(const hm_webhook *w);
+/* 1 once opts.max_requests requests were answered. */
+int hm_webhook_finished(const hm_webhook *w);
+/* Stops listening, lets the requests under way finish, frees w (NULL ok)
+ * and wipes the key. */
+void hm_webhook_stop(hm_webhook *w);
+
+#endif
