@@ -20,15 +20,33 @@ int hm_attest_envelope(hm_buf *out, const hm_key *key, const cJSON *statement)
 	return err;
 }
 
+/* Whether a valid attestation by key with this very statement is attached
+ * already: attesting again would only add noise (ECDSA signatures differ at
+ * every run), so it is not added. */
+static int already_attested(int *found, hm_store *s, const char *digest, const hm_key *key,
+			    const cJSON *st)
+{
+	hm_key *keys[1] = {(hm_key *)key}; /* hm_attest_verify only reads it */
+	hm_att_results r = {0};
+	int err = hm_attest_verify(&r, s, digest, keys, 1, hm_json_str(st, "predicateType"));
+
+	*found = 0;
+	for (size_t i = 0; !err && i < r.n && !*found; i++)
+		*found = r.v[i].valid && cJSON_Compare(r.v[i].statement, st, 1);
+	hm_att_results_free(&r);
+	return err;
+}
+
 int hm_attest_attach(int *added, hm_store *s, const char *digest, const char *subject_name,
 		     const hm_key *key, const char *predicate_type, const cJSON *predicate)
 {
 	cJSON *st = NULL, *ann = NULL;
 	hm_buf env = HM_BUF_INIT;
-	int err;
+	int err, found = 0;
 
 	*added = 0;
 	if ((err = hm_statement_build(&st, subject_name, digest, predicate_type, predicate)) ||
+	    (err = already_attested(&found, s, digest, key, st)) || found ||
 	    (err = hm_attest_envelope(&env, key, st)))
 		goto done;
 	ann = cJSON_CreateObject();

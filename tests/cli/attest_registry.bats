@@ -35,8 +35,20 @@ teardown_file() { common_teardown_file; }
 	[[ "$output" == *"https://cosign.sigstore.dev/attestation/vuln/v1"* ]]
 }
 
+@test "attesting the same statement again with the same key adds nothing; another key appends" {
+	run hm attest --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "already attested "* ]]
+	hm attest --key "$KEYS/b.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
+	run hm tree "$APP"
+	[[ "$output" == *"attestations: 2"* ]]
+	run hm verify-attestation --key "$KEYS/a.pub" --key "$KEYS/b.pub" "$APP"
+	[[ "${lines[0]}" == *"2 of 2 attestations valid" ]]
+}
+
 @test "verify-attestation: wrong key and absent type fail with exit 1" {
-	run hm verify-attestation --key "$KEYS/b.pub" "$APP"
+	hm key generate --output-prefix "$BATS_TEST_TMPDIR/c" 2>/dev/null
+	run hm verify-attestation --key "$BATS_TEST_TMPDIR/c.pub" "$APP"
 	[ "$status" -eq 1 ]
 	run hm verify-attestation --key "$KEYS/a.pub" --type spdx "$APP"
 	[ "$status" -eq 1 ]
