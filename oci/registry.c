@@ -4,9 +4,11 @@
  * cache survives (keep-alive).  Redirects are followed here, not by curl,
  * so that credentials only ever go to the registry's own origin.  Every
  * answer is read into a capped hm_buf. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
 
@@ -940,6 +942,49 @@ done:
 	return err;
 }
 
+/* Registries known, in this process, to have no referrers API (they answered
+ * 404, which the distribution spec reserves for that).  Asking again for
+ * every image of a policy check or an audit would double the requests that
+ * find nothing; an entry is trusted for 10 minutes, so that a long-running
+ * webhook notices a registry upgrade. */
+#define NO_REFERRERS_MAX 32
+#define NO_REFERRERS_TTL 600
+static struct {
+	pthread_mutex_t mu;
+	char base[NO_REFERRERS_MAX][256];
+	time_t when[NO_REFERRERS_MAX];
+	unsigned next;
+} no_referrers = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, 0};
+
+static int referrers_absent(const char *base)
+{
+	time_t now = time(NULL);
+	int found = 0;
+
+	pthread_mutex_lock(&no_referrers.mu);
+	for (unsigned i = 0; i < NO_REFERRERS_MAX && !found; i++)
+		found = strcmp(no_referrers.base[i], base) == 0 && now - no_referrers.when[i] < NO_REFERRERS_TTL;
+	pthread_mutex_unlock(&no_referrers.mu);
+	return found;
+}
+
+static void referrers_mark_absent(const char *base)
+{
+	unsigned i;
+
+	if (strlen(base) >= sizeof(no_referrers.base[0]))
+		return;
+	pthread_mutex_lock(&no_referrers.mu);
+	for (i = 0; i < NO_REFERRERS_MAX; i++)
+		if (strcmp(no_referrers.base[i], base) == 0)
+			break;
+	if (i == NO_REFERRERS_MAX)
+		i = no_referrers.next++ % NO_REFERRERS_MAX;
+	snprintf(no_referrers.base[i], sizeof(no_referrers.base[i]), "%s", base);
+	no_referrers.when[i] = time(NULL);
+	pthread_mutex_unlock(&no_referrers.mu);
+}
+
 static int reg_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index)
 {
 	struct reg *r = R(s);
@@ -954,6 +999,10 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 	res.body = &page;
 	if (!hm_digest_valid(digest)) {
 		err = hm_error_set(HM_E_USAGE, "invalid digest '%.200s'", digest);
+		goto done;
+	}
+	if (referrers_absent(r->base)) {
+		err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
 		goto done;
 	}
 	if ((err = api_url(&first, r, "referrers", digest)) || (err = hm_buf_addf(&what, "referrers of '%s'", digest)))
@@ -972,6 +1021,7 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 		if ((err = request(r, s->name, &q, &res)))
 			goto done;
 		if (res.status == 404) {
+			referrers_mark_absent(r->base);
 			err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
 			goto done;
 		}
