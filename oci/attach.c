@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "oci/attach.h"
+#include "oci/manifest.h"
 
 /* How many referrers or layers we look at for one image: a registry that
  * lists more is not one we can check in bounded time. */
@@ -23,19 +24,26 @@ char *hm_attach_tag(const char *digest, const char *suffix)
 	return hm_buf_detach(&b, NULL);
 }
 
-/* Reads a descriptor (borrowed JSON) into d; what names it in errors. */
-static int read_desc(hm_desc *d, const cJSON *j, const char *what)
+/* The annotations of a descriptor as a JSON object (NULL when it has none). */
+static int annotations_json(cJSON **out, const hm_descriptor *d)
 {
-	const char *mt = hm_json_str(j, "mediaType"), *dg = hm_json_str(j, "digest");
-	const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size");
+	*out = NULL;
+	if (!d->n_annotations)
+		return HM_OK;
+	*out = cJSON_CreateObject();
+	for (size_t i = 0; *out && i < d->n_annotations; i++)
+		if (!cJSON_AddStringToObject(*out, d->annotations[i].key, d->annotations[i].value)) {
+			cJSON_Delete(*out);
+			*out = NULL;
+		}
+	return *out ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
+}
 
-	if (!mt || !dg || !hm_digest_valid(dg) || !cJSON_IsNumber(size) || size->valuedouble < 0 ||
-	    strlen(mt) >= sizeof(d->media_type))
-		return hm_error_set(HM_E_IO, "%s: malformed descriptor", what);
-	snprintf(d->media_type, sizeof(d->media_type), "%s", mt);
-	snprintf(d->digest, sizeof(d->digest), "%s", dg);
-	d->size = (int64_t)size->valuedouble;
-	return HM_OK;
+static void to_desc(hm_desc *out, const hm_descriptor *d)
+{
+	snprintf(out->media_type, sizeof(out->media_type), "%s", d->media_type);
+	snprintf(out->digest, sizeof(out->digest), "%s", d->digest);
+	out->size = d->size;
 }
 
 static int same_annotations(const cJSON *a, const cJSON *b)
@@ -74,40 +82,31 @@ static int list_add(hm_attached_list *l, const hm_desc *d, const cJSON *ann, con
 /* Adds the layers of a manifest (bytes) whose media type is mt. */
 static int add_layers(hm_attached_list *l, const hm_buf *body, const char *mt, const char *source)
 {
-	cJSON *m = hm_json_parse(body->data, body->len, source);
-	const cJSON *layers, *layer;
-	int err = HM_OK;
+	hm_manifest *m = NULL;
+	int err = hm_manifest_parse(&m, body->data, body->len, HM_MT_OCI_MANIFEST);
 
-	if (!m)
-		return HM_E_IO;
-	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
-	if (!cJSON_IsArray(layers)) {
-		err = hm_error_set(HM_E_IO, "%s: manifest has no layers", source);
-		goto done;
-	}
-	cJSON_ArrayForEach(layer, layers) {
+	if (err)
+		return hm_error_wrap(err, "%s", source);
+	for (size_t i = 0; !err && i < m->n_layers; i++) {
+		cJSON *ann = NULL;
 		hm_desc d;
-		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(layer, "annotations");
 
-		err = read_desc(&d, layer, source);
-		if (err)
-			goto done;
-		if (strcmp(d.media_type, mt) != 0)
+		if (strcmp(m->layers[i].media_type, mt) != 0)
 			continue;
-		err = list_add(l, &d, cJSON_IsObject(ann) ? ann : NULL, source);
-		if (err)
-			goto done;
+		to_desc(&d, &m->layers[i]);
+		err = annotations_json(&ann, &m->layers[i]);
+		if (!err)
+			err = list_add(l, &d, ann, source);
+		cJSON_Delete(ann);
 	}
-done:
-	cJSON_Delete(m);
+	hm_manifest_free(m);
 	return err;
 }
 
 static int find_referrers(hm_attached_list *l, hm_store *s, const char *subject, const char *mt)
 {
 	hm_buf idx = HM_BUF_INIT, body = HM_BUF_INIT;
-	cJSON *j = NULL;
-	const cJSON *m;
+	hm_manifest *index = NULL;
 	int err = hm_store_referrers(s, subject, NULL, &idx);
 
 	if (err == HM_E_NOTFOUND) {
@@ -115,24 +114,16 @@ static int find_referrers(hm_attached_list *l, hm_store *s, const char *subject,
 		err = HM_OK;
 		goto done;
 	}
-	if (err)
+	if (err || (err = hm_manifest_parse(&index, idx.data, idx.len, HM_MT_OCI_INDEX)))
 		goto done;
-	j = hm_json_parse(idx.data, idx.len, "referrers index");
-	if (!j) {
-		err = HM_E_IO;
-		goto done;
-	}
-	cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(j, "manifests")) {
-		hm_desc d, got;
+	for (size_t i = 0; i < index->n_manifests; i++) {
+		const hm_descriptor *d = &index->manifests[i];
 		char source[HM_DIGEST_SIZE + 16];
+		hm_desc got;
 
-		err = read_desc(&d, m, "referrers index");
-		if (err)
-			goto done;
-		if (strcmp(d.media_type, HM_MT_OCI_MANIFEST) != 0)
+		if (strcmp(d->media_type, HM_MT_OCI_MANIFEST) != 0)
 			continue;
-		hm_buf_reset(&body);
-		err = hm_store_get_manifest(s, d.digest, &body, &got);
+		err = hm_store_get_manifest(s, d->digest, &body, &got);
 		if (err == HM_E_NOTFOUND) {
 			hm_error_clear();
 			err = HM_OK;
@@ -140,13 +131,14 @@ static int find_referrers(hm_attached_list *l, hm_store *s, const char *subject,
 		}
 		if (err)
 			goto done;
-		snprintf(source, sizeof(source), "referrer %s", d.digest);
-		err = add_layers(l, &body, mt, source);
-		if (err)
+		snprintf(source, sizeof(source), "referrer %s", d->digest);
+		if ((err = add_layers(l, &body, mt, source)))
 			goto done;
 	}
 done:
-	cJSON_Delete(j);
+	if (err && index == NULL && err != HM_E_NOMEM)
+		err = hm_error_wrap(err, "referrers of %s", subject);
+	hm_manifest_free(index);
 	hm_buf_release(&idx);
 	hm_buf_release(&body);
 	return err;
@@ -200,35 +192,29 @@ void hm_attached_list_free(hm_attached_list *l)
 	l->n = 0;
 }
 
-static cJSON *desc_json(const char *mt, const char *digest, size_t size, const cJSON *ann)
+/* Whether descriptor d carries exactly the annotations ann (a JSON object of strings). */
+static int same_descriptor_annotations(const hm_descriptor *d, const cJSON *ann)
 {
-	cJSON *j = cJSON_CreateObject();
+	cJSON *mine = NULL;
+	int same;
 
-	if (!j)
-		return NULL;
-	cJSON_AddStringToObject(j, "mediaType", mt);
-	cJSON_AddNumberToObject(j, "size", (double)size);
-	cJSON_AddStringToObject(j, "digest", digest);
-	if (ann)
-		cJSON_AddItemToObject(j, "annotations", cJSON_Duplicate(ann, 1));
-	return j;
+	if (annotations_json(&mine, d))
+		return 0;
+	same = same_annotations(mine, ann);
+	cJSON_Delete(mine);
+	return same;
 }
 
 /* The image config of an attachment manifest: empty but for the rootfs
  * listing the layers, as cosign writes it. */
-static int put_config(hm_store *s, const cJSON *layers, hm_buf *cfg, char digest[HM_DIGEST_SIZE])
+static int put_config(hm_store *s, const hm_manifest *m, hm_buf *cfg, char digest[HM_DIGEST_SIZE])
 {
-	const cJSON *l;
 	int err = hm_buf_addstr(cfg, "{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\","
 				     "\"history\":[{\"created\":\"0001-01-01T00:00:00Z\"}],\"os\":\"\","
 				     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[");
 
-	cJSON_ArrayForEach(l, layers) {
-		if (!err && l != layers->child)
-			err = hm_buf_addch(cfg, ',');
-		if (!err)
-			err = hm_buf_addf(cfg, "\"%s\"", hm_json_str(l, "digest"));
-	}
+	for (size_t i = 0; !err && i < m->n_layers; i++)
+		err = hm_buf_addf(cfg, "%s\"%s\"", i ? "," : "", m->layers[i].digest);
 	if (!err)
 		err = hm_buf_addstr(cfg, "]},\"config\":{}}");
 	if (!err)
@@ -243,7 +229,9 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	hm_buf body = HM_BUF_INIT, cfg = HM_BUF_INIT, out = HM_BUF_INIT;
 	char *tag = hm_attach_tag(subject_digest, suffix);
 	char blob_digest[HM_DIGEST_SIZE], cfg_digest[HM_DIGEST_SIZE];
-	cJSON *m = NULL, *layers, *layer;
+	hm_manifest *m = NULL;
+	hm_descriptor *layer;
+	const cJSON *a;
 	hm_desc d;
 	int err;
 
@@ -253,61 +241,38 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	err = hm_store_get_manifest(s, tag, &body, &d);
 	if (err == HM_E_NOTFOUND) {
 		hm_error_clear();
-		err = HM_OK;
-	} else if (!err) {
-		m = hm_json_parse(body.data, body.len, tag);
-		if (!m || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(m, "layers"))) {
-			err = hm_error_set(HM_E_IO, "existing manifest '%s' in '%s' is malformed; not replacing it",
-					   tag, hm_store_name(s));
-			goto done;
-		}
+		err = hm_manifest_new(&m, HM_MT_OCI_MANIFEST);
+	} else if (!err && hm_manifest_parse(&m, body.data, body.len, HM_MT_OCI_MANIFEST) != HM_OK) {
+		err = hm_error_wrap(HM_E_IO, "existing manifest '%s' in '%s' is malformed; not replacing it",
+				    tag, hm_store_name(s));
 	}
 	if (err)
 		goto done;
-	if (!m) {
-		m = cJSON_CreateObject();
-		if (!m)
-			goto nomem;
-		cJSON_AddNumberToObject(m, "schemaVersion", 2);
-		cJSON_AddStringToObject(m, "mediaType", HM_MT_OCI_MANIFEST);
-		cJSON_AddItemToObject(m, "config", cJSON_CreateObject());
-		cJSON_AddItemToObject(m, "layers", cJSON_CreateArray());
-	}
-	layers = cJSON_GetObjectItemCaseSensitive(m, "layers");
 	hm_digest_compute(blob_digest, blob, len);
-	cJSON_ArrayForEach(layer, layers) {
-		const char *ld = hm_json_str(layer, "digest");
-		const cJSON *ann = cJSON_GetObjectItemCaseSensitive(layer, "annotations");
-
-		if (ld && strcmp(ld, blob_digest) == 0 && same_annotations(ann, annotations))
+	for (size_t i = 0; i < m->n_layers; i++)
+		if (strcmp(m->layers[i].digest, blob_digest) == 0 &&
+		    same_descriptor_annotations(&m->layers[i], annotations))
 			goto done; /* already there: nothing to do */
-	}
-	if (cJSON_GetArraySize(layers) >= HM_ATTACH_MAX) {
+	if (m->n_layers >= HM_ATTACH_MAX) {
 		err = hm_error_set(HM_E_IO, "'%s' already holds %d layers", tag, HM_ATTACH_MAX);
 		goto done;
 	}
-	err = hm_store_put_blob(s, blob, len, NULL);
-	if (err)
+	if ((err = hm_store_put_blob(s, blob, len, NULL)) ||
+	    (err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
 		goto done;
-	layer = desc_json(layer_media_type, blob_digest, len, annotations);
-	if (!layer)
-		goto nomem;
-	cJSON_AddItemToArray(layers, layer);
-	err = put_config(s, layers, &cfg, cfg_digest);
-	if (err)
+	cJSON_ArrayForEach(a, annotations) {
+		if (cJSON_IsString(a) && (err = hm_descriptor_annotate(layer, a->string, a->valuestring)))
+			goto done;
+	}
+	if ((err = put_config(s, m, &cfg, cfg_digest)) ||
+	    (err = hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cfg_digest,
+					  (int64_t)cfg.len)) ||
+	    (err = hm_manifest_serialize(&out, m)) ||
+	    (err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL)))
 		goto done;
-	cJSON_ReplaceItemInObjectCaseSensitive(
-	    m, "config", desc_json("application/vnd.oci.image.config.v1+json", cfg_digest, cfg.len, NULL));
-	err = hm_json_print(&out, m);
-	if (!err)
-		err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL);
-	if (!err)
-		*added = 1;
-	goto done;
-nomem:
-	err = hm_error_set(HM_E_NOMEM, "out of memory");
+	*added = 1;
 done:
-	cJSON_Delete(m);
+	hm_manifest_free(m);
 	free(tag);
 	hm_buf_release(&body);
 	hm_buf_release(&cfg);
