@@ -48,7 +48,7 @@ typedef struct request {
 
 /* MHD's diagnostics: gathered while starting (they explain a failure to
  * start, the most general last), passed on once running. */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	hm_webhook *w = cls;
 	char line[256];
