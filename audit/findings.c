@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "audit/audit.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -24,15 +25,8 @@ int hm_audit_finding_add(hm_audit_findings *f, const char *code, enum hm_audit_s
 	char *msg = NULL;
 	int n;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 4;
-		hm_audit_finding *v = realloc(f->v, cap * sizeof(*v));
-
-		if (!v)
-			return hm_error_set(HM_E_NOMEM, "out of memory");
-		f->v = v;
-		f->cap = cap;
-	}
+	if (hm_array_reserve(&f->v, f->n, &f->cap, sizeof(*f->v), 4))
+		return HM_E_NOMEM;
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);

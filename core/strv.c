@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/strv.h"
 
@@ -8,16 +9,9 @@ int hm_strv_push_owned(hm_strv *sv, char *s)
 {
 	if (!s)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	if (sv->n == sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 8;
-		char **v = realloc(sv->v, cap * sizeof(*v));
-
-		if (!v) {
-			free(s);
-			return hm_error_set(HM_E_NOMEM, "out of memory");
-		}
-		sv->v = v;
-		sv->cap = cap;
+	if (hm_array_reserve(&sv->v, sv->n, &sv->cap, sizeof(*sv->v), 8)) {
+		free(s);
+		return HM_E_NOMEM;
 	}
 	sv->v[sv->n++] = s;
 	return HM_OK;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/yaml.h"
 
@@ -56,15 +57,8 @@ static int count_nodes(const cJSON *n)
 
 static int add_pos(hm_yaml *y, const cJSON *node, int line, int col, int kline, int kcol)
 {
-	if (y->npos == y->cappos) {
-		size_t cap = y->cappos ? y->cappos * 2 : 64;
-		pos_entry *p = realloc(y->pos, cap * sizeof(*p));
-
-		if (!p)
-			return hm_error_set(HM_E_NOMEM, "out of memory");
-		y->pos = p;
-		y->cappos = cap;
-	}
+	if (hm_array_reserve(&y->pos, y->npos, &y->cappos, sizeof(*y->pos), 64))
+		return HM_E_NOMEM;
 	y->pos[y->npos++] = (pos_entry){node, line, col, kline, kcol};
 	return HM_OK;
 }
@@ -164,15 +158,8 @@ static const cJSON *find_anchor(parser *p, const char *name)
 
 static int add_anchor(parser *p, const char *name, const cJSON *node)
 {
-	if (p->nanchors == p->capanchors) {
-		size_t cap = p->capanchors ? p->capanchors * 2 : 8;
-		anchor *a = realloc(p->anchors, cap * sizeof(*a));
-
-		if (!a)
-			return hm_error_set(HM_E_NOMEM, "out of memory");
-		p->anchors = a;
-		p->capanchors = cap;
-	}
+	if (hm_array_reserve(&p->anchors, p->nanchors, &p->capanchors, sizeof(*p->anchors), 8))
+		return HM_E_NOMEM;
 	p->anchors[p->nanchors].name = strdup(name);
 	if (!p->anchors[p->nanchors].name)
 		return hm_error_set(HM_E_NOMEM, "out of memory");

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "oci/attach.h"
@@ -61,10 +62,8 @@ static int list_add(hm_attached_list *l, const hm_desc *d, const cJSON *ann, con
 			return HM_OK;
 	if (l->n >= HM_ATTACH_MAX)
 		return hm_error_set(HM_E_IO, "more than %d attached artifacts", HM_ATTACH_MAX);
-	v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (!v)
-		return hm_error_set(HM_E_NOMEM, "out of memory");
-	l->v = v;
+	if (hm_array_reserve(&l->v, l->n, &l->cap, sizeof(*l->v), 8))
+		return HM_E_NOMEM;
 	v = &l->v[l->n];
 	memset(v, 0, sizeof(*v));
 	v->desc = *d;
@@ -189,7 +188,7 @@ void hm_attached_list_free(hm_attached_list *l)
 	}
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->cap = 0;
 }
 
 /* Whether descriptor d carries exactly the annotations ann (a JSON object of strings). */

@@ -18,6 +18,7 @@ typedef struct hm_attached {
 typedef struct hm_attached_list {
 	hm_attached *v;
 	size_t n;
+	size_t cap;
 } hm_attached_list;
 
 /* Appends a layer (blob + annotations, borrowed) to the manifest under tag

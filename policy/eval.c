@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "oci/ref.h"
@@ -20,18 +21,11 @@ static void add_check(checks *c, const char *what, int met, hm_buf *detail)
 {
 	char *w = strdup(what), *d = hm_buf_detach(detail, NULL);
 
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 8;
-		hm_check *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v) {
-			c->nomem = 1;
-			free(w);
-			free(d);
-			return;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (hm_array_reserve(&c->v, c->n, &c->cap, sizeof(*c->v), 8)) {
+		c->nomem = 1;
+		free(w);
+		free(d);
+		return;
 	}
 	if (!w || !d)
 		c->nomem = 1;

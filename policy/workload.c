@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/array.h"
 #include "core/base64.h"
 #include "core/buf.h"
 #include "core/error.h"
@@ -35,15 +36,8 @@ typedef struct ctx {
 
 static int push(hm_workload *w, hm_workload_image *im)
 {
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		hm_workload_image *v = realloc(w->v, cap * sizeof(*v));
-
-		if (!v)
-			return hm_error_set(HM_E_NOMEM, "out of memory");
-		w->v = v;
-		w->cap = cap;
-	}
+	if (hm_array_reserve(&w->v, w->n, &w->cap, sizeof(*w->v), 16))
+		return HM_E_NOMEM;
 	w->v[w->n++] = *im;
 	return HM_OK;
 }

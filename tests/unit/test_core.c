@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/array.h"
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -119,12 +120,34 @@ static void error_wrap(void **state)
 	assert_int_equal(hm_exit_code(HM_E_NOTFOUND), 3);
 }
 
+static void array_reserve(void **state)
+{
+	int *v = NULL;
+	size_t n = 0, cap = 0;
+
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(hm_array_reserve(&v, n, &cap, sizeof(*v), 4), HM_OK);
+		assert_true(cap > n);
+		v[n++] = i;
+	}
+	assert_int_equal(cap, 128);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(v[i], i);
+	free(v);
+	v = NULL;
+	cap = 0;
+	assert_int_equal(hm_array_reserve(&v, 0, &cap, SIZE_MAX / 2, 4), HM_E_NOMEM);
+	assert_null(v);
+	assert_int_equal(cap, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_cap),         cmocka_unit_test(base64_round_trip),
 		cmocka_unit_test(base64_url_safe_and_invalid), cmocka_unit_test(atomic_write),
 		cmocka_unit_test(digests),         cmocka_unit_test(error_wrap),
+		cmocka_unit_test(array_reserve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
