@@ -53,9 +53,12 @@ deps:
 	@sh tests/lib/deps.sh
 
 # check and demo install what is missing, then build with the flags
-# pkg-config gives once the packages are there.
+# pkg-config gives once the packages are there.  check also builds every
+# fuzz target with clang and runs each for a second (clang warns where gcc
+# does not), before the tests so that their summary line comes last.
 check:
 	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=1
 	@$(MAKE) --no-print-directory test
 
 test: $(BIN) $(UNIT_BIN)
