@@ -98,9 +98,13 @@ typedef int (*hm_cli_image_fn)(void *ctx, const char *arg, const hm_ref *ref, hm
  * highest of 3, 2, 1 met, else 0. */
 int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, void *ctx, int json);
 
-/* Adds "key" (the file named on the command line) and "keyFingerprint"
- * for key_index (nothing when it is negative). */
-void hm_cli_json_key(cJSON *e, const hm_args *a, hm_key *const *keys, int key_index);
+/* Adds what verify and verify-attestation say of each thing they checked:
+ * "source", digest_name: digest, "valid", "key" (the file named on the
+ * command line) and "keyFingerprint" when key_index >= 0, "reason" when
+ * reason is not NULL. */
+void hm_cli_json_verdict(cJSON *e, const hm_args *a, hm_key *const *keys, const char *source,
+			 const char *digest_name, const char *digest, int valid, int key_index,
+			 const char *reason);
 
 /* Loads every --key (public keys) into *keys (n); hm_cli_keys_free frees them. */
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt);

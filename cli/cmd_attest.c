@@ -198,14 +198,10 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_at
 		const hm_att_result *v = &r->v[i];
 		cJSON *e = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(e, "source", v->source);
-		cJSON_AddStringToObject(e, "envelopeDigest", v->layer);
-		cJSON_AddBoolToObject(e, "valid", v->valid);
+		hm_cli_json_verdict(e, c->a, c->keys, v->source, "envelopeDigest", v->layer, v->valid,
+				    v->key_index, v->reason);
 		if (v->predicate_type)
 			cJSON_AddStringToObject(e, "predicateType", v->predicate_type);
-		hm_cli_json_key(e, c->a, c->keys, v->key_index);
-		if (v->reason)
-			cJSON_AddStringToObject(e, "reason", v->reason);
 		if (v->statement)
 			cJSON_AddItemToObject(e, "statement", cJSON_Duplicate(v->statement, 1));
 		cJSON_AddItemToArray(arr, e);

@@ -49,12 +49,8 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_ve
 		const hm_sig_result *g = &r->sigs[i];
 		cJSON *s = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(s, "source", g->source);
-		cJSON_AddStringToObject(s, "payloadDigest", g->layer);
-		cJSON_AddBoolToObject(s, "valid", g->valid);
-		hm_cli_json_key(s, c->a, c->keys, g->key_index);
-		if (g->reason)
-			cJSON_AddStringToObject(s, "reason", g->reason);
+		hm_cli_json_verdict(s, c->a, c->keys, g->source, "payloadDigest", g->layer, g->valid,
+				    g->key_index, g->reason);
 		if (g->payload)
 			cJSON_AddItemToObject(s, "payload", cJSON_Duplicate(g->payload, 1));
 		cJSON_AddItemToArray(sigs, s);

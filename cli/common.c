@@ -71,12 +71,19 @@ int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, vo
 	return rc;
 }
 
-void hm_cli_json_key(cJSON *e, const hm_args *a, hm_key *const *keys, int key_index)
+void hm_cli_json_verdict(cJSON *e, const hm_args *a, hm_key *const *keys, const char *source,
+			 const char *digest_name, const char *digest, int valid, int key_index,
+			 const char *reason)
 {
-	if (key_index < 0)
-		return;
-	cJSON_AddStringToObject(e, "key", hm_arg_all(a, "key")->v[key_index]);
-	cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[key_index]));
+	cJSON_AddStringToObject(e, "source", source);
+	cJSON_AddStringToObject(e, digest_name, digest);
+	cJSON_AddBoolToObject(e, "valid", valid);
+	if (key_index >= 0) {
+		cJSON_AddStringToObject(e, "key", hm_arg_all(a, "key")->v[key_index]);
+		cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[key_index]));
+	}
+	if (reason)
+		cJSON_AddStringToObject(e, "reason", reason);
 }
 
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt)
