@@ -118,6 +118,7 @@ static int sigs_keep(hm_audit_image *img, const hm_verify_result *v)
 		img->n_sigs = i + 1;
 		k->valid = g->valid;
 		k->key_index = g->key_index;
+		k->unknown_key = !g->valid && g->tried_keys && g->key_index < 0;
 		k->identity = xstrdup(ref);
 		k->reason = xstrdup(g->reason);
 		if ((ref && !k->identity) || (g->reason && !k->reason))

@@ -54,6 +54,7 @@ typedef struct hm_audit_sig {
 	int key_index;  /* index into opts.keys of the verifying key, or -1 */
 	char *identity; /* the payload's docker-reference when it verified, else NULL */
 	char *reason;   /* why it was refused, else NULL */
+	int unknown_key; /* refused because none of the keys verified it */
 } hm_audit_sig;
 
 typedef struct hm_audit_att {

@@ -315,8 +315,7 @@ static int signature_findings(hm_audit_tag *t, const hm_audit_image *img, const 
 		 * apart from a forged one: both are "unknown signer".  Refused for
 		 * any other reason (its payload names another digest, the blob is
 		 * missing) it is invalid. */
-		if (!g->valid && g->key_index < 0 && g->reason &&
-		    strncmp(g->reason, "signature does not verify", 25) == 0)
+		if (g->unknown_key)
 			unknown++;
 		else if (!g->valid) {
 			invalid++;

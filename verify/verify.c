@@ -53,6 +53,7 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 	}
 	if (err)
 		goto done;
+	r->tried_keys = 1;
 	for (size_t k = 0; k < o->n_keys && r->key_index < 0; k++)
 		if (hm_key_verify(o->keys[k], payload.data, payload.len, sig.data, sig.len) == HM_OK)
 			r->key_index = (int)k;

@@ -11,6 +11,8 @@ typedef struct hm_sig_result {
 	char layer[HM_DIGEST_SIZE];    /* payload blob digest */
 	int valid;                     /* 1 when accepted */
 	int key_index;                 /* index into opts.keys of the verifying key, or -1 */
+	int tried_keys;                /* 1 when the signature was checked against the keys: then
+					* key_index -1 means no key verified it (an unknown signer) */
 	char *reason;                  /* why it was refused (NULL when valid) */
 	cJSON *payload;                /* the parsed simple-signing payload, when it verified cryptographically */
 } hm_sig_result;

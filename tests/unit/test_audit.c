@@ -152,6 +152,7 @@ static void good_image(hm_audit_image *img, hm_audit_sig *sig)
 	sig->key_index = 0;
 	sig->identity = (char *)REPO;
 	sig->reason = NULL;
+	sig->unknown_key = 0;
 	img->sigs = sig;
 	img->n_sigs = img->n_valid_sigs = 1;
 	img->decision.allowed = -1;
@@ -223,9 +224,9 @@ static void test_findings_unsigned_and_missing(void **state)
 static void test_findings_signers(void **state)
 {
 	hm_audit_sig sigs[3] = {
-	    {0, -1, NULL, (char *)"signature does not verify with the key"},
-	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image"},
-	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL},
+	    {0, -1, NULL, (char *)"signature does not verify with the key", 1},
+	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image", 0},
+	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL, 0},
 	};
 	hm_audit_image img;
 	hm_audit_sig one;
