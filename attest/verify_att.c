@@ -43,13 +43,9 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 	if (!(r->source = strdup(a->source)) ||
 	    (ann_type && !(r->predicate_type = strdup(ann_type))))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	if (a->desc.size > (int64_t)HM_ATT_MAX_ENVELOPE) {
-		err = refuse(r, "envelope larger than %u MiB", HM_ATT_MAX_ENVELOPE >> 20);
-		goto done;
-	}
-	err = hm_store_get_blob(s, a->desc.digest, HM_ATT_MAX_ENVELOPE, &env);
-	if (err == HM_E_NOTFOUND) {
-		err = refuse(r, "envelope blob is missing: %s", hm_error_message());
+	err = hm_attached_fetch(&env, s, a, HM_ATT_MAX_ENVELOPE);
+	if (err == HM_E_VERIFY) {
+		err = refuse(r, "envelope: %s", hm_error_message());
 		goto done;
 	}
 	if (err)

@@ -1,4 +1,5 @@
 /* cosign's attached-artifact scheme and OCI 1.1 referrers. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,18 @@ done:
 	free(source);
 	free(tag);
 	hm_buf_release(&body);
+	return err;
+}
+
+int hm_attached_fetch(hm_buf *out, hm_store *s, const hm_attached *a, size_t max)
+{
+	int err;
+
+	if (a->desc.size < 0 || (uint64_t)a->desc.size > max)
+		return hm_error_set(HM_E_VERIFY, "%s is larger than the %zu-byte limit", a->desc.digest, max);
+	err = hm_store_get_blob(s, a->desc.digest, max, out);
+	if (err == HM_E_NOTFOUND)
+		return hm_error_set(HM_E_VERIFY, "blob %s is missing", a->desc.digest);
 	return err;
 }
 

@@ -37,6 +37,12 @@ int hm_attached_find(hm_attached_list *out, hm_store *s, const char *subject_dig
 		     const char *suffix, const char *layer_media_type);
 void hm_attached_list_free(hm_attached_list *l);
 
+/* Fetches the blob of an attached layer into out (digest checked), refusing
+ * more than max bytes.  HM_OK; HM_E_VERIFY with the reason when the layer is
+ * over max or its blob is missing, which refuses that attachment but not the
+ * run; any other code is an operational error (the registry failed or lied). */
+int hm_attached_fetch(hm_buf *out, hm_store *s, const hm_attached *a, size_t max);
+
 /* "sha256-<hex>.<suffix>" for digest; caller frees. */
 char *hm_attach_tag(const char *digest, const char *suffix);
 

@@ -41,13 +41,9 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 		err = refuse(r, why);
 		goto done;
 	}
-	if (a->desc.size > HM_MAX_SIG_BLOB) {
-		err = refuse(r, "payload larger than 1 MiB");
-		goto done;
-	}
-	err = hm_store_get_blob(s, a->desc.digest, HM_MAX_SIG_BLOB, &payload);
-	if (err == HM_E_NOTFOUND) {
-		snprintf(why, sizeof(why), "payload blob is missing: %s", hm_error_message());
+	err = hm_attached_fetch(&payload, s, a, HM_MAX_SIG_BLOB);
+	if (err == HM_E_VERIFY) {
+		snprintf(why, sizeof(why), "payload: %s", hm_error_message());
 		err = refuse(r, why);
 		goto done;
 	}

@@ -329,3 +329,38 @@ teardown_file() { common_teardown_file; }
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+# relayer_sig LAYOUT JQ: rewrites the .sig manifest of the layout's 1.0 image
+# with the jq filter, storing the new manifest and pointing its tag at it.
+relayer_sig() {
+	local L=$1 filter=$2 d t old new size
+	d=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="1.0") | .digest' "$L/index.json")
+	t="sha256-${d#sha256:}.sig"
+	old=$(jq -r --arg t "$t" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | .digest' "$L/index.json")
+	jq -c "$filter" "$L/blobs/sha256/${old#sha256:}" >"$BATS_TEST_TMPDIR/m.json"
+	new=$(sha256sum "$BATS_TEST_TMPDIR/m.json" | cut -d' ' -f1)
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/m.json")
+	cp "$BATS_TEST_TMPDIR/m.json" "$L/blobs/sha256/$new"
+	jq -c --arg t "$t" --arg d "sha256:$new" --argjson s "$size" \
+		'(.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t)) |= (.digest=$d | .size=$s)' \
+		"$L/index.json" >"$BATS_TEST_TMPDIR/index.json"
+	cp "$BATS_TEST_TMPDIR/index.json" "$L/index.json"
+}
+
+@test "forgery: a signature layer over the size cap, or whose blob is missing, is refused (exit 1), not fetched" {
+	L=$BATS_TEST_TMPDIR/img
+	cp -R "$REPO_ROOT/examples/image" "$L"
+	hm sign --key "$KEYS/a.key" "oci:$L:1.0"
+	relayer_sig "$L" '.layers[0].size = 2000000'
+	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"larger than the 1048576-byte limit"* ]]
+
+	rm -rf "$L"
+	cp -R "$REPO_ROOT/examples/image" "$L"
+	hm sign --key "$KEYS/a.key" "oci:$L:1.0"
+	relayer_sig "$L" '.layers[0].digest = "sha256:'"$(printf missing | sha256sum | cut -d' ' -f1)"'"'
+	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is missing"* ]]
+}
