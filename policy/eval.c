@@ -50,6 +50,7 @@ typedef struct res_unit {
 	char digest[HM_DIGEST_SIZE];
 	int err;
 	char *msg;
+	void *session; /* kept open for the verification of the digest, or NULL */
 } res_unit;
 
 /* A verification: one per distinct (repository, digest, rule). */
@@ -61,6 +62,7 @@ typedef struct ver_unit {
 	checks out;
 	int err;
 	char *msg;
+	void *session; /* handed over by a resolution of the same repository, or NULL */
 } ver_unit;
 
 typedef struct image {
@@ -80,7 +82,8 @@ typedef struct run {
 	size_t n_res;
 	ver_unit *ver;
 	size_t n_ver;
-	size_t next; /* next unit to take, shared by the workers */
+	int keep_sessions; /* resolutions keep their session open for the verification */
+	size_t next;       /* next unit to take, shared by the workers */
 	pthread_mutex_t lock;
 	int (*work)(struct run *r, size_t i);
 } run;
@@ -142,7 +145,9 @@ static int do_resolve(run *r, size_t i)
 		u->err = r->b->resolve(s, u->ref->tag, u->digest);
 	if (u->err < 0)
 		u->msg = dup_msg();
-	if (s)
+	if (s && u->err == HM_OK && r->keep_sessions)
+		u->session = s; /* a second connection and token would be spent on the same repository */
+	else if (s)
 		r->b->close(s);
 	return 0;
 }
@@ -456,7 +461,13 @@ static int do_verify(run *r, size_t i)
 	u = &r->ver[i];
 	rule = &r->p->rules[u->rule];
 	hm_error_clear();
-	err = r->b->open(&s, r->b->ctx, u->ref);
+	if (u->session) {
+		s = u->session;
+		u->session = NULL;
+		err = HM_OK;
+	} else {
+		err = r->b->open(&s, r->b->ctx, u->ref);
+	}
 	if (err == HM_OK && rule->has_signatures)
 		err = check_signatures(r, s, u, rule);
 	for (size_t k = 0; err == HM_OK && k < rule->n_attestations; k++)
@@ -661,6 +672,10 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 		}
 		im[i].res = &r.res[j];
 	}
+	/* Keeping every resolution's connection until its verification is
+	 * cheap for the usual manifest; for thousands of images it would hold
+	 * thousands of sockets, so then each pass opens its own. */
+	r.keep_sessions = r.n_res <= 128;
 	run_parallel(&r, opts->jobs ? opts->jobs : 8, r.n_res, do_resolve);
 	/* One verification per distinct (repository, digest, rule). */
 	for (i = 0; i < n; i++) {
@@ -682,8 +697,17 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 			r.ver[j].digest = digest;
 			r.n_ver++;
 		}
+		if (!r.ver[j].session && im[i].res && im[i].res->session) {
+			r.ver[j].session = im[i].res->session;
+			im[i].res->session = NULL;
+		}
 		im[i].ver = &r.ver[j];
 	}
+	for (i = 0; i < r.n_res; i++)
+		if (r.res[i].session) {
+			r.b->close(r.res[i].session);
+			r.res[i].session = NULL;
+		}
 	run_parallel(&r, opts->jobs ? opts->jobs : 8, r.n_ver, do_verify);
 	out->n_verified = r.n_ver;
 	out->allowed = 1;
