@@ -2,7 +2,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <curl/curl.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
@@ -112,15 +111,8 @@ int main(int argc, char **argv)
 		return HM_EXIT_USAGE;
 	}
 	rc = hm_cli_parse(&a, cmd, argc - 1 - words, argv + 1 + words);
-	if (rc < 0) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			fprintf(stderr, "hallmark: initialising libcurl failed\n");
-			rc = HM_EXIT_ERROR;
-		} else {
-			rc = cmd->run(&a);
-			curl_global_cleanup();
-		}
-	}
+	if (rc < 0)
+		rc = cmd->run(&a);
 	hm_args_release(&a);
 	return rc;
 }

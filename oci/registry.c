@@ -1096,9 +1096,18 @@ void hm_registry_set_page_size(hm_store *s, unsigned n)
 		R(s)->page = n ? n : DEFAULT_PAGE;
 }
 
+/* libcurl is initialised on first use, once, whichever thread gets there
+ * first: commands that never talk to a registry skip it. */
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static int curl_ready;
+
+static void curl_init_once(void)
+{
+	curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+}
+
 int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts)
 {
-	static int global_done;
 	hm_store *s = NULL;
 	struct reg *r = NULL;
 	hm_buf name = HM_BUF_INIT, base = HM_BUF_INIT;
@@ -1109,12 +1118,9 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	*out = NULL;
 	if (!ref->registry || !*ref->registry || !ref->repository || !*ref->repository)
 		return hm_error_set(HM_E_USAGE, "invalid reference: no registry or repository");
-	if (!global_done) {
-		/* not thread-safe in old curls; harmless to call again */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return hm_error_set(HM_E_IO, "initialising libcurl failed");
-		global_done = 1;
-	}
+	pthread_once(&curl_once, curl_init_once);
+	if (!curl_ready)
+		return hm_error_set(HM_E_IO, "initialising libcurl failed");
 	s = calloc(1, sizeof(*s));
 	r = calloc(1, sizeof(*r));
 	if (!s || !r)
