@@ -86,26 +86,6 @@ post() {
 		--data-binary "@$2" -o "$BATS_TEST_TMPDIR/body" -w '%{http_code}' "https://127.0.0.1:$PORT$1")
 }
 
-# review IMAGE: the AdmissionReview request of the Kubernetes documentation,
-# for a Deployment whose container runs IMAGE.
-review() {
-	cat <<-JSON
-	{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-	 "request": {"uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
-	  "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-	  "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
-	  "requestKind": {"group": "apps", "version": "v1", "kind": "Deployment"},
-	  "requestResource": {"group": "apps", "version": "v1", "resource": "deployments"},
-	  "name": "my-deployment", "namespace": "my-namespace", "operation": "CREATE",
-	  "userInfo": {"username": "admin", "uid": "014fbff9a07c", "groups": ["system:authenticated", "my-admin-group"]},
-	  "object": {"apiVersion": "apps/v1", "kind": "Deployment",
-	   "metadata": {"name": "my-deployment", "namespace": "my-namespace"},
-	   "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "$1"}]}}}},
-	  "oldObject": null, "dryRun": false,
-	  "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}}}
-	JSON
-}
-
 # response [PYTHON...]: checks the AdmissionReview response in body (same
 # uid), then runs the given Python with resp bound to its "response".
 response() {

@@ -74,3 +74,23 @@ put_manifest() {
 get_manifest() {
 	curl -fsS -H 'Accept: application/vnd.oci.image.manifest.v1+json' "$(api "$1")/manifests/$2"
 }
+
+# review IMAGE: the AdmissionReview request of the Kubernetes documentation,
+# for a Deployment whose container runs IMAGE.
+review() {
+	cat <<-JSON
+	{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+	 "request": {"uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+	  "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+	  "resource": {"group": "apps", "version": "v1", "resource": "deployments"},
+	  "requestKind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+	  "requestResource": {"group": "apps", "version": "v1", "resource": "deployments"},
+	  "name": "my-deployment", "namespace": "my-namespace", "operation": "CREATE",
+	  "userInfo": {"username": "admin", "uid": "014fbff9a07c", "groups": ["system:authenticated", "my-admin-group"]},
+	  "object": {"apiVersion": "apps/v1", "kind": "Deployment",
+	   "metadata": {"name": "my-deployment", "namespace": "my-namespace"},
+	   "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "$1"}]}}}},
+	  "oldObject": null, "dryRun": false,
+	  "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}}}
+	JSON
+}
