@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "crypto/dsse.h"
 #include "oci/attach.h"
+#include "tests/unit/testdir.h"
 
 static char dir[64];
 static hm_store *s;
@@ -58,13 +59,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	hm_store_free(s);
 	hm_key_free(key);
 	hm_key_free(other);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static void verify(hm_att_results *r, const char *digest, hm_key *k, const char *type)

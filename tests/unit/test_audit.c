@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "policy/eval.h"
+#include "tests/unit/testdir.h"
 
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define DIGEST "sha256:" HEX64
@@ -448,8 +449,7 @@ static void test_git_tags(void **state)
 	assert_string_equal(a->commit, l->commit);
 	assert_int_equal(strlen(a->commit), 40);
 	hm_git_tags_free(&tags);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(hm_testdir_remove(dir), 0);
 	assert_int_equal(hm_git_tags_read(&tags, "/nonexistent-hm"), HM_E_USAGE);
 }
 

@@ -13,6 +13,7 @@
 #include "oci/auth.h"
 #include "oci/http.h"
 #include "oci/store_impl.h"
+#include "tests/unit/testdir.h"
 
 __attribute__((weak)) int hm_layout_open(hm_store **out, const hm_ref *ref, int create)
 {
@@ -271,10 +272,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(tmpdir);
 }
 
 int main(void)

@@ -15,6 +15,7 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
+#include "tests/unit/testdir.h"
 
 static const char stmt[] = "{\"_type\":\"https://in-toto.io/Statement/v1\"}";
 static hm_key *k1, *k2;
@@ -30,12 +31,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	hm_key_free(k1);
 	hm_key_free(k2);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static void test_pae_vector(void **state)

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "crypto/key.h"
 #include "policy/eval.h"
+#include "tests/unit/testdir.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -165,12 +166,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
 	for (int i = 0; i < 3; i++)
 		hm_key_free(keys[i]);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static hm_policy *policy(const char *rules)

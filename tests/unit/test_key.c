@@ -18,6 +18,7 @@
 #include "core/file.h"
 #include "crypto/key.h"
 #include "crypto/pem.h"
+#include "tests/unit/testdir.h"
 
 static const enum hm_key_type all_types[] = {HM_KEY_ECDSA_P256, HM_KEY_ED25519, HM_KEY_RSA_3072};
 static hm_key *keys[3]; /* generated once: RSA generation is slow */
@@ -73,12 +74,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	for (size_t i = 0; i < 3; i++)
 		hm_key_free(keys[i]);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static void test_type_names(void **state)

@@ -14,6 +14,7 @@
 #include "core/file.h"
 #include "oci/manifest.h"
 #include "oci/store_impl.h"
+#include "tests/unit/testdir.h"
 
 /* oci/registry.c may not be linked yet: the layout tests never reach it. */
 __attribute__((weak)) int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts)
@@ -31,10 +32,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(tmp);
 }
 
 static hm_store *open_layout(const char *sub, const char *suffix, int create)

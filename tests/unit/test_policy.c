@@ -14,6 +14,7 @@
 #include "core/file.h"
 #include "crypto/key.h"
 #include "policy/policy.h"
+#include "tests/unit/testdir.h"
 
 static char dir[] = "/tmp/hm-test-policy-XXXXXX";
 static char pem[4096];
@@ -40,10 +41,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static int load(hm_policy **p, hm_strv *diags, const char *yaml)

@@ -13,6 +13,7 @@
 #include "attest/provenance.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "tests/unit/testdir.h"
 
 #define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -60,10 +61,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return hm_testdir_remove(dir);
 }
 
 static int resolve(void *ctx, const char *ref, char digest[HM_DIGEST_SIZE])
