@@ -144,13 +144,6 @@ static int add_object(hm_workload *out, const cJSON *obj, const char *prefix, si
 	return err;
 }
 
-int hm_workload_add_object(hm_workload *out, const cJSON *obj, const char *prefix, size_t doc)
-{
-	ctx c = {NULL, "object"};
-
-	return add_object(out, obj, prefix ? prefix : "", doc, &c, 0);
-}
-
 int hm_workload_from_yaml(hm_workload *out, const void *data, size_t len, const char *name)
 {
 	hm_yaml *y = NULL;

@@ -31,8 +31,6 @@ typedef struct hm_workload {
  * the images of every object.  A container without an image string is
  * HM_E_IO "name:line:col: ...". */
 int hm_workload_from_yaml(hm_workload *out, const void *data, size_t len, const char *name);
-/* Appends the images of one object (borrowed); pointers start with prefix. */
-int hm_workload_add_object(hm_workload *out, const cJSON *obj, const char *prefix, size_t doc);
 void hm_workload_free(hm_workload *w);
 
 /* The images as evaluation inputs (borrowing from w): *out is an array of
