@@ -364,3 +364,54 @@ relayer_sig() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"is missing"* ]]
 }
+
+# add_referrer LAYOUT SUBJECT PAYLOAD SIG: stores an OCI 1.1 referrer of
+# SUBJECT (a digest in the layout) carrying one cosign signature layer.
+add_referrer() {
+	local L=$1 subject=$2 payload=$3 sig=$4 pd cd md ss
+	pd=$(sha256sum "$payload" | cut -d' ' -f1)
+	cp "$payload" "$L/blobs/sha256/$pd"
+	printf '{}' >"$BATS_TEST_TMPDIR/empty"
+	cd=$(sha256sum "$BATS_TEST_TMPDIR/empty" | cut -d' ' -f1)
+	cp "$BATS_TEST_TMPDIR/empty" "$L/blobs/sha256/$cd"
+	ss=$(stat -c %s "$L/blobs/sha256/${subject#sha256:}")
+	jq -nc --arg pd "sha256:$pd" --argjson ps "$(stat -c %s "$payload")" --arg cd "sha256:$cd" \
+		--arg sig "$(cat "$sig")" --arg sd "$subject" --argjson ss "$ss" \
+		'{schemaVersion:2,mediaType:"application/vnd.oci.image.manifest.v1+json",
+		  artifactType:"application/vnd.dev.cosign.artifact.sig.v1+json",
+		  config:{mediaType:"application/vnd.oci.empty.v1+json",size:2,digest:$cd},
+		  layers:[{mediaType:"application/vnd.dev.cosign.simplesigning.v1+json",size:$ps,digest:$pd,
+		           annotations:{"dev.cosignproject.cosign/signature":$sig}}],
+		  subject:{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$sd,size:$ss}}' \
+		>"$BATS_TEST_TMPDIR/ref.json"
+	md=$(sha256sum "$BATS_TEST_TMPDIR/ref.json" | cut -d' ' -f1)
+	cp "$BATS_TEST_TMPDIR/ref.json" "$L/blobs/sha256/$md"
+	jq -c --arg d "sha256:$md" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/ref.json")" \
+		'.manifests += [{mediaType:"application/vnd.oci.image.manifest.v1+json",digest:$d,size:$s,
+		                 artifactType:"application/vnd.dev.cosign.artifact.sig.v1+json"}]' \
+		"$L/index.json" >"$BATS_TEST_TMPDIR/index.json"
+	cp "$BATS_TEST_TMPDIR/index.json" "$L/index.json"
+}
+
+@test "OCI 1.1 referrers: a signature attached as a referrer verifies; one replayed from another image is refused" {
+	L=$BATS_TEST_TMPDIR/img
+	cp -R "$REPO_ROOT/examples/image" "$L"
+	d=$(jq -r '.manifests[0].digest' "$L/index.json")
+	hm sign --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+		--output-payload "$BATS_TEST_TMPDIR/payload" "oci:$L:1.0"
+	add_referrer "$L" "$d" "$BATS_TEST_TMPDIR/payload" "$BATS_TEST_TMPDIR/sig"
+	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(referrer sha256:"* ]]
+	run hm verify --key "$KEYS/b.pub" "oci:$L:1.0"
+	[ "$status" -eq 1 ]
+
+	# a payload signed for another image, attached as this image's referrer
+	make_image "$L" other "another image"
+	hm sign --key "$KEYS/b.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig2" \
+		--output-payload "$BATS_TEST_TMPDIR/payload2" "oci:$L:other"
+	add_referrer "$L" "$d" "$BATS_TEST_TMPDIR/payload2" "$BATS_TEST_TMPDIR/sig2"
+	run hm verify --key "$KEYS/b.pub" "oci:$L:1.0"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not this image"* ]]
+}
