@@ -17,7 +17,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unuse
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm
 
-LIB_SRC  := $(sort $(wildcard core/*.c oci/*.c crypto/*.c sign/*.c verify/*.c attest/*.c policy/*.c audit/*.c))
+LIB_SRC  := $(sort $(wildcard core/*.c oci/*.c crypto/*.c sigstore/*.c notation/*.c trust/*.c sign/*.c verify/*.c attest/*.c policy/*.c audit/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
