@@ -32,7 +32,7 @@ static int verify_with(TS_RESP *resp, const hm_trust_ca *ca, int64_t t, const un
 	return ok;
 fail:
 	BIO_free(data);
-	OSSL_STACK_OF_X509_free(certs);
+	sk_X509_pop_free(certs, X509_free);
 	X509_STORE_free(store);
 	TS_VERIFY_CTX_free(ctx);
 	return 0;
