@@ -96,7 +96,8 @@ int hm_trust_log_key_hint(unsigned char hint[4], EVP_PKEY *key, const char *orig
 	return HM_OK;
 }
 
-/* validFor {start, end}: start required (absent: never valid), end optional. */
+/* validFor {start, end}: start required (a root without it is malformed;
+ * treating it as unbounded would widen trust), end optional. */
 static int parse_window(int64_t *start, int64_t *end, const cJSON *obj, const char *what)
 {
 	const cJSON *vf = cJSON_GetObjectItemCaseSensitive(obj, "validFor");
@@ -111,7 +112,7 @@ static int parse_window(int64_t *start, int64_t *end, const cJSON *obj, const ch
 	if (e && hm_rfc3339_parse(end, e) != HM_OK)
 		return hm_error_wrap(HM_E_IO, "%s: validFor.end", what);
 	if (!s)
-		*start = HM_TRUST_FOREVER; /* never valid */
+		return hm_error_set(HM_E_IO, "%s: validFor.start is required", what);
 	return HM_OK;
 }
 
@@ -225,7 +226,7 @@ static char *host_of(const char *url)
 	const char *p = strstr(url, "://"), *e;
 
 	p = p ? p + 3 : url;
-	e = p + strcspn(p, "/:?#");
+	e = p + strcspn(p, "/?#");
 	return strndup(p, (size_t)(e - p));
 }
 

@@ -5,8 +5,8 @@
  * Accepted media types: application/vnd.dev.sigstore.trustedroot.v0.1+json,
  * ...v0.2+json and application/vnd.dev.sigstore.trustedroot+json;version=0.1
  * (and 0.2).  Times are Unix seconds; windows are inclusive at both ends.
- * An entry without validFor.start is kept but never valid (the spec makes
- * start required; a root that omits it must not widen trust).  An entry whose
+ * validFor.start is required (a root that omits it is refused rather than
+ * read as unbounded).  An entry whose
  * key or certificate OpenSSL cannot load is skipped, so that nothing verifies
  * against it.  hm_trustroot owns everything it points to. */
 #ifndef HM_SIGSTORE_TRUSTROOT_H
@@ -37,7 +37,7 @@ typedef struct hm_trust_ca {
 
 typedef struct hm_trust_log {
 	char *base_url;
-	char *origin;                /* host of base_url: the checkpoint key name */
+	char *origin;                /* base_url without scheme and path (host[:port]): the checkpoint key name */
 	EVP_PKEY *key;
 	char *key_details;           /* e.g. "PKIX_ECDSA_P256_SHA_256", "PKIX_ED25519" */
 	unsigned char log_id[64];    /* logId.keyId */
