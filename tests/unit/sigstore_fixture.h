@@ -38,12 +38,12 @@ typedef struct fx_case {
 	char identity[512], issuer[256];
 } fx_case;
 
-static int fx_b64(hm_buf *out, const char *s)
+static inline int fx_b64(hm_buf *out, const char *s)
 {
 	return s ? hm_base64_decode(out, s, strlen(s)) : HM_E_IO;
 }
 
-static int64_t fx_int(const cJSON *o, const char *k)
+static inline int64_t fx_int(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
@@ -54,12 +54,12 @@ static int64_t fx_int(const cJSON *o, const char *k)
 	return 0;
 }
 
-static const cJSON *fx_get(const cJSON *o, const char *k)
+static inline const cJSON *fx_get(const cJSON *o, const char *k)
 {
 	return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-static void fx_read_line(char *out, size_t n, const char *path, const char *dflt)
+static inline void fx_read_line(char *out, size_t n, const char *path, const char *dflt)
 {
 	hm_buf b = HM_BUF_INIT;
 
@@ -71,7 +71,7 @@ static void fx_read_line(char *out, size_t n, const char *path, const char *dflt
 	hm_buf_release(&b);
 }
 
-static int fx_tlog(fx_case *c, size_t i, const cJSON *e)
+static inline int fx_tlog(fx_case *c, size_t i, const cJSON *e)
 {
 	hm_tlog_entry *t = &c->tlog[i];
 	const cJSON *kv = fx_get(e, "kindVersion"), *ip = fx_get(e, "inclusionProof"), *h;
@@ -119,7 +119,7 @@ static int fx_tlog(fx_case *c, size_t i, const cJSON *e)
 
 /* Loads case name; HM_OK, or an error when the bundle is not even readable
  * (which a _fail case may be). */
-static int fx_load(fx_case *c, const char *name)
+static inline int fx_load(fx_case *c, const char *name)
 {
 	char path[512];
 	hm_buf b = HM_BUF_INIT;
@@ -227,7 +227,7 @@ done:
 	return err;
 }
 
-static void fx_free(fx_case *c)
+static inline void fx_free(fx_case *c)
 {
 	cJSON_Delete(c->bundle);
 	hm_trustroot_free(c->root);
@@ -249,7 +249,7 @@ static void fx_free(fx_case *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int fx_verify(fx_case *c, hm_keyless_result *r)
+static inline int fx_verify(fx_case *c, hm_keyless_result *r)
 {
 	hm_identity_policy p = {c->identity, NULL, c->issuer, NULL};
 
