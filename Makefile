@@ -23,6 +23,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+# The built-in Sigstore trusted root, embedded as a C array (od and sed only).
+LIB_OBJ  += $(BUILD)/sigstore/trusted_root_data.o
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libhallmark.a
@@ -35,6 +37,18 @@ all: $(BIN)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/sigstore/trusted_root_data.c: sigstore/data/trusted_root.json
+	@mkdir -p $(@D)
+	{ echo 'extern const unsigned char hm_trustroot_builtin_data[];'; \
+	  echo 'extern const unsigned long hm_trustroot_builtin_len;'; \
+	  echo 'const unsigned char hm_trustroot_builtin_data[] = {'; \
+	  od -An -v -tx1 $< | sed 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const unsigned long hm_trustroot_builtin_len = sizeof(hm_trustroot_builtin_data);'; } >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/sigstore/trusted_root_data.o: $(BUILD)/sigstore/trusted_root_data.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
