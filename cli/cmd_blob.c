@@ -154,12 +154,14 @@ static int run_verify(hm_args *a)
 	if (strcmp(output, "json") == 0) {
 		hm_cli_print_json(verdict_json(a, keys, &b, &v, err ? hm_error_message() : NULL));
 	} else if (!err) {
+		printf("verified %s", file);
+		if (!by_digest)
+			printf(" (%s)", v.digest);
 		if (v.kind == HM_BUNDLE_KIND_MESSAGE)
-			printf("verified %s (%s): message signature, key %s\n", file, v.digest,
-			       hm_arg_all(a, "key")->v[v.key_index]);
+			printf(": message signature, key %s\n", hm_arg_all(a, "key")->v[v.key_index]);
 		else
-			printf("verified %s (%s): statement of type %s, key %s\n", file, v.digest,
-			       v.predicate_type, hm_arg_all(a, "key")->v[v.key_index]);
+			printf(": statement of type %s, key %s\n", v.predicate_type,
+			       hm_arg_all(a, "key")->v[v.key_index]);
 	}
 done:
 	if (err)
