@@ -12,6 +12,7 @@
 #include "attest/statement.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
 #include "oci/digest.h"
@@ -373,6 +374,87 @@ static void test_verify_dsse(void **state)
 	hm_buf_release(&slsa);
 }
 
+#define FIXTURES "tests/fixtures/bundles/"
+
+static void load(hm_bundle *b, const char *name)
+{
+	hm_buf j = HM_BUF_INIT;
+
+	assert_int_equal(hm_file_read(&j, name, 0), HM_OK);
+	if (hm_bundle_parse(b, j.data, j.len) != HM_OK)
+		fail_msg("%s: %s", name, hm_error_message());
+	hm_buf_release(&j);
+}
+
+/* Public bundles from sigstore-js (tests/fixtures/bundles/README.md). */
+static void test_public_bundles(void **state)
+{
+	static const char hello[] = "hello, world!";
+	hm_bundle_verify_opts o = {.artifact = hello, .artifact_len = sizeof(hello) - 1};
+	hm_bundle_verdict v;
+	hm_key *pk;
+	hm_bundle b;
+
+	assert_int_equal(hm_key_load_public(&pk, FIXTURES "key.pub"), HM_OK);
+	o.keys = &pk;
+	o.n_keys = 1;
+	load(&b, FIXTURES "v01-message-key.json");
+	assert_int_equal(b.version, HM_BUNDLE_V01);
+	assert_int_equal(b.material, HM_BUNDLE_PUBLIC_KEY);
+	assert_int_equal(b.n_tlog, 1);
+	assert_true(b.tlog[0].has_promise);
+	assert_int_equal(hm_bundle_verify(&v, &b, &o), HM_OK);
+	hm_bundle_verdict_free(&v);
+	o.artifact_len--;
+	assert_int_equal(hm_bundle_verify(&v, &b, &o), HM_E_VERIFY);
+	hm_bundle_verdict_free(&v);
+	o.artifact_len++;
+	hm_bundle_free(&b);
+
+	load(&b, FIXTURES "v01-message-cert.json");
+	assert_int_equal(b.material, HM_BUNDLE_CERT_CHAIN);
+	assert_int_equal(b.n_certs, 1);
+	assert_int_equal(b.certs[0].data[0], 0x30); /* DER SEQUENCE */
+	assert_int_equal(b.tlog[0].log_index, 6757503);
+	assert_int_equal(b.tlog[0].log_id.len, 32);
+	assert_int_equal(b.n_timestamps, 1);
+	assert_int_equal(hm_bundle_verify(&v, &b, &o), HM_E_VERIFY);
+	assert_non_null(strstr(v.reason, "bundle carries a certificate; keyless verification needs"));
+	hm_bundle_verdict_free(&v);
+	hm_bundle_free(&b);
+
+	load(&b, FIXTURES "v01-dsse-cert-intoto.json");
+	assert_int_equal(b.content, HM_BUNDLE_DSSE);
+	assert_string_equal(b.tlog[0].kind, "intoto");
+	hm_bundle_free(&b);
+
+	load(&b, FIXTURES "v03-message-cert-rekor2.json");
+	assert_int_equal(b.version, HM_BUNDLE_V03);
+	assert_int_equal(b.material, HM_BUNDLE_CERTIFICATE);
+	assert_string_equal(b.tlog[0].kind, "hashedrekord");
+	assert_string_equal(b.tlog[0].version, "0.0.2");
+	assert_int_equal(b.tlog[0].integrated_time, 0);
+	assert_false(b.tlog[0].has_promise);
+	assert_true(b.tlog[0].has_proof);
+	assert_int_equal(b.tlog[0].proof.tree_size, 547662);
+	assert_int_equal(b.tlog[0].proof.n_hashes, 10);
+	assert_int_equal(b.tlog[0].proof.root_hash.len, 32);
+	assert_true(strncmp(b.tlog[0].proof.checkpoint, "log2025-1.rekor.sigstore.dev\n547662\n", 36) == 0);
+	assert_int_equal(b.n_timestamps, 1);
+	hm_bundle_free(&b);
+
+	load(&b, FIXTURES "v03-dsse-cert-rekor2.json");
+	assert_string_equal(b.tlog[0].kind, "dsse");
+	assert_string_equal(b.payload_type, "text/plain");
+	hm_bundle_free(&b);
+
+	load(&b, FIXTURES "v03-legacy-message-cert.json");
+	assert_int_equal(b.version, HM_BUNDLE_V03);
+	assert_int_equal(b.n_tlog, 0);
+	hm_bundle_free(&b);
+	hm_key_free(pk);
+}
+
 static void test_hint(void **state)
 {
 	hm_buf h = HM_BUF_INIT;
@@ -394,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_verify_message),
 		cmocka_unit_test(test_verify_dsse),
+		cmocka_unit_test(test_public_bundles),
 		cmocka_unit_test(test_hint),
 	};
 
