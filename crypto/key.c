@@ -450,3 +450,22 @@ int hm_key_verify(const hm_key *k, const void *data, size_t len, const void *sig
 				    k->fingerprint);
 	return HM_OK;
 }
+
+int hm_key_verify_digest(const hm_key *k, const unsigned char sha256[32], const void *sig, size_t siglen)
+{
+	EVP_PKEY_CTX *ctx;
+	int ok = 0;
+
+	if (k->type == HM_KEY_ED25519)
+		return hm_error_set(HM_E_USAGE,
+				    "an Ed25519 key signs the message itself, not its digest: give the file");
+	ctx = EVP_PKEY_CTX_new(k->pkey, NULL);
+	if (ctx && EVP_PKEY_verify_init(ctx) == 1 && EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) == 1)
+		ok = EVP_PKEY_verify(ctx, sig, siglen, sha256, 32) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	if (!ok)
+		return hm_error_set(HM_E_VERIFY, "signature does not verify with key %.12s",
+				    k->fingerprint);
+	return HM_OK;
+}

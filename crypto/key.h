@@ -54,6 +54,9 @@ int hm_key_public_pem(const hm_key *k, hm_buf *out);
 int hm_key_sign(const hm_key *k, const void *data, size_t len, hm_buf *sig);
 /* HM_OK when sig is a valid signature of data by k, HM_E_VERIFY otherwise. */
 int hm_key_verify(const hm_key *k, const void *data, size_t len, const void *sig, size_t siglen);
+/* The same given only the SHA-256 of the data (ECDSA and RSA sign that
+ * prehash); HM_E_USAGE for an Ed25519 key, which signs the data itself. */
+int hm_key_verify_digest(const hm_key *k, const unsigned char sha256[32], const void *sig, size_t siglen);
 
 enum hm_key_type hm_key_type(const hm_key *k);
 /* Hex SHA-256 of the DER SubjectPublicKeyInfo (64 chars + NUL). */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: generate keys, sign the example image (an OCI layout, no
 # registry, no network), verify it, show a verification with the wrong key
-# being refused, attach and verify SLSA provenance, apply a policy that
+# being refused, sign and verify a file as a Sigstore bundle, attach and verify SLSA provenance, apply a policy that
 # allows it and one that denies it, and audit every tag.  Works on a copy in demo-out/, so examples/ stays clean.
 set -eu
 HM=${HALLMARK:-build/hallmark}
@@ -33,6 +33,20 @@ if "$HM" verify --key "$out/stranger.pub" "$img"; then
 	exit 1
 else
 	echo "(exit status $?: verification failed, as it should)"
+fi
+
+step "sign a release file into a Sigstore bundle (cosign v3's format) and verify it, by file and by digest"
+cp examples/Dockerfile "$out/Dockerfile"
+show "$HM" sign-blob --key "$out/release.key" --bundle "$out/Dockerfile.sigstore.json" "$out/Dockerfile"
+show "$HM" verify-blob --key "$out/release.pub" --bundle "$out/Dockerfile.sigstore.json" "$out/Dockerfile"
+show "$HM" verify-blob --key "$out/release.pub" --bundle "$out/Dockerfile.sigstore.json" \
+	"sha256:$(sha256sum "$out/Dockerfile" | cut -c1-64)"
+echo "# changed" >>"$out/Dockerfile"
+if "$HM" verify-blob --key "$out/release.pub" --bundle "$out/Dockerfile.sigstore.json" "$out/Dockerfile"; then
+	echo "demo: a changed file verified" >&2
+	exit 1
+else
+	echo "(exit status $?: the file changed after signing, refused as it should be)"
 fi
 
 step "attach SLSA provenance generated from this project's git checkout and examples/Dockerfile"
