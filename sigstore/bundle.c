@@ -457,7 +457,7 @@ static int parse_proof(hm_inclusion_proof *pr, const cJSON *o, const char *path,
 	return HM_OK;
 }
 
-static int parse_tlog_entry(hm_tlog_entry *e, const cJSON *o, const char *path, enum hm_bundle_version v)
+static int parse_tlog_entry(hm_bundle_tlog *e, const cJSON *o, const char *path, enum hm_bundle_version v)
 {
 	char sub[PATH_MAX_LEN];
 	const cJSON *id, *kv, *promise, *proof;
@@ -512,7 +512,7 @@ static int parse_tlog(hm_bundle *b, const cJSON *vm)
 	if (!b->tlog)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		hm_tlog_entry *e = &b->tlog[i];
+		hm_bundle_tlog *e = &b->tlog[i];
 
 		b->n_tlog = i + 1;
 		err = parse_tlog_entry(e, cJSON_GetArrayItem(arr, (int)i), index_path(path, p, i), b->version);
@@ -632,7 +632,7 @@ void hm_bundle_free(hm_bundle *b)
 	free(b->hint);
 	free_bufs(b->certs, b->n_certs);
 	for (size_t i = 0; i < b->n_tlog; i++) {
-		hm_tlog_entry *e = &b->tlog[i];
+		hm_bundle_tlog *e = &b->tlog[i];
 
 		hm_buf_release(&e->log_id);
 		free(e->kind);

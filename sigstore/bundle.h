@@ -71,7 +71,7 @@ typedef struct hm_inclusion_proof {
 	char *checkpoint; /* checkpoint.envelope: the signed note, as text */
 } hm_inclusion_proof;
 
-typedef struct hm_tlog_entry {
+typedef struct hm_bundle_tlog {
 	int64_t log_index;
 	hm_buf log_id; /* logId.keyId */
 	char *kind;    /* kindVersion.kind, e.g. "hashedrekord" */
@@ -82,7 +82,7 @@ typedef struct hm_tlog_entry {
 	int has_proof;
 	hm_inclusion_proof proof;
 	hm_buf canonicalized_body; /* len 0 when absent */
-} hm_tlog_entry;
+} hm_bundle_tlog;
 
 typedef struct hm_bundle {
 	enum hm_bundle_version version;
@@ -108,7 +108,7 @@ typedef struct hm_bundle {
 	hm_buf *certs;  /* DER: the chain (leaf first) or the one certificate */
 	size_t n_certs; /* 0 with a public key */
 
-	hm_tlog_entry *tlog;
+	hm_bundle_tlog *tlog;
 	size_t n_tlog;
 	hm_buf *timestamps; /* DER RFC 3161 TimeStampResp each */
 	size_t n_timestamps;
