@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/statement.h"
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -234,30 +235,6 @@ done:
 	return err;
 }
 
-/* Whether the statement names digest among its subjects. */
-static int statement_subject_ok(const cJSON *st, const char *digest)
-{
-	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(st, "subject");
-	const char *colon = strchr(digest, ':');
-
-	if (!colon || !cJSON_IsArray(subj))
-		return 0;
-	for (const cJSON *e = subj->child; e; e = e->next) {
-		const cJSON *dg = cJSON_GetObjectItemCaseSensitive(e, "digest");
-		char alg[16];
-		const char *hex;
-
-		if ((size_t)(colon - digest) >= sizeof(alg))
-			return 0;
-		memcpy(alg, digest, (size_t)(colon - digest));
-		alg[colon - digest] = '\0';
-		hex = hm_json_str(dg, alg);
-		if (hex && !strcmp(hex, colon + 1))
-			return 1;
-	}
-	return 0;
-}
-
 static int is_provenance(const char *t)
 {
 	return t && (!strncmp(t, "https://slsa.dev/provenance/", 28) || !strncmp(t, "slsaprovenance", 14));
@@ -292,7 +269,7 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		if (!t->valid || !t->statement || t->key_index < 0 || (size_t)t->key_index >= a->keys.n)
 			continue;
 		verified++;
-		if (!statement_subject_ok(t->statement, u->digest)) {
+		if (!hm_statement_json_has_subject(t->statement, u->digest)) {
 			hm_buf_addf(&fails, "%sstatement signed by %s names another subject", fails.len ? "; " : "",
 				    r->p->keys[a->keys.idx[t->key_index]].name);
 			continue;
