@@ -168,7 +168,8 @@ const hm_cmd hm_cmd_policy_lint = {
 	    "Reads the policy FILE (docs/policy.md) and reports every problem, each\n"
 	    "as FILE:LINE:COLUMN: message: unknown keys, wrong types, unknown key\n"
 	    "names, bad image patterns and regexes, unreadable or invalid key files,\n"
-	    "thresholds above the number of keys.\n"
+	    "thresholds above the number of distinct keys listed (the same public key\n"
+	    "under two names counts once).\n"
 	    "\n"
 	    "Exit status: 0 when the policy is valid, 1 when it has problems, 2 on a\n"
 	    "usage error, 3 when the file cannot be read.",
