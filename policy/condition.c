@@ -13,6 +13,7 @@
 #include "policy/pattern.h"
 
 #define MAX_SHOWN 200
+#define MAX_STEPS 64 /* members and indices in one path (the walk recurses once per step) */
 #define MAX_LISTED 8 /* values quoted in an explanation */
 
 enum op { OP_EQUALS, OP_NOT_EQUALS, OP_IN, OP_MATCHES, OP_REGEX, OP_EXISTS, OP_ABSENT, OP_LT, OP_GT,
@@ -192,6 +193,10 @@ static int parse_path(hm_cond *c, const char *path)
 					return hm_error_set(HM_E_USAGE, "invalid path '%s': empty member name", path);
 				}
 			}
+		}
+		if (c->nsteps == MAX_STEPS) {
+			free(st.key);
+			return hm_error_set(HM_E_USAGE, "invalid path '%.100s...': more than %d steps", path, MAX_STEPS);
 		}
 		if (c->nsteps == cap) {
 			step *v;

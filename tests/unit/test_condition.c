@@ -199,6 +199,9 @@ static void test_compile_errors(void **state)
 	compile_fails("{path: \"a[\", exists: true}", "invalid path");
 	compile_fails("{path: \"a..b\", exists: true}", "empty member name");
 	compile_fails("{path: \"a[all]\", exists: true}", "a number, * or any");
+	compile_fails("{path: \"a[*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*]"
+		      "[*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*]"
+		      "[*][*][*][*][*][*]\", exists: true}", "more than 64 steps");
 	compile_fails("{path: a, lessThan: soon}", "RFC 3339");
 	compile_fails("{any: {path: a, exists: true}}", "needs a list");
 	compile_fails("[{path: a, exists: true}, {path: b, exist: true}]", "c.yaml:1:37: unknown key 'exist'");
