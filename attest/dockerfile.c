@@ -5,30 +5,13 @@
 #include <strings.h>
 
 #include "attest/dockerfile.h"
+#include "attest/dockerfile_int.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/strv.h"
 
-#define WORD_MAX (64u << 10) /* one word after substitution */
 #define EXPAND_DEPTH 8       /* ${A:-${B:-...}} nesting */
-
-typedef struct var {
-	char *name;
-	char *value; /* NULL: declared, unset */
-} var;
-
-typedef struct parser {
-	const char *p, *end; /* raw input not read yet */
-	int line;            /* number of the next raw line */
-	char esc;
-	const char *what;
-	var *args; /* global ARGs, and the predefined platform ARGs given as build args */
-	size_t n_args;
-	var *bargs; /* build arguments */
-	size_t n_bargs;
-	hm_dockerfile *df;
-} parser;
 
 static const char *const platform_args[] = {
 	"BUILDPLATFORM", "BUILDOS",  "BUILDARCH",  "BUILDVARIANT",
@@ -72,6 +55,16 @@ static int is_ignorable(const char *s, size_t len)
 	return p == s + len || *p == '#';
 }
 
+static const var *lookup(const var *v, size_t n, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = n; i-- > 0;)
+		if (strlen(v[i].name) == len && !memcmp(v[i].name, name, len))
+			return &v[i];
+	return NULL;
+}
+
 /* "# name = value" at the top of the file.  Returns 1 when it was a
  * directive (and applied it), 0 when directives are over, <0 on error. */
 static int directive(parser *ps, const char *s, size_t len)
@@ -99,8 +92,22 @@ static int directive(parser *ps, const char *s, size_t len)
 		ps->esc = *v;
 		return 1;
 	}
-	if (((size_t)(ne - n) == 6 && !strncasecmp(n, "syntax", 6)) ||
-	    ((size_t)(ne - n) == 5 && !strncasecmp(n, "check", 5)))
+	if ((size_t)(ne - n) == 6 && !strncasecmp(n, "syntax", 6)) {
+		/* The frontend image runs the build: it is an image the build
+		 * uses (unless a BUILDKIT_SYNTAX build argument replaced it). */
+		const var *bs = lookup(ps->bargs, ps->n_bargs, "BUILDKIT_SYNTAX", 15);
+		char *image;
+		int err;
+
+		if (bs && bs->value && *bs->value)
+			return 1;
+		if (!(image = strndup(v, (size_t)(ve - v))))
+			return nomem();
+		err = hm_df_frontend(ps, image, ps->line);
+		free(image);
+		return err < 0 ? err : 1;
+	}
+	if ((size_t)(ne - n) == 5 && !strncasecmp(n, "check", 5))
 		return 1;
 	return 0;
 }
@@ -149,15 +156,6 @@ done:
 	return err;
 }
 
-static const var *lookup(const var *v, size_t n, const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = n; i-- > 0;)
-		if (strlen(v[i].name) == len && !memcmp(v[i].name, name, len))
-			return &v[i];
-	return NULL;
-}
 
 static int expand(parser *ps, hm_buf *out, const char *s, size_t len, int line, int depth);
 
@@ -278,8 +276,7 @@ static int expand(parser *ps, hm_buf *out, const char *s, size_t len, int line, 
 	return err;
 }
 
-/* Expands word into a new string (*out, caller frees). */
-static int expand_word(char **out, parser *ps, const char *word, int line)
+int hm_df_expand_word(char **out, parser *ps, const char *word, int line)
 {
 	hm_buf b;
 	int err;
@@ -341,173 +338,13 @@ static int global_arg(parser *ps, const hm_strv *words, int line)
 		if (b && b->value) {
 			if (!(value = strdup(b->value)))
 				return nomem();
-		} else if (eq && (err = expand_word(&value, ps, eq + 1, line))) {
+		} else if (eq && (err = hm_df_expand_word(&value, ps, eq + 1, line))) {
 			return err;
 		}
 		if ((err = var_set(&ps->args, &ps->n_args, w, nl, value)))
 			return err;
 	}
 	return HM_OK;
-}
-
-static int stage_index(const hm_dockerfile *df, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < df->n_stages; i++)
-		if (df->stages[i].name && !strcasecmp(df->stages[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-static int add_image(hm_dockerfile *df, const char *ref, const char *platform, int line)
-{
-	hm_df_image *v;
-	size_t i;
-
-	for (i = 0; i < df->n_images; i++)
-		if (!strcmp(df->images[i].ref, ref) &&
-		    !strcmp(df->images[i].platform ? df->images[i].platform : "",
-			    platform ? platform : ""))
-			return HM_OK;
-	if (!(v = realloc(df->images, (df->n_images + 1) * sizeof(*v))))
-		return nomem();
-	df->images = v;
-	v += df->n_images;
-	v->ref = strdup(ref);
-	v->platform = platform ? strdup(platform) : NULL;
-	v->line = line;
-	df->n_images++;
-	if (!v->ref || (platform && !v->platform))
-		return nomem();
-	return HM_OK;
-}
-
-static int valid_stage_name(const char *s)
-{
-	if (!islower((unsigned char)*s))
-		return 0;
-	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) && *s != '-' &&
-		    *s != '_' && *s != '.')
-			return 0;
-	return 1;
-}
-
-static int from(parser *ps, const hm_strv *words, int line)
-{
-	hm_dockerfile *df = ps->df;
-	hm_df_stage *st, *nv;
-	char *platform = NULL, *image = NULL, *name = NULL;
-	size_t i = 1, rest;
-	int err = HM_OK;
-
-	for (; i < words->n && !strncmp(words->v[i], "--", 2); i++) {
-		const char *f = words->v[i];
-
-		if (strncmp(f, "--platform=", 11)) {
-			err = hm_error_set(HM_E_IO, "%s:%d: unknown flag '%.60s' for FROM (only --platform=...)",
-					   ps->what, line, f);
-			goto done;
-		}
-		free(platform);
-		platform = NULL;
-		if ((err = expand_word(&platform, ps, f + 11, line)))
-			goto done;
-	}
-	rest = words->n - i;
-	if (rest == 0) {
-		err = hm_error_set(HM_E_IO, "%s:%d: FROM needs an image", ps->what, line);
-		goto done;
-	}
-	if (rest != 1 && !(rest == 3 && !strcasecmp(words->v[i + 1], "as"))) {
-		err = hm_error_set(HM_E_IO, "%s:%d: FROM takes an image and an optional 'AS name'",
-				   ps->what, line);
-		goto done;
-	}
-	if ((err = expand_word(&image, ps, words->v[i], line)))
-		goto done;
-	if (!*image) {
-		err = hm_error_set(HM_E_IO, "%s:%d: FROM image '%.200s' is empty after substitution",
-				   ps->what, line, words->v[i]);
-		goto done;
-	}
-	if (strpbrk(image, " \t")) {
-		err = hm_error_set(HM_E_IO, "%s:%d: FROM image '%.200s' contains a space", ps->what,
-				   line, image);
-		goto done;
-	}
-	if (rest == 3) {
-		char *c;
-
-		if (!(name = strdup(words->v[i + 2]))) {
-			err = nomem();
-			goto done;
-		}
-		for (c = name; *c; c++)
-			*c = (char)tolower((unsigned char)*c);
-		if (!valid_stage_name(name)) {
-			err = hm_error_set(HM_E_IO, "%s:%d: invalid stage name '%.100s'", ps->what, line,
-					   words->v[i + 2]);
-			goto done;
-		}
-		if (stage_index(df, name) >= 0) {
-			err = hm_error_set(HM_E_IO, "%s:%d: duplicate stage name '%s'", ps->what, line,
-					   name);
-			goto done;
-		}
-	}
-	if (platform && !*platform) {
-		free(platform);
-		platform = NULL;
-	}
-	if (!(nv = realloc(df->stages, (df->n_stages + 1) * sizeof(*nv)))) {
-		err = nomem();
-		goto done;
-	}
-	df->stages = nv;
-	st = &nv[df->n_stages++];
-	st->name = name;
-	st->base = image;
-	st->platform = platform;
-	st->line = line;
-	st->parent = stage_index(df, image);
-	if (st->parent == (int)df->n_stages - 1) /* FROM x AS x names an image x */
-		st->parent = -1;
-	name = image = platform = NULL;
-	if (st->parent < 0 && strcasecmp(st->base, "scratch"))
-		err = add_image(df, st->base, st->platform, line);
-done:
-	free(platform);
-	free(image);
-	free(name);
-	return err;
-}
-
-/* COPY --from=X: an image unless X is an earlier stage's name or index. */
-static int copy_from(parser *ps, const hm_strv *words, int line)
-{
-	size_t i;
-	int err = HM_OK;
-
-	for (i = 1; i < words->n && !strncmp(words->v[i], "--", 2) && !err; i++) {
-		char *src = NULL;
-		const char *d;
-
-		if (strncmp(words->v[i], "--from=", 7))
-			continue;
-		if ((err = expand_word(&src, ps, words->v[i] + 7, line)))
-			break;
-		for (d = src; isdigit((unsigned char)*d); d++)
-			;
-		if (!*src)
-			err = hm_error_set(HM_E_IO, "%s:%d: COPY --from needs a stage or an image",
-					   ps->what, line);
-		else if (*d && stage_index(ps->df, src) < 0 && !strpbrk(src, "$"))
-			err = add_image(ps->df, src, NULL, line);
-		free(src);
-	}
-	return err;
 }
 
 /* Heredoc markers in a RUN/COPY/ADD: consume their bodies. */
@@ -577,7 +414,7 @@ static int instruction(parser *ps, const char *text, int line)
 		if ((err = heredocs(ps, &words, line)))
 			goto done;
 	if (!strcasecmp(kw, "FROM")) {
-		err = from(ps, &words, line);
+		err = hm_df_from(ps, &words, line);
 	} else if (!ps->df->n_stages) {
 		if (!strcasecmp(kw, "ARG"))
 			err = global_arg(ps, &words, line);
@@ -585,7 +422,9 @@ static int instruction(parser *ps, const char *text, int line)
 			err = hm_error_set(HM_E_IO, "%s:%d: '%.40s' before the first FROM", ps->what,
 					   line, kw);
 	} else if (!strcasecmp(kw, "COPY")) {
-		err = copy_from(ps, &words, line);
+		err = hm_df_copy_from(ps, &words, line);
+	} else if (!strcasecmp(kw, "RUN")) {
+		err = hm_df_run_mounts(ps, &words, line);
 	}
 done:
 	hm_strv_free(&words);
@@ -617,6 +456,9 @@ static int build_args(parser *ps, const char *const *args, size_t n)
 		if (v && !(value = strdup(v)))
 			return nomem();
 		if ((err = var_set(&ps->bargs, &ps->n_bargs, a, nl, value)))
+			return err;
+		if (nl == 15 && !memcmp(a, "BUILDKIT_SYNTAX", 15) && v && *v &&
+		    (err = hm_df_frontend(ps, v, 0)))
 			return err;
 		for (k = 0; k < sizeof(platform_args) / sizeof(platform_args[0]); k++) {
 			if (strlen(platform_args[k]) != nl || memcmp(platform_args[k], a, nl) || !v)

@@ -6,9 +6,12 @@
  * global ARGs before the first FROM (defaults, overridden by build args),
  * variable substitution in FROM and ARG ($V, ${V}, ${V:-w}, ${V-w},
  * ${V:+w}, ${V+w}), FROM [--platform=P] IMAGE [AS NAME] (stage names are
- * case-insensitive), FROM scratch, COPY/ADD --from=IMAGE.  A FROM or
- * --from naming an earlier stage (or a stage index, for --from) is not an
- * external image.  Other instructions are not interpreted. */
+ * case-insensitive), FROM scratch, COPY --from=IMAGE, RUN
+ * --mount=...,from=IMAGE, and the frontend of "# syntax=IMAGE" (replaced by
+ * a BUILDKIT_SYNTAX build argument).  A FROM, --from or from= naming an
+ * earlier stage (or a stage index, for --from/from=) is not an external
+ * image; one still holding a '$' after substitution is an error, never
+ * skipped.  Other instructions are not interpreted. */
 #ifndef HM_ATTEST_DOCKERFILE_H
 #define HM_ATTEST_DOCKERFILE_H
 
@@ -34,8 +37,9 @@ typedef struct hm_df_image {
 typedef struct hm_dockerfile {
 	hm_df_stage *stages;
 	size_t n_stages;
-	hm_df_image *images; /* external images, first use first, each (ref, platform) once;
-				FROM scratch is not one */
+	hm_df_image *images; /* external images the build uses (FROM, COPY --from, RUN
+				--mount from=, the syntax frontend), first use first,
+				each (ref, platform) once; FROM scratch is not one */
 	size_t n_images;
 } hm_dockerfile;
 

@@ -12,7 +12,8 @@
  *   buildDefinition.internalParameters {dirty, dirtyPaths, branch, tag}
  *   buildDefinition.resolvedDependencies
  *     {uri "git+<repo>@<ref>", digest {gitCommit}}, then for each external
- *     base image {uri "pkg:docker/<name>@<tag|digest>[?platform=...]",
+ *     image the build uses (FROM, COPY --from, RUN --mount from=, the
+ *     syntax frontend: see attest/dockerfile.h) {uri "pkg:docker/<name>@<tag|digest>[?platform=...]",
  *     name <reference as written>, digest {sha256}}
  *   runDetails.builder {id, version {hallmark}}
  *   runDetails.metadata {invocationId (random UUID), startedOn, finishedOn}

@@ -63,12 +63,15 @@ int hm_predicate_type_resolve(const char **out, const char *name)
 	return HM_OK;
 }
 
+/* 64 lowercase hex digits: the in-toto spec writes digests in lowercase
+ * hex, and a subject is matched by comparing strings, so "AB.." is refused
+ * rather than folded (one verdict whoever compares). */
 static int is_sha256_hex(const char *s)
 {
 	size_t i;
 
 	for (i = 0; i < 64; i++)
-		if (!isxdigit((unsigned char)s[i]))
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
 			return 0;
 	return s[64] == '\0';
 }
@@ -195,16 +198,12 @@ int hm_statement_parse(hm_statement *out, const void *data, size_t len)
 				goto done;
 			}
 			if (d->string && !strcmp(d->string, "sha256")) {
-				size_t k;
-
 				if (!is_sha256_hex(d->valuestring)) {
-					err = bad("sha256 is not 64 hex digits", i);
+					err = bad("sha256 is not 64 lowercase hex digits", i);
 					goto done;
 				}
 				memcpy(sub->digest, "sha256:", 7);
-				for (k = 0; k < 64; k++)
-					sub->digest[7 + k] = (char)tolower((unsigned char)d->valuestring[k]);
-				sub->digest[71] = '\0';
+				memcpy(sub->digest + 7, d->valuestring, 65);
 			}
 			nd++;
 		}
@@ -231,12 +230,28 @@ void hm_statement_free(hm_statement *st)
 	memset(st, 0, sizeof(*st));
 }
 
+int hm_statement_json_has_subject(const cJSON *statement, const char *digest)
+{
+	const cJSON *subjects = cJSON_GetObjectItemCaseSensitive(statement, "subject");
+	const char *colon = digest ? strchr(digest, ':') : NULL;
+	char alg[16];
+
+	if (!colon || !cJSON_IsArray(subjects) || (size_t)(colon - digest) >= sizeof(alg) || !colon[1])
+		return 0;
+	memcpy(alg, digest, (size_t)(colon - digest));
+	alg[colon - digest] = '\0';
+	for (const cJSON *e = subjects->child; e; e = e->next) {
+		const char *hex = hm_json_str(cJSON_GetObjectItemCaseSensitive(e, "digest"), alg);
+
+		/* byte for byte: hm_statement_parse refuses a sha256 that is not
+		 * lowercase hex, so "sha256:AB.." never names an image */
+		if (hex && !strcmp(hex, colon + 1))
+			return 1;
+	}
+	return 0;
+}
+
 int hm_statement_has_subject(const hm_statement *st, const char *digest)
 {
-	size_t i;
-
-	for (i = 0; i < st->n_subjects; i++)
-		if (st->subjects[i].digest[0] && !strcmp(st->subjects[i].digest, digest))
-			return 1;
-	return 0;
+	return hm_statement_json_has_subject(st->json, digest);
 }

@@ -60,13 +60,19 @@ typedef struct hm_statement {
 
 /* Parses and validates a statement (v1 or v0.1): _type known, subject a
  * non-empty array of objects each with a non-empty digest object of string
- * values (sha256 values must be 64 hex digits), predicateType a non-empty
+ * values (sha256 values must be 64 lowercase hex digits, as the in-toto
+ * spec writes them), predicateType a non-empty
  * string, predicate an object when present.  HM_E_VERIFY "statement: why"
  * when malformed (it is untrusted input from an attestation). */
 int hm_statement_parse(hm_statement *out, const void *data, size_t len);
 void hm_statement_free(hm_statement *st);
 
-/* 1 when one of the subjects has this "sha256:<hex>" digest. */
+/* 1 when one of the subjects has this "<alg>:<hex>" digest (compared byte
+ * for byte).  The one subject check: verify-attestation (through
+ * hm_attest_verify) and policy evaluation both use it. */
 int hm_statement_has_subject(const hm_statement *st, const char *digest);
+/* The same over a statement tree (borrowed), for callers that kept the
+ * JSON of a verified statement. */
+int hm_statement_json_has_subject(const cJSON *statement, const char *digest);
 
 #endif

@@ -303,11 +303,12 @@ const hm_cmd hm_cmd_attest_provenance = {
 	    "Generates SLSA Provenance v1 for IMAGE: the repository URL (credentials\n"
 	    "stripped), ref (the tag at HEAD, else the branch, else the commit) and\n"
 	    "commit from the git checkout; the Dockerfile path and build arguments; and\n"
-	    "every external base image of the Dockerfile (multi-stage aware, ARGs\n"
-	    "substituted, FROM scratch skipped) resolved to its digest through its\n"
-	    "registry or layout. A work tree with uncommitted changes is refused unless\n"
-	    "--allow-dirty, which records it. The statement is signed and attached as\n"
-	    "'hallmark attest' does, or printed with --print.",
+	    "every external image the build uses (FROM, COPY --from, RUN --mount\n"
+	    "from=, the # syntax= frontend; multi-stage aware, ARGs substituted, FROM\n"
+	    "scratch skipped) resolved to its digest through its registry or layout.\n"
+	    "A work tree with uncommitted changes is refused unless --allow-dirty,\n"
+	    "which records it. The statement is signed and attached as 'hallmark\n"
+	    "attest' does, or printed with --print.",
 	.opts = provenance_opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,

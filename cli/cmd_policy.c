@@ -38,7 +38,12 @@ static void print_text(const hm_decision *d)
 		const hm_image_decision *o = &d->v[i];
 
 		denied += !o->allowed;
-		printf("%s %s", !o->allowed ? "DENIED " : o->violated ? "WARNED " : "ALLOWED", o->in.image);
+		if (o->in.image)
+			printf("%s %s", !o->allowed ? "DENIED " : o->violated ? "WARNED " : "ALLOWED", o->in.image);
+		else
+			printf("%s %s %s%s%s", !o->allowed ? "DENIED " : o->violated ? "WARNED " : "ALLOWED",
+			       o->in.kind ? o->in.kind : "object", o->in.namespace ? o->in.namespace : "",
+			       o->in.namespace ? "/" : "", o->in.name ? o->in.name : "");
 		if (o->digest && !o->pinned)
 			printf(" (at %s)", o->digest);
 		if (o->in.container)
@@ -124,6 +129,9 @@ static int run_check(hm_args *a)
 	hm_policy_backend_store(&backend, &a->store);
 	if ((err = hm_policy_eval(&d, p, &backend, in, n, &opts)))
 		goto done;
+	if (!a->pos.n && (err = hm_workload_deny_refused(&d, review ? &adm.images : &w,
+							 hm_arg_flag(a, "allow-unknown-kinds"))))
+		goto done;
 	if (review) {
 		cJSON *r = hm_admission_response(&adm, &d, p->mutate_digest);
 
@@ -168,7 +176,8 @@ const hm_cmd hm_cmd_policy_lint = {
 	    "Reads the policy FILE (docs/policy.md) and reports every problem, each\n"
 	    "as FILE:LINE:COLUMN: message: unknown keys, wrong types, unknown key\n"
 	    "names, bad image patterns and regexes, unreadable or invalid key files,\n"
-	    "thresholds above the number of keys.\n"
+	    "thresholds above the number of distinct keys listed (the same public key\n"
+	    "under two names counts once).\n"
 	    "\n"
 	    "Exit status: 0 when the policy is valid, 1 when it has problems, 2 on a\n"
 	    "usage error, 3 when the file cannot be read.",
@@ -184,6 +193,7 @@ static const hm_opt check_opts[] = {
 	{"admission-review", 0, "FILE", 0, "an AdmissionReview request; prints the AdmissionReview response"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{"jobs", 'j', "N", 0, "images checked at once (default 8)"},
+	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -194,15 +204,20 @@ const hm_cmd hm_cmd_policy_check = {
 	.summary = "decide by policy whether images may be deployed",
 	.description =
 	    "Applies the policy to images named on the command line, to every\n"
-	    "container, initContainer and ephemeralContainer of Kubernetes manifests\n"
-	    "(Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,\n"
-	    "ReplicationController, Job, CronJob, List), or to an AdmissionReview\n"
-	    "admission.k8s.io/v1 request. The first rule whose images match decides;\n"
-	    "every requirement is reported met or not, with what was found and what\n"
-	    "would have been accepted. Tags are resolved once; each distinct digest is\n"
-	    "verified once. With --admission-review the output is the AdmissionReview\n"
-	    "response (with a JSONPatch pinning tags to digests when the policy says\n"
-	    "mutate: digest).\n"
+	    "container, initContainer, ephemeralContainer and image volume of\n"
+	    "Kubernetes manifests (Pod, PodTemplate, Deployment, StatefulSet,\n"
+	    "DaemonSet, ReplicaSet, ReplicationController, Job, CronJob, List), or to\n"
+	    "an AdmissionReview admission.k8s.io/v1 request. Objects of other kinds\n"
+	    "are searched for pod specs; one that carries containers is denied as\n"
+	    "unchecked unless --allow-unknown-kinds, which checks the images found\n"
+	    "instead. YAML merge keys (<<) are expanded. An object may only name\n"
+	    "registry images: an oci: layout path in one is denied.\n"
+	    "\n"
+	    "The first rule whose images match decides; every requirement is\n"
+	    "reported met or not, with what was found and what would have been\n"
+	    "accepted. Tags are resolved once; each distinct digest is verified once.\n"
+	    "With --admission-review the output is the AdmissionReview response (with\n"
+	    "a JSONPatch pinning tags to digests when the policy says mutate: digest).\n"
 	    "\n"
 	    "Exit status: 0 when every image is allowed, 1 when one is denied, 2 on a\n"
 	    "usage error, 3 on an operational error (unreadable or invalid policy or\n"

@@ -69,6 +69,7 @@ static int run_serve(hm_args *a)
 			return hm_cli_usage(a, "--jobs must be a number from 1 to 64");
 		opts.jobs = (unsigned)v;
 	}
+	opts.allow_unknown_kinds = hm_arg_flag(a, "allow-unknown-kinds");
 	opts.store = &a->store;
 	opts.on_request = log_request;
 	opts.on_message = log_message;
@@ -110,6 +111,7 @@ static const hm_opt serve_opts[] = {
 	{"listen", 'l', "ADDR:PORT", 0, "where to listen (default 127.0.0.1:8443; [ADDR]:PORT for IPv6)"},
 	{"jobs", 'j', "N", 0, "images checked at once per request (default 8)"},
 	{"max-requests", 0, "N", 0, "stop after answering N requests"},
+	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -127,7 +129,9 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "JSONPatch pinning tags to digests when the policy says mutate: digest.\n"
 	    "GET /healthz answers \"ok\". A malformed request is answered 400 with a\n"
 	    "one-line message. Registry errors follow each rule's on_error; an\n"
-	    "evaluation that cannot run denies (fail closed).\n"
+	    "evaluation that cannot run denies (fail closed). An object of a kind\n"
+	    "hallmark does not know that carries containers is denied unless\n"
+	    "--allow-unknown-kinds (see hallmark-policy-check(1)).\n"
 	    "\n"
 	    "Listens on 127.0.0.1:8443 by default; in a cluster pass\n"
 	    "--listen 0.0.0.0:8443 so that the API server can reach the pod. One\n"

@@ -7,6 +7,11 @@
  * non-scalar keys, more than HM_YAML_MAX_DEPTH levels of nesting and inputs
  * over the size limit are refused.  Aliases are expanded, but the whole
  * stream may not grow past HM_YAML_MAX_NODES nodes (no "billion laughs").
+ * Merge keys (a plain or !!merge-tagged << whose value is a mapping or a
+ * list of mappings, YAML 1.1 as Kubernetes reads it) are expanded into
+ * their mapping; a key the mapping, or another merged mapping, sets to a
+ * different value is refused, since readers disagree on which wins.  A
+ * quoted "<<" is an ordinary key.
  *
  * The hm_yaml owns the tree; every cJSON pointer handed out borrows from
  * it and lives until hm_yaml_free() (or is owned by the caller after

@@ -2,6 +2,7 @@
  * statement, explaining.  See policy/condition.h. */
 #include <ctype.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,9 @@
 #include "policy/diag.h"
 #include "policy/pattern.h"
 
-#define MAX_FOUND 4096
 #define MAX_SHOWN 200
+#define MAX_STEPS 64 /* members and indices in one path (the walk recurses once per step) */
+#define MAX_LISTED 8 /* values quoted in an explanation */
 
 enum op { OP_EQUALS, OP_NOT_EQUALS, OP_IN, OP_MATCHES, OP_REGEX, OP_EXISTS, OP_ABSENT, OP_LT, OP_GT,
 	  OP_MAX_AGE, OP_ANY, OP_ALL };
@@ -20,7 +22,9 @@ enum op { OP_EQUALS, OP_NOT_EQUALS, OP_IN, OP_MATCHES, OP_REGEX, OP_EXISTS, OP_A
 static const char *const op_names[] = {"equals", "notEquals", "in", "matches", "regex", "exists",
 				       "absent", "lessThan", "greaterThan", "maxAge", "any", "all"};
 
-enum step_kind { S_KEY, S_INDEX, S_EACH };
+/* S_EACH is [*] (every element must satisfy the rest of the path), S_SOME
+ * is [any] (at least one element must). */
+enum step_kind { S_KEY, S_INDEX, S_EACH, S_SOME };
 
 typedef struct step {
 	enum step_kind kind;
@@ -155,12 +159,14 @@ static int parse_path(hm_cond *c, const char *path)
 				return hm_error_set(HM_E_USAGE, "invalid path '%s': unclosed or empty '['", path);
 			if (end == p + 2 && p[1] == '*') {
 				st.kind = S_EACH;
+			} else if (end == p + 4 && !strncmp(p + 1, "any", 3)) {
+				st.kind = S_SOME;
 			} else {
 				st.kind = S_INDEX;
 				for (const char *q = p + 1; q < end; q++) {
 					if (!isdigit((unsigned char)*q) || st.index > 100000000)
 						return hm_error_set(HM_E_USAGE,
-								    "invalid path '%s': index must be a number or *", path);
+								    "invalid path '%s': index must be a number, * or any", path);
 					st.index = st.index * 10 + (*q - '0');
 				}
 			}
@@ -188,6 +194,10 @@ static int parse_path(hm_cond *c, const char *path)
 				}
 			}
 		}
+		if (c->nsteps == MAX_STEPS) {
+			free(st.key);
+			return hm_error_set(HM_E_USAGE, "invalid path '%.100s...': more than %d steps", path, MAX_STEPS);
+		}
 		if (c->nsteps == cap) {
 			step *v;
 
@@ -201,31 +211,6 @@ static int parse_path(hm_cond *c, const char *path)
 		c->steps[c->nsteps++] = st;
 	}
 	return HM_OK;
-}
-
-static void collect(const cJSON *node, const step *st, size_t n, const cJSON **found, size_t *nfound)
-{
-	if (!node || *nfound >= MAX_FOUND)
-		return;
-	if (!n) {
-		found[(*nfound)++] = node;
-		return;
-	}
-	switch (st->kind) {
-	case S_KEY:
-		if (cJSON_IsObject(node))
-			collect(cJSON_GetObjectItemCaseSensitive(node, st->key), st + 1, n - 1, found, nfound);
-		break;
-	case S_INDEX:
-		if (cJSON_IsArray(node))
-			collect(cJSON_GetArrayItem(node, st->index), st + 1, n - 1, found, nfound);
-		break;
-	case S_EACH:
-		if (cJSON_IsArray(node))
-			for (const cJSON *e = node->child; e; e = e->next)
-				collect(e, st + 1, n - 1, found, nfound);
-		break;
-	}
 }
 
 /* ---- compiling ---- */
@@ -486,6 +471,116 @@ int hm_cond_compile(hm_cond **out, const cJSON *spec, const hm_yaml *y, hm_strv 
 
 /* ---- evaluating ---- */
 
+/* One leaf condition's walk over a document.  The path is read as a chain
+ * of quantifiers: [*] holds when the rest of the path holds for every
+ * element, [any] when it holds for at least one; an empty array (or no
+ * array) is "nothing found".  Every element is visited: the work is linear
+ * in the size of the document, which the statement size limit bounds, and
+ * nothing is skipped past a count. */
+typedef struct walk {
+	const hm_cond *c;
+	time_t now;
+	size_t *at;               /* the element index taken at each [*]/[any] step */
+	size_t nfound;            /* values found */
+	const cJSON *shown[MAX_LISTED];
+	size_t nshown;
+	int have_fail;            /* failpath/failval name the first value that decided a failure */
+	hm_buf failpath;
+	const cJSON *failval;     /* NULL: nothing at failpath */
+} walk;
+
+static int value_ok(const hm_cond *c, const cJSON *v, time_t now);
+
+static void note_failure(walk *w, const cJSON *v)
+{
+	const hm_cond *c = w->c;
+
+	if (w->have_fail)
+		return;
+	w->have_fail = 1;
+	w->failval = v;
+	hm_buf_reset(&w->failpath);
+	for (size_t i = 0; i < c->nsteps; i++) {
+		const step *st = &c->steps[i];
+
+		if (st->kind == S_KEY)
+			hm_buf_addf(&w->failpath, "%s%s", i ? "." : "", st->key);
+		else if (st->kind == S_INDEX)
+			hm_buf_addf(&w->failpath, "[%d]", st->index);
+		else if (w->at[i] == SIZE_MAX)
+			hm_buf_addstr(&w->failpath, st->kind == S_EACH ? "[*]" : "[any]");
+		else
+			hm_buf_addf(&w->failpath, "[%zu]", w->at[i]);
+	}
+}
+
+static int leaf(walk *w, const cJSON *v)
+{
+	const hm_cond *c = w->c;
+	int met;
+
+	if (v) {
+		if (w->nshown < MAX_LISTED)
+			w->shown[w->nshown++] = v;
+		w->nfound++;
+	}
+	switch (c->op) {
+	case OP_EXISTS:
+		met = cJSON_IsTrue(c->value) ? v != NULL : v == NULL;
+		break;
+	case OP_ABSENT:
+		met = cJSON_IsTrue(c->value) ? v == NULL : v != NULL;
+		break;
+	case OP_NOT_EQUALS:
+		met = v && !cJSON_Compare(v, c->value, 1);
+		break;
+	default:
+		met = v && value_ok(c, v, w->now);
+		break;
+	}
+	if (!met)
+		note_failure(w, v);
+	return met;
+}
+
+static int walk_steps(walk *w, const cJSON *node, size_t i)
+{
+	const step *st = &w->c->steps[i];
+	int met, had_fail;
+	size_t k = 0;
+
+	if (i == w->c->nsteps)
+		return leaf(w, node);
+	switch (st->kind) {
+	case S_KEY:
+		return walk_steps(w, cJSON_IsObject(node) ? cJSON_GetObjectItemCaseSensitive(node, st->key) : NULL,
+				  i + 1);
+	case S_INDEX:
+		return walk_steps(w, cJSON_IsArray(node) ? cJSON_GetArrayItem(node, st->index) : NULL, i + 1);
+	case S_EACH:
+	case S_SOME:
+		break;
+	}
+	if (!cJSON_IsArray(node) || !node->child) {
+		w->at[i] = SIZE_MAX;
+		return walk_steps(w, NULL, i + 1);
+	}
+	met = st->kind == S_EACH;
+	had_fail = w->have_fail;
+	/* No short cut: every value is counted and quoted in the explanation. */
+	for (const cJSON *e = node->child; e; e = e->next, k++) {
+		int r;
+
+		w->at[i] = k;
+		r = walk_steps(w, e, i + 1);
+		met = st->kind == S_EACH ? met && r : met || r;
+	}
+	/* A failure inside an [any] that another element satisfied decided nothing. */
+	if (st->kind == S_SOME && met && !had_fail)
+		w->have_fail = 0;
+	return met;
+}
+
 static int value_ok(const hm_cond *c, const cJSON *v, time_t now)
 {
 	time_t t;
@@ -525,8 +620,8 @@ static int value_ok(const hm_cond *c, const cJSON *v, time_t now)
 
 int hm_cond_eval(const hm_cond *c, const cJSON *doc, time_t now, hm_buf *why)
 {
-	const cJSON **found;
-	size_t nfound = 0, i;
+	walk w = {0};
+	size_t i;
 	int met = 0;
 
 	if (c->op == OP_ANY || c->op == OP_ALL) {
@@ -563,42 +658,37 @@ int hm_cond_eval(const hm_cond *c, const cJSON *doc, time_t now, hm_buf *why)
 		free(res);
 		return met;
 	}
-	found = malloc(MAX_FOUND * sizeof(*found));
-	if (found)
-		collect(doc, c->steps, c->nsteps, found, &nfound);
-	switch (c->op) {
-	case OP_EXISTS:
-		met = cJSON_IsTrue(c->value) ? nfound > 0 : nfound == 0;
-		break;
-	case OP_ABSENT:
-		met = cJSON_IsTrue(c->value) ? nfound == 0 : nfound > 0;
-		break;
-	case OP_NOT_EQUALS:
-		met = nfound > 0;
-		for (i = 0; i < nfound; i++)
-			if (cJSON_Compare(found[i], c->value, 1))
-				met = 0;
-		break;
-	default:
-		met = nfound > 0;
-		for (i = 0; i < nfound; i++)
-			if (!value_ok(c, found[i], now))
-				met = 0;
-		break;
+	if (!(w.at = calloc(c->nsteps + 1, sizeof(*w.at)))) {
+		hm_buf_addstr(why, "out of memory");
+		return 0;
 	}
+	w.c = c;
+	w.now = now;
+	met = walk_steps(&w, doc, 0);
 	hm_buf_addstr(why, c->text);
-	if (!nfound) {
+	if (!w.nfound) {
 		hm_buf_addstr(why, ": found nothing at that path");
 	} else {
 		hm_buf_addstr(why, ": found ");
-		for (i = 0; i < nfound && i < 8; i++) {
+		for (i = 0; i < w.nshown; i++) {
 			if (i)
 				hm_buf_addstr(why, ", ");
-			add_json(why, found[i]);
+			add_json(why, w.shown[i]);
 		}
-		if (nfound > 8)
-			hm_buf_addf(why, " and %zu more", nfound - 8);
+		if (w.nfound > w.nshown)
+			hm_buf_addf(why, " and %zu more", w.nfound - w.nshown);
+		if (!met && w.have_fail) {
+			hm_buf_addstr(why, "; first failing: ");
+			hm_buf_addstr(why, hm_buf_cstr(&w.failpath));
+			if (w.failval) {
+				hm_buf_addstr(why, " = ");
+				add_json(why, w.failval);
+			} else {
+				hm_buf_addstr(why, " is missing");
+			}
+		}
 	}
-	free(found);
+	hm_buf_release(&w.failpath);
+	free(w.at);
 	return met;
 }

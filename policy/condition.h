@@ -3,8 +3,8 @@
  *   - { path: predicate.runDetails.builder.id, equals: "https://ci.example/b" }
  *   - { any: [ {...}, {...} ] }      - { all: [ {...}, {...} ] }
  *
- * path: dotted member names, each optionally followed by [n] (array index)
- * or [*] (every element).  Operators: equals, notEquals (any JSON value,
+ * path: dotted member names, each optionally followed by [n] (array index),
+ * [*] (every element) or [any] (some element).  Operators: equals, notEquals (any JSON value,
  * compared by type and value), in (a list of values), matches (glob: "*"
  * any run, "?" one character), regex (POSIX ERE, anchored: the whole value
  * must match), exists (true|false), absent (true|false), lessThan,
@@ -12,10 +12,13 @@
  * maxAge (a duration such as 30d, 12h, 1w2d, 90m, 45s; the value is an
  * RFC 3339 timestamp no older than that, and not in the future).
  *
- * When a path finds several values ([*]), a condition is met only when
- * every value found satisfies it; finding nothing fails every operator but
- * absent and exists: false.  notEquals is met when something was found and
- * nothing found equals the value. */
+ * [*] and [any] are quantifiers over the rest of the path: "a[*].b equals
+ * x" holds when every element of a has a member b equal to x (an element
+ * without b fails it), "a[any].b equals x" when at least one has.  Every
+ * element is visited, however long the list (the work is linear in the
+ * document).  An empty list, like a missing member, is "nothing found",
+ * which fails every operator but absent and exists: false.  notEquals is
+ * met when a value was found and it differs. */
 #ifndef HM_POLICY_CONDITION_H
 #define HM_POLICY_CONDITION_H
 

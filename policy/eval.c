@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attest/statement.h"
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -234,30 +235,6 @@ done:
 	return err;
 }
 
-/* Whether the statement names digest among its subjects. */
-static int statement_subject_ok(const cJSON *st, const char *digest)
-{
-	const cJSON *subj = cJSON_GetObjectItemCaseSensitive(st, "subject");
-	const char *colon = strchr(digest, ':');
-
-	if (!colon || !cJSON_IsArray(subj))
-		return 0;
-	for (const cJSON *e = subj->child; e; e = e->next) {
-		const cJSON *dg = cJSON_GetObjectItemCaseSensitive(e, "digest");
-		char alg[16];
-		const char *hex;
-
-		if ((size_t)(colon - digest) >= sizeof(alg))
-			return 0;
-		memcpy(alg, digest, (size_t)(colon - digest));
-		alg[colon - digest] = '\0';
-		hex = hm_json_str(dg, alg);
-		if (hex && !strcmp(hex, colon + 1))
-			return 1;
-	}
-	return 0;
-}
-
 static int is_provenance(const char *t)
 {
 	return t && (!strncmp(t, "https://slsa.dev/provenance/", 28) || !strncmp(t, "slsaprovenance", 14));
@@ -292,7 +269,7 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		if (!t->valid || !t->statement || t->key_index < 0 || (size_t)t->key_index >= a->keys.n)
 			continue;
 		verified++;
-		if (!statement_subject_ok(t->statement, u->digest)) {
+		if (!hm_statement_json_has_subject(t->statement, u->digest)) {
 			hm_buf_addf(&fails, "%sstatement signed by %s names another subject", fails.len ? "; " : "",
 				    r->p->keys[a->keys.idx[t->key_index]].name);
 			continue;
@@ -387,12 +364,21 @@ static int is_image_dependency(const cJSON *dep)
 	       !strncmp(uri, "docker://", 9) || hm_json_str(dep, "name") != NULL;
 }
 
+/* The dependency lists a provenance may name base images in: SLSA v1
+ * buildDefinition.resolvedDependencies and SLSA v0.2 materials (both read,
+ * whichever the statement carries). */
+static const cJSON *dependency_list(const cJSON *provenance, int which)
+{
+	const cJSON *pred = cJSON_GetObjectItemCaseSensitive(provenance, "predicate");
+
+	if (which == 0)
+		return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pred, "buildDefinition"),
+							"resolvedDependencies");
+	return cJSON_GetObjectItemCaseSensitive(pred, "materials");
+}
+
 static void check_base_images(ver_unit *u, const hm_policy_rule *rule, const cJSON *provenance)
 {
-	const cJSON *deps = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(provenance, "predicate"),
-						 "buildDefinition"),
-		"resolvedDependencies");
 	hm_buf d = HM_BUF_INIT, bad = HM_BUF_INIT, good = HM_BUF_INIT;
 	size_t n = 0;
 
@@ -401,33 +387,37 @@ static void check_base_images(ver_unit *u, const hm_policy_rule *rule, const cJS
 		add_check(&u->out, "baseImages", 0, &d);
 		return;
 	}
-	for (const cJSON *dep = cJSON_IsArray(deps) ? deps->child : NULL; dep; dep = dep->next) {
-		const char *written = hm_json_str(dep, "name") ? hm_json_str(dep, "name") : hm_json_str(dep, "uri");
-		char *name = NULL, *tag = NULL, *digest = NULL;
-		int allowed = !rule->n_base_allow, pinned;
+	for (int which = 0; which < 2; which++) {
+		const cJSON *deps = dependency_list(provenance, which);
 
-		if (!is_image_dependency(dep))
-			continue;
-		n++;
-		if (split_image(written, &name, &tag, &digest) < 0) {
-			u->out.nomem = 1;
-			goto next;
-		}
-		for (size_t i = 0; i < rule->n_base_allow && !allowed; i++)
-			allowed = hm_pattern_match(&rule->base_allow[i], name, tag, digest);
-		/* Pinned: the build named the base image by digest (the
-		 * provenance records a digest for every base image it resolved). */
-		pinned = digest != NULL;
-		if (!allowed)
-			hm_buf_addf(&bad, "%s'%s' matches no allowed pattern", bad.len ? "; " : "", written);
-		if (rule->base_pinned && !pinned)
-			hm_buf_addf(&bad, "%s'%s' is not pinned by digest", bad.len ? "; " : "", written);
-		if (allowed && (pinned || !rule->base_pinned))
-			hm_buf_addf(&good, "%s%s", good.len ? ", " : "", written);
+		for (const cJSON *dep = cJSON_IsArray(deps) ? deps->child : NULL; dep; dep = dep->next) {
+			const char *written = hm_json_str(dep, "name") ? hm_json_str(dep, "name") : hm_json_str(dep, "uri");
+			char *name = NULL, *tag = NULL, *digest = NULL;
+			int allowed = !rule->n_base_allow, pinned;
+
+			if (!is_image_dependency(dep))
+				continue;
+			n++;
+			if (split_image(written, &name, &tag, &digest) < 0) {
+				u->out.nomem = 1;
+				goto next;
+			}
+			for (size_t i = 0; i < rule->n_base_allow && !allowed; i++)
+				allowed = hm_pattern_match(&rule->base_allow[i], name, tag, digest);
+			/* Pinned: the build named the base image by digest (the
+			 * provenance records a digest for every base image it resolved). */
+			pinned = digest != NULL;
+			if (!allowed)
+				hm_buf_addf(&bad, "%s'%s' matches no allowed pattern", bad.len ? "; " : "", written);
+			if (rule->base_pinned && !pinned)
+				hm_buf_addf(&bad, "%s'%s' is not pinned by digest", bad.len ? "; " : "", written);
+			if (allowed && (pinned || !rule->base_pinned))
+				hm_buf_addf(&good, "%s%s", good.len ? ", " : "", written);
 next:
-		free(name);
-		free(tag);
-		free(digest);
+			free(name);
+			free(tag);
+			free(digest);
+		}
 	}
 	if (bad.len) {
 		hm_buf_addf(&d, "%s; would accept base images", hm_buf_cstr(&bad));
@@ -441,9 +431,14 @@ next:
 	} else if (n) {
 		hm_buf_addf(&d, "%zu base image%s: %s", n, n == 1 ? "" : "s", hm_buf_cstr(&good));
 	} else {
-		hm_buf_addstr(&d, "the provenance lists no base images");
+		/* Nothing to hold against the allowlist is not a pass: a
+		 * provenance that names no image cannot show where the image
+		 * came from. */
+		hm_buf_addstr(&d, "the provenance lists no base images (no image in "
+				  "buildDefinition.resolvedDependencies or materials), so none can be checked "
+				  "against the allowed ones");
 	}
-	add_check(&u->out, "baseImages", !bad.len, &d);
+	add_check(&u->out, "baseImages", n && !bad.len, &d);
 	hm_buf_release(&bad);
 	hm_buf_release(&good);
 }

@@ -260,12 +260,39 @@ static int key_index(const hm_policy *p, const char *name)
 	return -1;
 }
 
+/* How many different public keys the set names: the same key under two
+ * names counts once (a signature is credited to one of them only, so it
+ * could never meet a threshold counting both).  *a and *b name one pair of
+ * such names, when there is one. */
+static size_t distinct_keys(const hm_policy *p, const hm_key_set *ks, const char **a, const char **b)
+{
+	size_t distinct = 0;
+
+	*a = *b = NULL;
+	for (size_t i = 0; i < ks->n; i++) {
+		const hm_policy_key *k = &p->keys[ks->idx[i]];
+		size_t j;
+
+		for (j = 0; j < i; j++)
+			if (!strcmp(hm_key_fingerprint(p->keys[ks->idx[j]].key), hm_key_fingerprint(k->key)))
+				break;
+		if (j == i) {
+			distinct++;
+		} else if (!*a) {
+			*a = p->keys[ks->idx[j]].name;
+			*b = k->name;
+		}
+	}
+	return distinct;
+}
+
 /* keys: [names], threshold: N under obj (what names it in messages). */
 static void get_key_set(lint *l, const cJSON *obj, const char *what, const cJSON *all_keys, hm_key_set *ks)
 {
 	const cJSON *names = get_str_list(l, obj, "keys", what, 1);
 	const cJSON *th = get(obj, "threshold");
-	size_t n = 0;
+	const char *same_a, *same_b;
+	size_t n = 0, distinct;
 
 	if (names) {
 		ks->idx = calloc((size_t)cJSON_GetArraySize(names) + 1, sizeof(*ks->idx));
@@ -297,8 +324,14 @@ static void get_key_set(lint *l, const cJSON *obj, const char *what, const cJSON
 		}
 	}
 	ks->threshold = n;
-	if (!th)
+	distinct = distinct_keys(l->p, ks, &same_a, &same_b);
+	if (!th) {
+		if (names && distinct < ks->n)
+			D(l, names, 0, "keys '%s' and '%s' in %s are the same key, so the default threshold "
+			  "(every key listed: %zu) cannot be met; list the key once or set a threshold of at most %zu",
+			  same_a, same_b, what, n, distinct);
 		return;
+	}
 	/* (the range test first: casting NaN or a huge double is undefined) */
 	if (!cJSON_IsNumber(th) || !(th->valuedouble >= 1 && th->valuedouble <= 1000000) ||
 	    th->valuedouble != (double)(long)th->valuedouble) {
@@ -308,6 +341,11 @@ static void get_key_set(lint *l, const cJSON *obj, const char *what, const cJSON
 	if (names && th->valuedouble > (double)n) {
 		D(l, th, 0, "'threshold' in %s is %ld but only %zu key%s listed", what, (long)th->valuedouble, n,
 		  n == 1 ? " is" : "s are");
+		return;
+	}
+	if (names && th->valuedouble > (double)distinct && distinct < ks->n) {
+		D(l, th, 0, "'threshold' in %s is %ld but the keys listed are only %zu distinct key%s ('%s' and '%s' "
+		  "are the same key)", what, (long)th->valuedouble, distinct, distinct == 1 ? "" : "s", same_a, same_b);
 		return;
 	}
 	ks->threshold = (size_t)th->valuedouble;

@@ -161,6 +161,8 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	hm_policy_backend_store(&backend, w->opts.store);
 	if (!(err = hm_workload_inputs(&in, &adm.images)))
 		err = hm_policy_eval(&d, w->policy, &backend, in, adm.images.n, &opts);
+	if (!err)
+		err = hm_workload_deny_refused(&d, &adm.images, w->opts.allow_unknown_kinds);
 	if (!err && !(resp = hm_admission_response(&adm, &d, mutate)))
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
 	if (err) {

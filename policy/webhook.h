@@ -46,12 +46,13 @@ typedef struct hm_webhook_opts {
 	size_t max_body;            /* 0: 3 MiB (the API server's own limit) */
 	unsigned jobs;              /* images checked at once per request; 0: 8 */
 	unsigned long max_requests; /* hm_webhook_finished() after this many; 0: never */
+	int allow_unknown_kinds;    /* objects of unknown kinds pass on the images found in them */
 	void (*on_request)(void *ctx, const hm_webhook_request *r);
 	void (*on_message)(void *ctx, const char *message);
 	void *ctx;
 } hm_webhook_opts;
 
-#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
 typedef struct hm_webhook hm_webhook;
 

@@ -1,5 +1,7 @@
 /* Images of Kubernetes objects, AdmissionReview requests and responses.
  * See policy/workload.h. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,22 +11,25 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/yaml.h"
+#include "oci/ref.h"
 #include "policy/workload.h"
 
 #define MAX_LIST_DEPTH 4
 
+/* Kinds whose pod spec is at a known place. */
 static const struct {
 	const char *kind;
-	const char *path[4]; /* members leading to the pod spec */
+	const char *path[6]; /* members leading to the pod spec */
 } kinds[] = {
 	{"Pod", {"spec", NULL}},
+	{"PodTemplate", {"template", "spec", NULL}},
 	{"Deployment", {"spec", "template", "spec", NULL}},
 	{"StatefulSet", {"spec", "template", "spec", NULL}},
 	{"DaemonSet", {"spec", "template", "spec", NULL}},
 	{"ReplicaSet", {"spec", "template", "spec", NULL}},
 	{"ReplicationController", {"spec", "template", "spec", NULL}},
 	{"Job", {"spec", "template", "spec", NULL}},
-	{"CronJob", {"spec", "jobTemplate", "spec", "template"}},
+	{"CronJob", {"spec", "jobTemplate", "spec", "template", "spec", NULL}},
 };
 
 static const char *const container_lists[] = {"initContainers", "containers", "ephemeralContainers"};
@@ -32,6 +37,10 @@ static const char *const container_lists[] = {"initContainers", "containers", "e
 typedef struct ctx {
 	const hm_yaml *y; /* for positions, or NULL */
 	const char *name;
+	hm_workload *out;
+	size_t doc;
+	const char *kind;
+	const cJSON *meta;
 } ctx;
 
 static int push(hm_workload *w, hm_workload_image *im)
@@ -57,14 +66,188 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int add_object(hm_workload *out, const cJSON *obj, const char *prefix, size_t doc, const ctx *c,
+static const char *object_name(const cJSON *meta)
+{
+	return hm_json_str(meta, "name") ? hm_json_str(meta, "name") : hm_json_str(meta, "generateName");
+}
+
+/* Records an object or an image that is refused without being checked. */
+static int refuse(const ctx *c, const char *image, const char *pointer, int unknown_kind, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int refuse(const ctx *c, const char *image, const char *pointer, int unknown_kind, const char *fmt, ...)
+{
+	hm_workload *w = c->out;
+	hm_workload_refusal *r;
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (hm_array_reserve(&w->refused, w->n_refused, &w->cap_refused, sizeof(*w->refused), 4))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	r = &w->refused[w->n_refused];
+	memset(r, 0, sizeof(*r));
+	r->unknown_kind = unknown_kind;
+	r->kind = dup_or_null(c->kind);
+	r->name = dup_or_null(object_name(c->meta));
+	r->namespace = dup_or_null(hm_json_str(c->meta, "namespace"));
+	r->image = dup_or_null(image);
+	r->pointer = dup_or_null(pointer);
+	r->reason = strdup(why);
+	w->n_refused++;
+	if (!r->kind || !r->reason || (image && !r->image) || (pointer && !r->pointer))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	return HM_OK;
+}
+
+/* One image field (a container's image, an image volume's reference). */
+static int add_image(const ctx *c, const cJSON *img, const char *owner, const char *pointer)
+{
+	hm_workload_image im = {0};
+	hm_ref ref = HM_REF_INIT;
+	int err, layout;
+
+	/* Kubernetes pulls from registries: a layout path names a directory
+	 * on the machine running the check, never what the kubelet runs. */
+	layout = hm_ref_parse(&ref, img->valuestring) == HM_OK && !ref.registry;
+	hm_ref_free(&ref);
+	hm_error_clear();
+	if (layout)
+		return refuse(c, img->valuestring, pointer, 0,
+			      "'%.200s' is an OCI layout path; a Kubernetes object may only name registry images",
+			      img->valuestring);
+	hm_yaml_pos(c->y, img, &im.line, &im.col);
+	im.doc = c->doc;
+	im.image = strdup(img->valuestring);
+	im.kind = strdup(c->kind);
+	im.name = dup_or_null(object_name(c->meta));
+	im.namespace = dup_or_null(hm_json_str(c->meta, "namespace"));
+	im.container = dup_or_null(owner);
+	im.pointer = strdup(pointer);
+	err = HM_OK;
+	if (!im.image || !im.kind || !im.pointer || (object_name(c->meta) && !im.name) ||
+	    (owner && !im.container))
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+	if (!err)
+		err = push(c->out, &im);
+	if (err)
+		image_free(&im);
+	return err;
+}
+
+static int no_image(const ctx *c, const cJSON *at, const char *what, const char *owner)
+{
+	int line = 0, col = 0;
+
+	hm_yaml_pos(c->y, at, &line, &col);
+	if (line)
+		return hm_error_set(HM_E_IO, "%s:%d:%d: %s '%s' of %s '%s' has no image", c->name, line, col, what,
+				    owner ? owner : "?", c->kind, c->meta ? object_name(c->meta) : "?");
+	return hm_error_set(HM_E_IO, "%s: %s '%s' of %s has no image", c->name, what, owner ? owner : "?", c->kind);
+}
+
+/* The images of a pod spec at ptr: every container, initContainer and
+ * ephemeralContainer, and every image volume (volumes[].image.reference). */
+static int pod_spec(const ctx *c, const cJSON *spec, const char *ptr)
+{
+	const cJSON *vols = cJSON_GetObjectItemCaseSensitive(spec, "volumes");
+	hm_buf p = HM_BUF_INIT;
+	int err = HM_OK, i;
+
+	for (size_t l = 0; !err && l < 3; l++) {
+		const cJSON *list = cJSON_GetObjectItemCaseSensitive(spec, container_lists[l]);
+
+		i = 0;
+		if (list && !cJSON_IsArray(list) && !cJSON_IsNull(list))
+			return hm_error_set(HM_E_IO, "%s: %s of %s '%s' is not a list", c->name, container_lists[l],
+					    c->kind, c->meta ? object_name(c->meta) : "?");
+		for (const cJSON *ct = cJSON_IsArray(list) ? list->child : NULL; ct && !err; ct = ct->next, i++) {
+			const cJSON *img = cJSON_GetObjectItemCaseSensitive(ct, "image");
+			const char *cname = hm_json_str(ct, "name");
+
+			if (!cJSON_IsString(img) || !*img->valuestring) {
+				err = no_image(c, img ? img : ct, "container", cname);
+				break;
+			}
+			hm_buf_reset(&p);
+			if (!(err = hm_buf_addf(&p, "%s/%s/%d/image", ptr, container_lists[l], i)))
+				err = add_image(c, img, cname, hm_buf_cstr(&p));
+		}
+	}
+	i = 0;
+	for (const cJSON *v = cJSON_IsArray(vols) ? vols->child : NULL; v && !err; v = v->next, i++) {
+		const cJSON *iv = cJSON_GetObjectItemCaseSensitive(v, "image");
+		const cJSON *img = cJSON_GetObjectItemCaseSensitive(iv, "reference");
+		const char *vname = hm_json_str(v, "name");
+		hm_buf owner = HM_BUF_INIT;
+
+		if (!iv)
+			continue;
+		if (!cJSON_IsString(img) || !*img->valuestring) {
+			err = no_image(c, img ? img : iv, "image volume", vname);
+			break;
+		}
+		hm_buf_reset(&p);
+		if (!(err = hm_buf_addf(&p, "%s/volumes/%d/image/reference", ptr, i)) &&
+		    !(err = hm_buf_addf(&owner, "volume %s", vname ? vname : "?")))
+			err = add_image(c, img, hm_buf_cstr(&owner), hm_buf_cstr(&p));
+		hm_buf_release(&owner);
+	}
+	hm_buf_release(&p);
+	return err;
+}
+
+/* A JSON pointer token (RFC 6901: "~" is "~0", "/" is "~1"). */
+static int add_token(hm_buf *b, const char *s)
+{
+	int err = hm_buf_addch(b, '/');
+
+	for (; *s && !err; s++)
+		err = *s == '~' ? hm_buf_addstr(b, "~0") : *s == '/' ? hm_buf_addstr(b, "~1") : hm_buf_addch(b, *s);
+	return err;
+}
+
+/* The generic pod-spec search, for kinds hallmark does not know: every
+ * mapping holding a container list (a list under one of the three names)
+ * is a pod spec.  The tree is at most
+ * HM_YAML_MAX_DEPTH deep and HM_YAML_MAX_NODES large, so is the walk. */
+static int find_pod_specs(const ctx *c, const cJSON *node, hm_buf *ptr, size_t *found)
+{
+	size_t len = ptr->len;
+	int err = HM_OK, i = 0;
+
+	if (cJSON_IsObject(node)) {
+		for (size_t l = 0; l < 3; l++)
+			if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(node, container_lists[l]))) {
+				++*found;
+				return pod_spec(c, node, hm_buf_cstr(ptr));
+			}
+		for (const cJSON *m = node->child; m && !err; m = m->next) {
+			if (!(err = add_token(ptr, m->string)))
+				err = find_pod_specs(c, m, ptr, found);
+			ptr->len = len;
+			ptr->data[len] = '\0';
+		}
+	} else if (cJSON_IsArray(node)) {
+		for (const cJSON *e = node->child; e && !err; e = e->next, i++) {
+			if (!(err = hm_buf_addf(ptr, "/%d", i)))
+				err = find_pod_specs(c, e, ptr, found);
+			ptr->len = len;
+			ptr->data[len] = '\0';
+		}
+	}
+	return err;
+}
+
+static int add_object(hm_workload *out, const cJSON *obj, const char *prefix, size_t doc, const ctx *parent,
 		      int depth)
 {
 	const char *kind = hm_json_str(obj, "kind");
-	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	ctx c = {parent->y, parent->name, out, doc, kind, cJSON_GetObjectItemCaseSensitive(obj, "metadata")};
 	const cJSON *spec = obj;
 	hm_buf ptr = HM_BUF_INIT;
-	size_t k;
+	size_t k, found = 0, before = out->n;
 	int err = HM_OK;
 
 	if (!kind)
@@ -74,71 +257,36 @@ static int add_object(hm_workload *out, const cJSON *obj, const char *prefix, si
 		int i = 0;
 
 		if (depth >= MAX_LIST_DEPTH)
-			return hm_error_set(HM_E_IO, "%s: lists nested too deep", c->name);
+			return hm_error_set(HM_E_IO, "%s: lists nested too deep", c.name);
 		for (const cJSON *it = cJSON_IsArray(items) ? items->child : NULL; it && !err; it = it->next, i++) {
 			hm_buf_reset(&ptr);
 			if (!(err = hm_buf_addf(&ptr, "%s/items/%d", prefix, i)))
-				err = add_object(out, it, hm_buf_cstr(&ptr), doc, c, depth + 1);
+				err = add_object(out, it, hm_buf_cstr(&ptr), doc, &c, depth + 1);
 		}
 		hm_buf_release(&ptr);
 		return err;
 	}
+	if ((err = hm_buf_addstr(&ptr, prefix)))
+		return err;
 	for (k = 0; k < sizeof(kinds) / sizeof(*kinds); k++)
 		if (!strcmp(kinds[k].kind, kind))
 			break;
-	if (k == sizeof(kinds) / sizeof(*kinds))
-		return HM_OK;
-	if ((err = hm_buf_addstr(&ptr, prefix)))
-		return err;
-	for (size_t i = 0; i < 4 && kinds[k].path[i] && spec; i++) {
-		spec = cJSON_GetObjectItemCaseSensitive(spec, kinds[k].path[i]);
-		hm_buf_addf(&ptr, "/%s", kinds[k].path[i]);
-	}
-	if (!strcmp(kind, "CronJob") && spec) {
-		spec = cJSON_GetObjectItemCaseSensitive(spec, "spec");
-		hm_buf_addstr(&ptr, "/spec");
-	}
-	for (size_t l = 0; spec && !err && l < 3; l++) {
-		const cJSON *list = cJSON_GetObjectItemCaseSensitive(spec, container_lists[l]);
-		int i = 0;
-
-		for (const cJSON *ct = cJSON_IsArray(list) ? list->child : NULL; ct && !err; ct = ct->next, i++) {
-			const cJSON *img = cJSON_GetObjectItemCaseSensitive(ct, "image");
-			const char *cname = hm_json_str(ct, "name");
-			hm_workload_image im = {0};
-			hm_buf p = HM_BUF_INIT;
-
-			if (!cJSON_IsString(img) || !*img->valuestring) {
-				int line = 0, col = 0;
-
-				hm_yaml_pos(c->y, img ? img : ct, &line, &col);
-				if (line)
-					err = hm_error_set(HM_E_IO, "%s:%d:%d: container '%s' of %s '%s' has no image",
-							   c->name, line, col, cname ? cname : "?", kind,
-							   meta ? hm_json_str(meta, "name") : "?");
-				else
-					err = hm_error_set(HM_E_IO, "%s: container '%s' of %s has no image", c->name,
-							   cname ? cname : "?", kind);
-				break;
-			}
-			if ((err = hm_buf_addf(&p, "%s/%s/%d/image", hm_buf_cstr(&ptr), container_lists[l], i)))
-				break;
-			hm_yaml_pos(c->y, img, &im.line, &im.col);
-			im.doc = doc;
-			im.image = strdup(img->valuestring);
-			im.kind = strdup(kind);
-			im.name = dup_or_null(hm_json_str(meta, "name") ? hm_json_str(meta, "name")
-									: hm_json_str(meta, "generateName"));
-			im.namespace = dup_or_null(hm_json_str(meta, "namespace"));
-			im.container = dup_or_null(cname);
-			im.pointer = hm_buf_detach(&p, NULL);
-			if (!im.image || !im.kind || !im.pointer || (hm_json_str(meta, "name") && !im.name))
-				err = hm_error_set(HM_E_NOMEM, "out of memory");
-			if (!err)
-				err = push(out, &im);
-			if (err)
-				image_free(&im);
+	if (k < sizeof(kinds) / sizeof(*kinds)) {
+		for (size_t i = 0; kinds[k].path[i] && spec; i++) {
+			spec = cJSON_GetObjectItemCaseSensitive(spec, kinds[k].path[i]);
+			err = hm_buf_addf(&ptr, "/%s", kinds[k].path[i]);
 		}
+		if (spec && !err)
+			err = pod_spec(&c, spec, hm_buf_cstr(&ptr));
+	} else {
+		err = find_pod_specs(&c, obj, &ptr, &found);
+		if (!err && found)
+			err = refuse(&c, NULL, prefix[0] ? prefix : NULL, 1,
+				     "%s '%s' is a kind hallmark does not know, and it carries containers "
+				     "(%zu image%s found by a generic pod-spec search; there may be others it "
+				     "cannot see); pass --allow-unknown-kinds to accept it on those images",
+				     kind, object_name(c.meta) ? object_name(c.meta) : "?", out->n - before,
+				     out->n - before == 1 ? "" : "s");
 	}
 	hm_buf_release(&ptr);
 	return err;
@@ -147,7 +295,7 @@ static int add_object(hm_workload *out, const cJSON *obj, const char *prefix, si
 int hm_workload_from_yaml(hm_workload *out, const void *data, size_t len, const char *name)
 {
 	hm_yaml *y = NULL;
-	ctx c = {NULL, name};
+	ctx c = {NULL, name, out, 0, NULL, NULL};
 	int err;
 
 	if ((err = hm_yaml_parse(&y, data, len, name)) < 0)
@@ -178,6 +326,17 @@ void hm_workload_free(hm_workload *w)
 	for (size_t i = 0; i < w->n; i++)
 		image_free(&w->v[i]);
 	free(w->v);
+	for (size_t i = 0; i < w->n_refused; i++) {
+		hm_workload_refusal *r = &w->refused[i];
+
+		free(r->kind);
+		free(r->name);
+		free(r->namespace);
+		free(r->image);
+		free(r->pointer);
+		free(r->reason);
+	}
+	free(w->refused);
 	*w = (hm_workload)HM_WORKLOAD_INIT;
 }
 
@@ -228,7 +387,7 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 	}
 	obj = cJSON_GetObjectItemCaseSensitive(req, "object");
 	if (cJSON_IsObject(obj) && !(op && !strcmp(op, "DELETE"))) {
-		ctx c = {y, name};
+		ctx c = {y, name, &out->images, 0, NULL, NULL};
 
 		err = add_object(&out->images, obj, "", 0, &c, 0);
 	}
@@ -334,4 +493,41 @@ cJSON *hm_admission_response(const hm_admission *a, const hm_decision *d, int mu
 		return NULL;
 	}
 	return root;
+}
+
+int hm_workload_deny_refused(hm_decision *d, const hm_workload *w, int allow_unknown_kinds)
+{
+	for (size_t i = 0; i < w->n_refused; i++) {
+		const hm_workload_refusal *r = &w->refused[i];
+		hm_image_decision *o, *v;
+		int nomem = 0;
+
+		if (r->unknown_kind && allow_unknown_kinds)
+			continue;
+		if (!(v = realloc(d->v, (d->n + 1) * sizeof(*v))))
+			return hm_error_set(HM_E_NOMEM, "out of memory");
+		d->v = v;
+		o = &v[d->n];
+		memset(o, 0, sizeof(*o));
+		d->n++;
+		o->rule = -1;
+		o->violated = 1;
+		o->allowed = 0;
+		d->allowed = 0;
+		o->in.image = dup_or_null(r->image);
+		o->in.kind = dup_or_null(r->kind);
+		o->in.name = dup_or_null(r->name);
+		o->in.namespace = dup_or_null(r->namespace);
+		o->in.pointer = dup_or_null(r->pointer);
+		if ((o->checks = calloc(1, sizeof(*o->checks)))) {
+			o->n_checks = 1;
+			o->checks[0].what = strdup(r->image ? "image" : "object");
+			o->checks[0].detail = strdup(r->reason);
+			nomem = !o->checks[0].what || !o->checks[0].detail;
+		}
+		if (nomem || !o->checks || (r->image && !o->in.image) || (r->kind && !o->in.kind) ||
+		    (r->name && !o->in.name) || (r->namespace && !o->in.namespace) || (r->pointer && !o->in.pointer))
+			return hm_error_set(HM_E_NOMEM, "out of memory");
+	}
+	return HM_OK;
 }

@@ -1,10 +1,21 @@
 /* Workloads: the images of Kubernetes objects, and AdmissionReview.
  *
- * Objects: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
- * ReplicationController, Job, CronJob, and List (whose items are any of
- * these); other kinds hold no images and are skipped.  Every container,
- * initContainer and ephemeralContainer is listed, with the JSON pointer of
- * its image field (relative to the object) for patches. */
+ * Objects: Pod, PodTemplate, Deployment, StatefulSet, DaemonSet,
+ * ReplicaSet, ReplicationController, Job, CronJob, and List (whose items
+ * are any kind).  Every container, initContainer and ephemeralContainer,
+ * and every image volume (volumes[].image.reference), is listed with the
+ * JSON pointer of its image field (relative to the object) for patches.
+ *
+ * Objects of other kinds are searched for pod specs (any mapping holding
+ * one of the container lists, wherever it is: Argo Rollouts, PodTemplate
+ * wrappers, operators' CRDs): their images are listed, and the object is
+ * also recorded as refused with unknown_kind set, since the search cannot
+ * know every place such a kind keeps images; the caller lets it through
+ * only when told to (--allow-unknown-kinds).  Kinds without any container
+ * list are skipped.
+ *
+ * Kubernetes pulls from registries: an image naming an OCI layout
+ * ("oci:PATH") is not listed but recorded as refused. */
 #ifndef HM_POLICY_WORKLOAD_H
 #define HM_POLICY_WORKLOAD_H
 
@@ -20,12 +31,23 @@ typedef struct hm_workload_image {
 	int line, col; /* of the image in the input, 0 when unknown */
 } hm_workload_image;
 
+/* An object or image refused without being checked. */
+typedef struct hm_workload_refusal {
+	char *kind, *name, *namespace;
+	char *image;      /* the refused image, or NULL for a whole object */
+	char *pointer;    /* JSON pointer of the image (or of the object in a List), or NULL */
+	char *reason;
+	int unknown_kind; /* an object of a kind hallmark does not know */
+} hm_workload_refusal;
+
 typedef struct hm_workload {
 	hm_workload_image *v;
 	size_t n, cap;
+	hm_workload_refusal *refused;
+	size_t n_refused, cap_refused;
 } hm_workload;
 
-#define HM_WORKLOAD_INIT {NULL, 0, 0}
+#define HM_WORKLOAD_INIT {NULL, 0, 0, NULL, 0, 0}
 
 /* Reads multi-document YAML or JSON (name names it in errors) and appends
  * the images of every object.  A container without an image string is
@@ -36,6 +58,12 @@ void hm_workload_free(hm_workload *w);
 /* The images as evaluation inputs (borrowing from w): *out is an array of
  * w->n the caller frees with free(). */
 int hm_workload_inputs(hm_eval_input **out, const hm_workload *w);
+
+/* Appends to d (made from w's images) a denied entry for each refusal of w
+ * (those with unknown_kind only when allow_unknown_kinds is 0): rule none,
+ * one failed check "object" (or "image") with the reason; d->allowed
+ * becomes 0 when any was added.  HM_E_NOMEM, else HM_OK. */
+int hm_workload_deny_refused(hm_decision *d, const hm_workload *w, int allow_unknown_kinds);
 
 /* An AdmissionReview (admission.k8s.io/v1) request. */
 typedef struct hm_admission {

@@ -196,6 +196,47 @@ check() { hm policy check --policy "$POLICY" "$@"; }
 	[[ "$output" == *"DENIED  $R/pol/app:unsigned (at sha256:"*") [container 'web' of Deployment prod/bad]"* ]]
 }
 
+@test "objects as Kubernetes reads them: merge keys, unknown kinds, image volumes, layouts" {
+	good=$R/pol/app:both bad=$R/pol/app:unsigned
+	m=$BATS_TEST_TMPDIR/k.yaml
+	# an unsigned image hidden behind a merge key is still checked
+	printf 'x: &d {name: c, image: "%s"}\nkind: Pod\nmetadata: {name: merged}\nspec:\n  containers:\n    - <<: *d\n' "$bad" >"$m"
+	run check -f "$m"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"DENIED  $bad"*"[container 'c' of Pod merged]"* ]]
+	# an Argo Rollout of signed images: unchecked kind, denied unless allowed
+	printf 'kind: Rollout\nmetadata: {name: web, namespace: prod}\nspec: {template: {spec: {containers: [{name: c, image: "%s"}]}}}\n' "$good" >"$m"
+	run check -f "$m"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"DENIED  Rollout prod/web"* ]]
+	[[ "$output" == *"FAIL object: Rollout 'web' is a kind hallmark does not know"* ]]
+	run check --allow-unknown-kinds -f "$m"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ALLOWED $good"*"[container 'c' of Rollout prod/web]"* ]]
+	# ... and with an unsigned image it is denied on that image
+	printf 'kind: Rollout\nmetadata: {name: web}\nspec: {template: {spec: {containers: [{name: c, image: "%s"}]}}}\n' "$bad" >"$m"
+	run check --allow-unknown-kinds -f "$m"
+	[ "$status" -eq 1 ]
+	# an image volume is an image
+	printf 'kind: Pod\nmetadata: {name: v}\nspec:\n  containers: [{name: c, image: "%s"}]\n  volumes: [{name: d, image: {reference: "%s"}}]\n' "$good" "$bad" >"$m"
+	run check -f "$m"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"DENIED  $bad"*"[container 'volume d' of Pod v]"* ]]
+	# a layout path in an object is refused, never looked up on this machine
+	printf 'kind: Pod\nmetadata: {name: l}\nspec: {containers: [{name: c, image: "oci:%s"}]}\n' "$LAYOUT" >"$m"
+	run check --allow-unknown-kinds -f "$m"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is an OCI layout path"* ]]
+	# the same through an AdmissionReview
+	review "$good" | sed 's/"kind": *"Deployment"/"kind": "Rollout"/' >"$BATS_TEST_TMPDIR/review.json"
+	grep -q Rollout "$BATS_TEST_TMPDIR/review.json"
+	run check --admission-review "$BATS_TEST_TMPDIR/review.json"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"is a kind hallmark does not know"* ]]
+	run check --allow-unknown-kinds --admission-review "$BATS_TEST_TMPDIR/review.json"
+	[ "$status" -eq 0 ]
+}
+
 @test "AdmissionReview: allowed, same uid, a JSONPatch pinning the tag" {
 	review "$R/pol/app:both" >"$BATS_TEST_TMPDIR/review.json"
 	run check --admission-review "$BATS_TEST_TMPDIR/review.json"

@@ -139,6 +139,23 @@ assert "rule '"'"'our app'"'"': signatures:" in m, m'
 	grep -q "uid=705ab4f5-6393-11e8-b7cc-42010a800002 allowed=false" "$LOG"
 }
 
+@test "/validate: an unknown kind carrying containers is denied unless --allow-unknown-kinds" {
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" | sed 's/"kind": *"Deployment"/"kind": "Rollout"/' \
+		>"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	response '
+assert resp["allowed"] is False, resp
+assert "is a kind hallmark does not know" in resp["status"]["message"], resp'
+	stop_server
+	start_server --allow-unknown-kinds
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	response 'assert resp["allowed"] is True, resp'
+	stop_server
+}
+
 @test "/validate refuses a tag (digest required); /mutate allows it with a patch pinning it" {
 	review "$R/wh/app:signed" >"$BATS_TEST_TMPDIR/review.json"
 	start_server

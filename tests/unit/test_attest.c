@@ -3,6 +3,7 @@
  * type, wrong payload type) must be refused. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "core/json.h"
 #include "crypto/dsse.h"
 #include "oci/attach.h"
+#include "policy/eval.h"
 #include "tests/unit/testdir.h"
 
 static char dir[64];
@@ -195,11 +197,89 @@ static void test_forgeries(void **state)
 	cJSON_Delete(st);
 }
 
+/* The policy gate's verdict on the attestations of digest (signed by key). */
+static int policy_allows(const char *digest)
+{
+	hm_buf pem = HM_BUF_INIT, text = HM_BUF_INIT, image = HM_BUF_INIT;
+	hm_store_opts so = {0};
+	hm_policy_backend b;
+	hm_eval_opts eo = HM_EVAL_OPTS_INIT;
+	hm_eval_input in = {0};
+	hm_strv diags = HM_STRV_INIT;
+	hm_policy *p = NULL;
+	hm_decision d = {0};
+	cJSON *s_pem;
+	char *q;
+	int allowed;
+
+	assert_int_equal(hm_key_public_pem(key, &pem), HM_OK);
+	s_pem = cJSON_CreateString(hm_buf_cstr(&pem));
+	q = cJSON_PrintUnformatted(s_pem);
+	assert_int_equal(hm_buf_addf(&text, "apiVersion: hallmark/v1\nkind: Policy\nkeys:\n  k: {pem: %s}\n"
+				     "rules:\n  - name: all\n    images: [\"**\"]\n    require:\n"
+				     "      attestations: [{type: https://example.com/t, keys: [k]}]\n", q), HM_OK);
+	assert_int_equal(hm_policy_load_mem(&p, text.data, text.len, "p.yaml", NULL, &diags), HM_OK);
+	assert_int_equal(hm_buf_addf(&image, "oci:%s/layout@%s", dir, digest), HM_OK);
+	in.image = hm_buf_cstr(&image);
+	hm_policy_backend_store(&b, &so);
+	assert_int_equal(hm_policy_eval(&d, p, &b, &in, 1, &eo), HM_OK);
+	allowed = d.allowed;
+	hm_decision_free(&d);
+	hm_policy_free(p);
+	hm_strv_free(&diags);
+	free(q);
+	cJSON_Delete(s_pem);
+	hm_buf_release(&pem);
+	hm_buf_release(&text);
+	hm_buf_release(&image);
+	return allowed;
+}
+
+/* verify-attestation (hm_attest_verify) and policy check decide alike on
+ * every statement.  A subject digest in upper-case hex used to verify but
+ * then be denied by the policy's own subject comparison: now it is refused
+ * by the one statement check both use (the in-toto spec writes lowercase). */
+static void test_one_verdict_for_both_paths(void **state)
+{
+	char im[HM_DIGEST_SIZE];
+	static const char *const kinds[] = {"lower", "upper"};
+
+	for (size_t k = 0; k < 2; k++) {
+		cJSON *st = NULL, *dg;
+		hm_buf env = HM_BUF_INIT;
+		hm_att_results r;
+		char seed[32], hex[65];
+		int verified, allowed;
+
+		snprintf(seed, sizeof(seed), "{\"case\":\"%s\"}", kinds[k]);
+		put_image(seed, kinds[k], im);
+		assert_int_equal(hm_statement_build(&st, "x", im, "https://example.com/t", NULL), HM_OK);
+		dg = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(st, "subject"), 0), "digest");
+		for (size_t i = 0; i < 64; i++)
+			hex[i] = k ? (char)toupper((unsigned char)im[7 + i]) : im[7 + i];
+		hex[64] = '\0';
+		cJSON_ReplaceItemInObject(dg, "sha256", cJSON_CreateString(hex));
+		assert_int_equal(hm_attest_envelope(&env, key, st), HM_OK);
+		attach_raw(im, &env, "https://example.com/t");
+		verify(&r, im, key, "https://example.com/t");
+		verified = r.n_valid > 0;
+		if (k)
+			assert_non_null(strstr(r.v[0].reason, "lowercase hex"));
+		hm_att_results_free(&r);
+		allowed = policy_allows(im);
+		if (verified != allowed || verified != !k)
+			fail_msg("%s-case subject: verify-attestation %d, policy check %d", kinds[k], verified, allowed);
+		hm_buf_release(&env);
+		cJSON_Delete(st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_attach_and_verify),
 		cmocka_unit_test(test_forgeries),
+		cmocka_unit_test(test_one_verdict_for_both_paths),
 	};
 
 	return cmocka_run_group_tests_name("attest", tests, setup, teardown);

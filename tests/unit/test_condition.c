@@ -87,6 +87,78 @@ static void test_paths(void **state)
 	check("{path: \"predicate[0]\", exists: true}", 0, NULL);
 }
 
+/* Evaluates a compiled condition over a JSON text; returns met. */
+static int eval_over(const char *cond, const char *json, hm_buf *why)
+{
+	hm_yaml *y = NULL, *doc = NULL;
+	hm_strv diags = HM_STRV_INIT;
+	hm_cond *c = NULL;
+	int met;
+
+	assert_int_equal(hm_yaml_parse(&y, cond, strlen(cond), "c.yaml"), HM_OK);
+	assert_int_equal(hm_yaml_parse(&doc, json, strlen(json), "s.json"), HM_OK);
+	assert_int_equal(hm_cond_compile(&c, hm_yaml_doc(y, 0), y, &diags), HM_OK);
+	met = hm_cond_eval(c, hm_yaml_doc(doc, 0), now_2024_05_02(), why);
+	hm_cond_free(c);
+	hm_strv_free(&diags);
+	hm_yaml_free(y);
+	hm_yaml_free(doc);
+	return met;
+}
+
+/* [*] sees every element of a large list: one bad entry far past any
+ * count (an SBOM of 20000 packages) still fails the condition. */
+static void test_every_element_of_a_large_list(void **state)
+{
+	hm_buf doc = HM_BUF_INIT, why = HM_BUF_INIT;
+	const size_t n = 20000, bad = 19990;
+
+	assert_int_equal(hm_buf_addstr(&doc, "{\"predicate\":{\"packages\":["), HM_OK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(hm_buf_addf(&doc, "%s{\"license\":\"%s\"}", i ? "," : "",
+					     i == bad ? "GPL-3.0" : "MIT"), HM_OK);
+	assert_int_equal(hm_buf_addstr(&doc, "]}}"), HM_OK);
+	assert_int_equal(eval_over("{path: \"predicate.packages[*].license\", in: [MIT, Apache-2.0]}",
+				   hm_buf_cstr(&doc), &why), 0);
+	assert_non_null(strstr(hm_buf_cstr(&why), "and 19992 more"));
+	assert_non_null(strstr(hm_buf_cstr(&why), "first failing: predicate.packages[19990].license = \"GPL-3.0\""));
+	hm_buf_reset(&why);
+	/* [any]: one element is enough */
+	assert_int_equal(eval_over("{path: \"predicate.packages[any].license\", equals: GPL-3.0}",
+				   hm_buf_cstr(&doc), &why), 1);
+	hm_buf_release(&why);
+	hm_buf_release(&doc);
+}
+
+/* [*] is "every element": an element without the member fails it (it
+ * used to be skipped), [any] is "some element". */
+static void test_every_and_any(void **state)
+{
+	static const char *deps = "{\"d\":[{\"uri\":\"docker.io/a\"},{\"name\":\"x\"},{\"uri\":\"docker.io/b\"}]}";
+	hm_buf why = HM_BUF_INIT;
+
+	assert_int_equal(eval_over("{path: \"d[*].uri\", matches: \"docker.io/*\"}", deps, &why), 0);
+	assert_non_null(strstr(hm_buf_cstr(&why), "first failing: d[1].uri is missing"));
+	assert_int_equal(eval_over("{path: \"d[*].uri\", exists: true}", deps, &why), 0);
+	assert_int_equal(eval_over("{path: \"d[any].uri\", exists: true}", deps, &why), 1);
+	assert_int_equal(eval_over("{path: \"d[any].uri\", equals: docker.io/b}", deps, &why), 1);
+	assert_int_equal(eval_over("{path: \"d[any].uri\", equals: docker.io/c}", deps, &why), 0);
+	assert_int_equal(eval_over("{path: \"d[*].tag\", absent: true}", deps, &why), 1);
+	assert_int_equal(eval_over("{path: \"d[any].name\", absent: true}", deps, &why), 1);
+	assert_int_equal(eval_over("{path: \"d[*].name\", absent: true}", deps, &why), 0);
+	assert_int_equal(eval_over("{path: \"d[*].uri\", notEquals: docker.io/c}", deps, &why), 0);
+	/* an empty list is "nothing found", for both */
+	assert_int_equal(eval_over("{path: \"e[*]\", equals: 1}", "{\"e\":[]}", &why), 0);
+	assert_int_equal(eval_over("{path: \"e[any]\", equals: 1}", "{\"e\":[]}", &why), 0);
+	assert_int_equal(eval_over("{path: \"e[*]\", absent: true}", "{\"e\":[]}", &why), 1);
+	/* nested: every build has some step by the CI */
+	assert_int_equal(eval_over("{path: \"b[*].s[any]\", equals: ci}",
+				   "{\"b\":[{\"s\":[\"x\",\"ci\"]},{\"s\":[\"ci\"]}]}", &why), 1);
+	assert_int_equal(eval_over("{path: \"b[*].s[any]\", equals: ci}",
+				   "{\"b\":[{\"s\":[\"x\",\"ci\"]},{\"s\":[\"y\"]}]}", &why), 0);
+	hm_buf_release(&why);
+}
+
 static void test_groups(void **state)
 {
 	check("{any: [{path: predicateType, equals: x}, {path: predicateType, matches: \"https://slsa.dev/*\"}]}", 1,
@@ -126,6 +198,10 @@ static void test_compile_errors(void **state)
 	compile_fails("{path: a, in: []}", "non-empty list");
 	compile_fails("{path: \"a[\", exists: true}", "invalid path");
 	compile_fails("{path: \"a..b\", exists: true}", "empty member name");
+	compile_fails("{path: \"a[all]\", exists: true}", "a number, * or any");
+	compile_fails("{path: \"a[*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*]"
+		      "[*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*][*]"
+		      "[*][*][*][*][*][*]\", exists: true}", "more than 64 steps");
 	compile_fails("{path: a, lessThan: soon}", "RFC 3339");
 	compile_fails("{any: {path: a, exists: true}}", "needs a list");
 	compile_fails("[{path: a, exists: true}, {path: b, exist: true}]", "c.yaml:1:37: unknown key 'exist'");
@@ -155,6 +231,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_every_element_of_a_large_list),
+		cmocka_unit_test(test_every_and_any),
 		cmocka_unit_test(test_groups),
 		cmocka_unit_test(test_compile_errors),
 		cmocka_unit_test(test_time),

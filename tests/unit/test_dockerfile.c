@@ -156,8 +156,49 @@ static void test_comments_continuations(void **state)
 	assert_int_equal(df.stages[0].line, 5);
 	assert_int_equal(df.stages[1].line, 13);
 	assert_int_equal(df.stages[1].parent, 0);
-	assert_int_equal(df.n_images, 1);
+	/* the # syntax= frontend is an image the build uses */
+	assert_int_equal(df.n_images, 2);
+	assert_string_equal(df.images[0].ref, "docker/dockerfile:1");
+	assert_string_equal(df.images[1].ref, "alpine:3.19");
 	hm_dockerfile_free(&df);
+}
+
+/* Every image a build pulls is recorded: the frontend, RUN --mount
+ * from= (not an earlier stage), COPY --from=, FROM.  An image hidden in a
+ * mount used to be left out of the provenance, so a base-image allowlist
+ * never saw it. */
+static void test_every_image_the_build_uses(void **state)
+{
+	const char *text = "# syntax = registry.example.com/frontend:1.7\n"
+			   "ARG TOOLS=ghcr.io/x/tools:2\n"
+			   "FROM alpine:3.19 AS build\n"
+			   "RUN --mount=type=cache,target=/root/.cache,from=build \\\n"
+			   "    --mount=type=bind,from=evil.io/payload:1,source=/x,target=/y \\\n"
+			   "    --mount=\"type=bind,\"\"from=${TOOLS}\"\"\" \\\n"
+			   "    --mount=type=secret,id=npm \\\n"
+			   "    --mount=type=bind,from=0,target=/z make\n"
+			   "FROM build\n";
+	hm_dockerfile df = parse_ok(text, NULL, 0);
+	const char *bargs[] = {"BUILDKIT_SYNTAX=docker/dockerfile:1.9"};
+
+	assert_int_equal(df.n_images, 4);
+	assert_string_equal(df.images[0].ref, "registry.example.com/frontend:1.7");
+	assert_string_equal(df.images[1].ref, "alpine:3.19");
+	assert_string_equal(df.images[2].ref, "evil.io/payload:1");
+	assert_string_equal(df.images[3].ref, "ghcr.io/x/tools:2");
+	assert_int_equal(df.images[2].line, 4);
+	hm_dockerfile_free(&df);
+
+	/* BUILDKIT_SYNTAX replaces the directive, as BuildKit does */
+	df = parse_ok(text, bargs, 1);
+	assert_string_equal(df.images[0].ref, "docker/dockerfile:1.9");
+	for (size_t i = 0; i < df.n_images; i++)
+		assert_string_not_equal(df.images[i].ref, "registry.example.com/frontend:1.7");
+	hm_dockerfile_free(&df);
+
+	parse_err("FROM a\nRUN --mount=type=bind,from= true\n", "RUN --mount from needs a stage or an image");
+	parse_err("FROM a\nRUN --mount=type=bind,from=a\\$b true\n", "is neither a stage nor an image");
+	parse_err("# syntax=\nFROM a\n", "syntax '' is not an image reference");
 }
 
 static void test_escape_directive(void **state)
@@ -270,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_args),
 		cmocka_unit_test(test_build_args),
 		cmocka_unit_test(test_comments_continuations),
+		cmocka_unit_test(test_every_image_the_build_uses),
 		cmocka_unit_test(test_escape_directive),
 		cmocka_unit_test(test_heredocs),
 		cmocka_unit_test(test_errors),

@@ -355,6 +355,69 @@ static void test_attestation_where_and_base_images(void **state)
 	hm_policy_free(p);
 }
 
+#define STATEMENT_V02(hex, materials) \
+	"{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\"" hex \
+	"\"}}],\"predicateType\":\"https://slsa.dev/provenance/v0.2\",\"predicate\":{\"builder\":{\"id\":\"b\"}," \
+	"\"materials\":[" materials "]}}"
+
+#define R_BASE02 "rules:\n  - name: prod\n    images: [\"reg.example.com/prod/**\"]\n    require:\n" \
+		 "      attestations: [{type: https://slsa.dev/provenance/v0.2, keys: [release]}]\n" \
+		 "      baseImages: {allow: [\"docker.io/library/*\"]}\n"
+
+/* baseImages never passes vacuously: SLSA v0.2 materials are read as v1
+ * resolvedDependencies are, and a provenance naming no image fails. */
+static void test_base_images_not_vacuous(void **state)
+{
+	hm_policy *p = policy(R_BASE02), *p1 = policy(R_PROV);
+	const m_att foreign[] = {{DA, 0, "https://slsa.dev/provenance/v0.2",
+				  STATEMENT_V02(HEX_A, "{\"uri\":\"git+https://g/x\",\"digest\":{\"sha1\":\"ab\"}},"
+						       "{\"uri\":\"pkg:docker/evil.io/base@1.0\",\"digest\":{\"sha256\":\""
+						       HEX_B "\"}}")},
+				 {NULL, 0, NULL, NULL}};
+	const m_att allowed[] = {{DA, 0, "https://slsa.dev/provenance/v0.2",
+				  STATEMENT_V02(HEX_A, "{\"uri\":\"pkg:docker/alpine@3.19\",\"digest\":{\"sha256\":\""
+						       HEX_B "\"}}")},
+				 {NULL, 0, NULL, NULL}};
+	const m_att none[] = {{DA, 0, "https://slsa.dev/provenance/v0.2",
+			       STATEMENT_V02(HEX_A, "{\"uri\":\"git+https://g/x\",\"digest\":{\"sha1\":\"ab\"}}")},
+			      {NULL, 0, NULL, NULL}};
+	const m_att none_v1[] = {{DA, 0, "https://slsa.dev/provenance/v1",
+				  "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"digest\":{\"sha256\":\""
+				  HEX_A "\"}}],\"predicateType\":\"https://slsa.dev/provenance/v1\",\"predicate\":{"
+				  "\"buildDefinition\":{\"externalParameters\":{\"ref\":\"refs/tags/v1\"},"
+				  "\"resolvedDependencies\":[]},\"runDetails\":{\"builder\":{\"id\":\"https://ci/b\"}}}}"},
+				 {NULL, 0, NULL, NULL}};
+	const char *img[] = {"reg.example.com/prod/app@" DA, NULL};
+	mock m = {tags, NULL, foreign, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	hm_decision d;
+
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "baseImages"), "'pkg:docker/evil.io/base@1.0' matches no allowed pattern");
+	hm_decision_free(&d);
+
+	m.atts = allowed;
+	eval(&d, p, &m, img, 0);
+	assert_true(d.allowed);
+	has(check_detail(&d.v[0], "baseImages"), "1 base image: pkg:docker/alpine@3.19");
+	hm_decision_free(&d);
+
+	m.atts = none;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "baseImages"), "the provenance lists no base images");
+	hm_decision_free(&d);
+
+	m.atts = none_v1;
+	eval(&d, p1, &m, img, 0);
+	assert_false(d.allowed);
+	assert_true(check_met(&d.v[0], "attestation"));
+	assert_false(check_met(&d.v[0], "baseImages"));
+	hm_decision_free(&d);
+	hm_policy_free(p);
+	hm_policy_free(p1);
+}
+
 static void test_digest_tags_default_deny_rule(void **state)
 {
 	hm_policy *p = policy("rules:\n  - name: prod\n    images: [\"reg.example.com/prod/**\"]\n"
@@ -482,6 +545,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_threshold_counts_distinct_keys),
 		cmocka_unit_test(test_attestation_where_and_base_images),
+		cmocka_unit_test(test_base_images_not_vacuous),
 		cmocka_unit_test(test_digest_tags_default_deny_rule),
 		cmocka_unit_test(test_modes_on_error_and_default_allow),
 		cmocka_unit_test(test_each_digest_verified_once),

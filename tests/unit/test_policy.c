@@ -218,6 +218,49 @@ static void test_lint_keys(void **state)
 	lint(HEADER "rules:\n  - {name: r, images: [x], deny: no, require: {digest: true}}\n", deny_req);
 }
 
+/* The same public key under two names counts once: a threshold that needs
+ * both (explicitly, or by default every key listed) can never be met. */
+static void test_lint_threshold_counts_distinct_keys(void **state)
+{
+	const char *explicit_th[] = {"p.yaml:7:85: 'threshold' in 'signatures' is 2 but the keys listed are only 1 "
+				     "distinct key ('release' and 'copy' are the same key)", NULL};
+	const char *default_th[] = {"keys 'release' and 'copy' in 'signatures' are the same key, so the default "
+				    "threshold (every key listed: 2) cannot be met", NULL};
+	const char *in_att[] = {"'threshold' in an attestation requirement is 3 but the keys listed are only 2 distinct keys", NULL};
+	hm_policy *p = NULL;
+	hm_strv diags = HM_STRV_INIT;
+	char yaml[8192], esc[4096];
+	size_t e = 0;
+
+	/* k0.pub is release; the same file under another name */
+	lint(HEADER "keys:\n  release: {file: k0.pub}\n  copy: {file: k0.pub}\n"
+	     "rules:\n  - {name: r, images: [x], require: {signatures: {keys: [release, copy], threshold: 2}}}\n",
+	     explicit_th);
+	lint(HEADER "keys:\n  release: {file: k0.pub}\n  copy: {file: k0.pub}\n"
+	     "rules:\n  - {name: r, images: [x], require: {signatures: {keys: [release, copy]}}}\n",
+	     default_th);
+	/* the same key written as a file and inline */
+	for (const char *c = pem; *c && e + 3 < sizeof(esc); c++) {
+		if (*c == '\n') {
+			esc[e++] = '\\';
+			esc[e++] = 'n';
+		} else {
+			esc[e++] = *c;
+		}
+	}
+	esc[e] = '\0';
+	snprintf(yaml, sizeof(yaml), HEADER "keys:\n  release: {file: k0.pub}\n  security: {file: k1.pub}\n"
+		 "  inline: {pem: \"%s\"}\nrules:\n  - name: r\n    images: [x]\n    require:\n      attestations:\n"
+		 "        - {type: spdx, keys: [release, security, inline], threshold: 3}\n", esc);
+	lint(yaml, in_att);
+	/* distinct keys, or a threshold the distinct keys can meet, are fine */
+	assert_int_equal(load(&p, &diags, HEADER "keys:\n  release: {file: k0.pub}\n  copy: {file: k0.pub}\n"
+			      "  security: {file: k1.pub}\nrules:\n  - {name: r, images: [x], require: {signatures: "
+			      "{keys: [release, copy, security], threshold: 2}}}\n"), HM_OK);
+	hm_policy_free(p);
+	hm_strv_free(&diags);
+}
+
 static void test_lint_syntax_and_documents(void **state)
 {
 	const char *syntax[] = {"p.yaml:4:1:", NULL};
@@ -241,6 +284,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_and_inline_pem),
 		cmocka_unit_test(test_lint_reports_every_error),
 		cmocka_unit_test(test_lint_keys),
+		cmocka_unit_test(test_lint_threshold_counts_distinct_keys),
 		cmocka_unit_test(test_lint_syntax_and_documents),
 	};
 

@@ -72,6 +72,89 @@ static void test_every_kind(void **state)
 	hm_workload_free(&w);
 }
 
+static void parse(hm_workload *w, const char *yaml)
+{
+	if (hm_workload_from_yaml(w, yaml, strlen(yaml), "m.yaml"))
+		fail_msg("'%s': %s", yaml, hm_error_message());
+}
+
+static int has_image(const hm_workload *w, const char *image, const char *pointer)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i].image, image) && (!pointer || !strcmp(w->v[i].pointer, pointer)))
+			return 1;
+	return 0;
+}
+
+/* An image behind a YAML merge key is an image (it used to be dropped with
+ * the "<<" member); a merge that disagrees with the mapping is refused. */
+static void test_merge_keys(void **state)
+{
+	hm_workload w = HM_WORKLOAD_INIT;
+	const char *conflict = "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n"
+			       "    - name: c\n      image: good:1\n      <<: {image: evil.io/x:1}\n";
+
+	parse(&w, "x-defaults: &d {name: app, image: evil.io/hidden:1}\n"
+		  "kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - <<: *d\n"
+		  "  initContainers:\n    - <<: [{name: i}, {image: evil.io/init:1}]\n");
+	assert_true(has_image(&w, "evil.io/hidden:1", "/spec/containers/0/image"));
+	assert_true(has_image(&w, "evil.io/init:1", "/spec/initContainers/0/image"));
+	hm_workload_free(&w);
+	assert_int_equal(hm_workload_from_yaml(&w, conflict, strlen(conflict), "m.yaml"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "m.yaml:7:7: merge key '<<': the mapping already sets another "
+						   "value for 'image'"));
+	hm_workload_free(&w);
+}
+
+/* Kinds hallmark does not know are searched for pod specs and refused as
+ * unchecked; image volumes are images; layout paths are refused. */
+static void test_unknown_kinds_volumes_layouts(void **state)
+{
+	hm_workload w = HM_WORKLOAD_INIT;
+	hm_decision d = {0};
+
+	parse(&w, "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web, namespace: prod}\n"
+		  "spec:\n  template:\n    spec:\n      containers: [{name: c, image: evil.io/rollout:1}]\n"
+		  "---\nkind: Workflow\nmetadata: {name: wf}\nspec:\n  templates:\n"
+		  "    - name: a/b\n      podSpecPatch: {containers: [{name: x, image: evil.io/wf:1}]}\n"
+		  "---\nkind: PodTemplate\nmetadata: {name: pt}\ntemplate:\n  spec: {containers: [{name: c, image: pt:1}]}\n"
+		  "---\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {containers: \"not a pod\"}\n"
+		  "---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: c, image: \"oci:/srv/trusted:v1\"}]\n"
+		  "  volumes:\n    - {name: data, image: {reference: evil.io/volume:1}}\n    - {name: e, emptyDir: {}}\n");
+	assert_true(has_image(&w, "evil.io/rollout:1", "/spec/template/spec/containers/0/image"));
+	assert_true(has_image(&w, "evil.io/wf:1", "/spec/templates/0/podSpecPatch/containers/0/image"));
+	assert_true(has_image(&w, "pt:1", "/template/spec/containers/0/image"));
+	assert_true(has_image(&w, "evil.io/volume:1", "/spec/volumes/0/image/reference"));
+	assert_false(has_image(&w, "oci:/srv/trusted:v1", NULL));
+	assert_int_equal(w.n, 4);
+	/* Rollout, Workflow (unknown kinds) and the layout path; ConfigMap has no container list */
+	assert_int_equal(w.n_refused, 3);
+	assert_true(w.refused[0].unknown_kind);
+	assert_string_equal(w.refused[0].kind, "Rollout");
+	assert_non_null(strstr(w.refused[0].reason, "Rollout 'web' is a kind hallmark does not know"));
+	assert_false(w.refused[2].unknown_kind);
+	assert_string_equal(w.refused[2].pointer, "/spec/containers/0/image");
+	assert_non_null(strstr(w.refused[2].reason, "is an OCI layout path"));
+
+	/* the gate: denied unless unknown kinds are allowed; the layout never */
+	d.allowed = 1;
+	assert_int_equal(hm_workload_deny_refused(&d, &w, 0), HM_OK);
+	assert_false(d.allowed);
+	assert_int_equal(d.n, 3);
+	assert_string_equal(d.v[0].checks[0].what, "object");
+	assert_false(d.v[0].checks[0].met);
+	hm_decision_free(&d);
+	d = (hm_decision){0};
+	d.allowed = 1;
+	assert_int_equal(hm_workload_deny_refused(&d, &w, 1), HM_OK);
+	assert_false(d.allowed);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].in.image, "oci:/srv/trusted:v1");
+	assert_string_equal(d.v[0].checks[0].what, "image");
+	hm_decision_free(&d);
+	hm_workload_free(&w);
+}
+
 static void test_bad_manifests(void **state)
 {
 	hm_workload w = HM_WORKLOAD_INIT;
@@ -207,6 +290,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_kind),
+		cmocka_unit_test(test_merge_keys),
+		cmocka_unit_test(test_unknown_kinds_volumes_layouts),
 		cmocka_unit_test(test_bad_manifests),
 		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_admission_refusals),

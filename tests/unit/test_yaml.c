@@ -87,6 +87,33 @@ static void test_multi_document_and_json(void **state)
 	hm_yaml_free(y);
 }
 
+/* Merge keys are expanded as Kubernetes' YAML reader does, never kept as a
+ * member named "<<"; a merge disagreeing with the mapping is refused. */
+static void test_merge_keys(void **state)
+{
+	const char *text = "d: &d {a: 1, b: 2}\n"
+			   "m: {<<: *d, c: 3}\n"
+			   "n: {<<: [*d, {e: 5}], a: 1}\n"
+			   "q: {\"<<\": {z: 1}}\n"
+			   "t: {!!merge <<: {y: 1}}\n"
+			   "k: &k {<<: {w: 1}}\n"
+			   "u: *k\n";
+	hm_yaml *y = NULL;
+	char *out;
+
+	assert_int_equal(hm_yaml_parse(&y, text, strlen(text), "t.yaml"), HM_OK);
+	out = cJSON_PrintUnformatted(hm_yaml_doc(y, 0));
+	assert_string_equal(out, "{\"d\":{\"a\":1,\"b\":2},\"m\":{\"c\":3,\"a\":1,\"b\":2},"
+				 "\"n\":{\"a\":1,\"b\":2,\"e\":5},\"q\":{\"<<\":{\"z\":1}},\"t\":{\"y\":1},"
+				 "\"k\":{\"w\":1},\"u\":{\"w\":1}}");
+	free(out);
+	hm_yaml_free(y);
+	parse_fails("m: {a: 1, <<: {a: 2}}\n", "t.yaml:1:11: merge key '<<': the mapping already sets another value for 'a'");
+	parse_fails("m: {<<: [{a: 1}, {a: 2}]}\n", "another value for 'a'");
+	parse_fails("m: {<<: {a: 1}, <<: {b: 1}}\n", "duplicate key '<<'");
+	parse_fails("m: {<<: [1]}\n", "needs a mapping or a list of mappings");
+}
+
 static void test_refusals(void **state)
 {
 	char *deep;
@@ -133,6 +160,7 @@ int main(void)
 		cmocka_unit_test(test_core_schema),
 		cmocka_unit_test(test_positions),
 		cmocka_unit_test(test_multi_document_and_json),
+		cmocka_unit_test(test_merge_keys),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_aliases_capped),
 	};
