@@ -122,7 +122,7 @@ static int read_blob(const struct layout *l, const char *digest, size_t max, hm_
 		goto done;
 	}
 	if ((size_t)st.st_size > max) {
-		err = hm_error_set(HM_E_IO,
+		err = hm_error_set(HM_E_LIMIT,
 		                   "blob %s in layout '%s' is %lld bytes, more than the %zu-byte limit",
 		                   digest, l->dir, (long long)st.st_size, max);
 		goto done;

@@ -134,7 +134,7 @@ static void test_create_and_blobs(void **state)
 	assert_int_equal(hm_store_get_blob(st, dg, 100, &b), HM_OK);
 	assert_int_equal(b.len, 5);
 	assert_memory_equal(b.data, "hello", 5);
-	assert_int_equal(hm_store_get_blob(st, dg, 4, &b), HM_E_IO);
+	assert_int_equal(hm_store_get_blob(st, dg, 4, &b), HM_E_LIMIT);
 	assert_non_null(strstr(hm_error_message(), "limit"));
 	assert_int_equal(b.len, 0);
 	/* a digest that would leave blobs/ never becomes a path */

@@ -92,7 +92,7 @@ static void test_blob_roundtrip(void **state)
 	assert_memory_equal(got.data, data, got.len);
 	/* the caller's cap holds */
 	hm_buf_reset(&got);
-	assert_int_equal(hm_store_get_blob(s, d, 4, &got), HM_E_IO);
+	assert_int_equal(hm_store_get_blob(s, d, 4, &got), HM_E_LIMIT);
 	assert_non_null(strstr(hm_error_message(), "limit"));
 	hm_digest_compute(other, "nope", 4);
 	assert_int_equal(hm_store_blob_exists(s, other), 0);
@@ -241,7 +241,7 @@ static void test_liar_oversized(void **state)
 		hm_buf b = HM_BUF_INIT;
 		hm_desc d;
 
-		assert_int_equal(hm_store_get_manifest(s, "latest", &b, &d), HM_E_IO);
+		assert_int_equal(hm_store_get_manifest(s, "latest", &b, &d), HM_E_LIMIT);
 		assert_non_null(strstr(hm_error_message(), "limit"));
 		assert_int_equal(b.len, 0);
 		hm_buf_release(&b);
