@@ -250,3 +250,16 @@ junk_manifest() {
 		fi
 	done
 }
+
+@test "a registry paging referrers or tags without end: referrers refused (exit 1), tags over the cap (exit 3), both naming the cap" {
+	d=$(curl -fsS -H "Accept: $MT" "http://$HM_TEST_LIAR/v2/pages/flood/manifests/latest" | sha256sum | cut -d' ' -f1)
+	run timeout 60 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/pages/flood@sha256:$d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(referrers of sha256:$d): "*"more than 1000 referrers (the cap)"* ]]
+	run timeout 60 "$HALLMARK" verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/pages/empty@sha256:$d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"more than 100 pages (the cap)"* ]]
+	run timeout 60 "$HALLMARK" audit --key "$KEYS/a.pub" "$HM_TEST_LIAR/pages/flood"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"more than 100000 tags (the cap)"* ]]
+}
