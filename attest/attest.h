@@ -9,14 +9,11 @@
 #define HM_ATTEST_ATTEST_H
 
 #include <cjson/cJSON.h>
+#include "core/limits.h"
 #include "crypto/key.h"
 #include "oci/store.h"
 
 #define HM_MT_DSSE "application/vnd.dsse.envelope.v1+json"
-
-/* Envelopes larger than this are refused when verifying (SBOMs can be
- * large; signatures are capped at 1 MiB, attestations at 4 MiB). */
-#define HM_ATT_MAX_ENVELOPE (4u << 20)
 
 /* Appends the DSSE envelope (payloadType application/vnd.in-toto+json)
  * of the statement's compact JSON, signed with key (keyid ""). */

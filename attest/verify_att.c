@@ -43,6 +43,10 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 	if (!(r->source = strdup(a->source)) ||
 	    (ann_type && !(r->predicate_type = strdup(ann_type))))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (a->refused) {
+		err = refuse(r, "%s", a->refused);
+		goto done;
+	}
 	err = hm_attached_fetch(&env, s, a, HM_ATT_MAX_ENVELOPE);
 	if (err == HM_E_VERIFY) {
 		err = refuse(r, "envelope: %s", hm_error_message());
@@ -135,8 +139,9 @@ int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_ke
 			break;
 		}
 		/* with a type asked for, list what claims (annotation) or turns
-		 * out (signed statement) to be of that type */
-		if (want && !(ann && !strcmp(ann, want)) &&
+		 * out (signed statement) to be of that type, and what could not
+		 * be read at all: it might have been of that type */
+		if (want && !l.v[i].refused && !(ann && !strcmp(ann, want)) &&
 		    !(r->predicate_type && !strcmp(r->predicate_type, want))) {
 			result_release(r);
 			continue;

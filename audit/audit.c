@@ -103,6 +103,18 @@ static int platforms_read(hm_audit_image *img, hm_store *s)
 	return err;
 }
 
+/* "reason (source)": an audit shows where a refused attachment was found. */
+static char *reason_at(const char *reason, const char *source)
+{
+	char *out;
+
+	if (!reason)
+		return NULL;
+	if (!source)
+		return xstrdup(reason);
+	return asprintf(&out, "%s (%s)", reason, source) < 0 ? NULL : out;
+}
+
 static int sigs_keep(hm_audit_image *img, const hm_verify_result *v)
 {
 	img->sigs = v->n_sigs ? calloc(v->n_sigs, sizeof(*img->sigs)) : NULL;
@@ -120,7 +132,7 @@ static int sigs_keep(hm_audit_image *img, const hm_verify_result *v)
 		k->key_index = g->key_index;
 		k->unknown_key = !g->valid && g->tried_keys && g->key_index < 0;
 		k->identity = xstrdup(ref);
-		k->reason = xstrdup(g->reason);
+		k->reason = reason_at(g->reason, g->source);
 		if ((ref && !k->identity) || (g->reason && !k->reason))
 			return HM_E_NOMEM;
 	}
@@ -143,7 +155,7 @@ static int atts_keep(hm_audit_image *img, const hm_att_results *v)
 		k->valid = a->valid;
 		k->key_index = a->key_index;
 		k->predicate_type = xstrdup(a->predicate_type);
-		k->reason = xstrdup(a->reason);
+		k->reason = reason_at(a->reason, a->source);
 		if ((a->predicate_type && !k->predicate_type) || (a->reason && !k->reason))
 			return HM_E_NOMEM;
 		if (a->valid && a->statement && !prov && a->predicate_type &&

@@ -54,7 +54,10 @@ static int run(hm_args *a)
 		if (j) {
 			arr = cJSON_AddArrayToObject(j, kinds[k].title);
 		} else {
-			printf("  %s: %zu\n", kinds[k].title, l.n);
+			printf("  %s: %zu", kinds[k].title, l.n - l.n_refused);
+			if (l.n_refused)
+				printf(" (and %zu refused)", l.n_refused);
+			printf("\n");
 		}
 		for (size_t i = 0; i < l.n; i++) {
 			const char *label = kinds[k].label_annotation
@@ -69,7 +72,11 @@ static int run(hm_args *a)
 				cJSON_AddStringToObject(e, "source", l.v[i].source);
 				if (label)
 					cJSON_AddStringToObject(e, kinds[k].label_annotation, label);
+				if (l.v[i].refused)
+					cJSON_AddStringToObject(e, "refused", l.v[i].refused);
 				cJSON_AddItemToArray(arr, e);
+			} else if (l.v[i].refused) {
+				printf("    refused  %s: %s\n", l.v[i].source, l.v[i].refused);
 			} else {
 				printf("    %s  %s%s%s\n", l.v[i].desc.digest, l.v[i].source, label ? "  " : "",
 				       label ? label : "");
@@ -103,7 +110,9 @@ const hm_cmd hm_cmd_tree = {
 	    "Resolves IMAGE and lists what is attached to its digest: signatures\n"
 	    "(tag sha256-<hex>.sig and OCI 1.1 referrers) and attestations (tag\n"
 	    "sha256-<hex>.att and referrers) with their predicate types. Nothing is\n"
-	    "verified: use 'hallmark verify' and 'hallmark verify-attestation' for that.",
+	    "verified: use 'hallmark verify' and 'hallmark verify-attestation' for that.\n"
+	    "An attachment that cannot be read (a broken manifest, one over a cap) is\n"
+	    "listed as refused, with the reason.",
 	.opts = opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,

@@ -9,7 +9,7 @@
 
 static const char *short_digest(const char *d, char *buf, size_t n)
 {
-	snprintf(buf, n, "%.19s", d);
+	snprintf(buf, n, "%.19s", *d ? d : "-");
 	return buf;
 }
 

@@ -11,6 +11,8 @@
 #define HM_E_USAGE (-3)    /* bad argument, bad reference, bad option value */
 #define HM_E_NOTFOUND (-4) /* the object asked for does not exist (404, no such tag) */
 #define HM_E_NOMEM (-5)    /* allocation failed */
+#define HM_E_LIMIT (-6)    /* input from outside is over a cap (core/limits.h); operational
+                            * unless the caller decides it refuses only that input */
 
 /* Exit codes of the hallmark binary (documented in docs/exit-codes.md). */
 enum hm_exit {

@@ -5,6 +5,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "crypto/dsse.h"
 
 int hm_dsse_pae(hm_buf *out, const char *type, const void *body, size_t len)
@@ -85,7 +86,7 @@ int hm_dsse_verify(hm_dsse_result *out, const void *env, size_t len, hm_key *con
 	const char *type;
 	cJSON *j = NULL;
 	int err = HM_OK, by = -1;
-	size_t n = 0;
+	size_t n = 0, checks = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->verified_by = -1;
@@ -111,6 +112,11 @@ int hm_dsse_verify(hm_dsse_result *out, const void *env, size_t len, hm_key *con
 		err = hm_error_set(HM_E_VERIFY, "malformed DSSE envelope: no signatures");
 		goto done;
 	}
+	if (cJSON_GetArraySize(sigs) > HM_MAX_DSSE_SIGNATURES) {
+		err = hm_error_set(HM_E_VERIFY, "DSSE envelope has %d signatures, more than the %d allowed (the cap)",
+				   cJSON_GetArraySize(sigs), HM_MAX_DSSE_SIGNATURES);
+		goto done;
+	}
 	cJSON_ArrayForEach(s, sigs) {
 		if (!cJSON_IsObject(s) || !hm_json_str(s, "sig")) {
 			err = hm_error_set(HM_E_VERIFY,
@@ -124,16 +130,26 @@ int hm_dsse_verify(hm_dsse_result *out, const void *env, size_t len, hm_key *con
 	err = hm_dsse_pae(&pae, type, payload.data, payload.len);
 	if (err)
 		goto done;
-	/* keyid is a hint that an attacker controls: try every key on every signature. */
+	/* keyid is a hint that an attacker controls: try every key on every
+	 * signature, but no more than HM_MAX_DSSE_CHECKS times in all. */
 	cJSON_ArrayForEach(s, sigs) {
 		const char *b64 = hm_json_str(s, "sig");
 
 		hm_buf_reset(&sig);
 		if (hm_base64_decode(&sig, b64, strlen(b64)))
 			continue;
-		for (size_t i = 0; i < nkeys && by < 0; i++)
-			if (keys[i] && hm_key_verify(keys[i], pae.data, pae.len, sig.data, sig.len) == HM_OK)
+		for (size_t i = 0; i < nkeys && by < 0; i++) {
+			if (!keys[i])
+				continue;
+			if (++checks > HM_MAX_DSSE_CHECKS) {
+				err = hm_error_set(HM_E_VERIFY,
+						   "DSSE envelope: no signature verified within %d checks of a signature "
+						   "against a key (the cap)", HM_MAX_DSSE_CHECKS);
+				goto done;
+			}
+			if (hm_key_verify(keys[i], pae.data, pae.len, sig.data, sig.len) == HM_OK)
 				by = (int)i;
+		}
 		if (by >= 0)
 			break;
 	}

@@ -9,16 +9,25 @@
 #include <cjson/cJSON.h>
 #include "oci/store.h"
 
+/* One thing found attached to an image.  An attachment that cannot be read
+ * (its manifest does not parse, holds more layers than HM_MAX_ATTACHED_LAYERS,
+ * is over a size cap, or lies past a count cap) is still listed, with
+ * refused set: anyone who can push can write such data next to an image, so
+ * it must count as "no valid signature/attestation from that source", never
+ * as an operational error, and every consumer shows why. */
 typedef struct hm_attached {
-	hm_desc desc;        /* the layer (blob) */
+	hm_desc desc;        /* the layer (blob); for a refused manifest, the manifest
+			      * (digest "" when it was not even fetched) */
 	cJSON *annotations;  /* the layer's annotations (owned; may be NULL) */
 	char *source;        /* where it was found: "tag sha256-<hex>.sig" or "referrer sha256:<m>" */
+	char *refused;       /* why it was refused while discovering it (owned), NULL when usable */
 } hm_attached;
 
 typedef struct hm_attached_list {
 	hm_attached *v;
 	size_t n;
 	size_t cap;
+	size_t n_refused; /* entries with refused set */
 } hm_attached_list;
 
 /* Appends a layer (blob + annotations, borrowed) to the manifest under tag
@@ -31,16 +40,21 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 
 /* Finds every attached layer of layer_media_type for subject_digest: OCI 1.1
  * referrers first (when the store supports them), then the tag scheme;
- * duplicates (same layer digest and annotations) are listed once.  An image
- * with nothing attached gives an empty list and HM_OK. */
+ * duplicates (same layer digest and annotations) are listed once, in the
+ * order found.  An image with nothing attached gives an empty list and HM_OK.
+ * What attackers can write (a broken or oversized manifest, too many
+ * referrers or layers) is listed as refused; only the store failing
+ * (connection, 5xx, auth, a digest mismatch) returns an error. */
 int hm_attached_find(hm_attached_list *out, hm_store *s, const char *subject_digest,
 		     const char *suffix, const char *layer_media_type);
 void hm_attached_list_free(hm_attached_list *l);
 
 /* Fetches the blob of an attached layer into out (digest checked), refusing
- * more than max bytes.  HM_OK; HM_E_VERIFY with the reason when the layer is
- * over max or its blob is missing, which refuses that attachment but not the
- * run; any other code is an operational error (the registry failed or lied). */
+ * more than max bytes.  HM_OK; HM_E_VERIFY with the reason when the
+ * attachment was refused at discovery, the layer is over max, its blob is
+ * missing or not the size its descriptor says, which refuses that attachment
+ * but not the run; any other code is an operational error (the registry
+ * failed or lied). */
 int hm_attached_fetch(hm_buf *out, hm_store *s, const hm_attached *a, size_t max);
 
 /* "sha256-<hex>.<suffix>" for digest; caller frees. */

@@ -6,8 +6,6 @@
 #include <stddef.h>
 #include "oci/store.h"
 
-#define HM_HTTP_MAX_PAGES 10000 /* tag/referrer pages followed at most */
-
 /* The URL of the rel="next" link of a Link header value (RFC 8288: several
  * comma-separated links, params in any order, rel possibly quoted and
  * holding several relation types).  *out is NULL (and HM_OK) when there is

@@ -122,7 +122,7 @@ static int read_blob(const struct layout *l, const char *digest, size_t max, hm_
 		goto done;
 	}
 	if ((size_t)st.st_size > max) {
-		err = hm_error_set(HM_E_IO,
+		err = hm_error_set(HM_E_LIMIT,
 		                   "blob %s in layout '%s' is %lld bytes, more than the %zu-byte limit",
 		                   digest, l->dir, (long long)st.st_size, max);
 		goto done;
@@ -293,9 +293,17 @@ static int layout_get_manifest(hm_store *s, const char *tag_or_digest, hm_buf *b
 		                   d.digest, l->dir, (long long)d.size, body->len);
 		goto done;
 	}
-	if ((err = hm_manifest_parse(&m, body->data, body->len, d.media_type)))
+	/* The bytes are handed back even when they do not parse, as a
+	 * registry does: what to make of a broken manifest is the reader's
+	 * call (discovery refuses that attachment; nothing else is failed). */
+	err = hm_manifest_parse(&m, body->data, body->len, d.media_type);
+	if (err == HM_E_IO) {
+		hm_error_clear();
+		err = HM_OK;
+	}
+	if (err)
 		goto done;
-	err = fill_desc(desc, m->media_type, d.digest, d.size);
+	err = fill_desc(desc, m ? m->media_type : d.media_type, d.digest, d.size);
 done:
 	if (err)
 		hm_buf_reset(body);
@@ -492,9 +500,20 @@ static int layout_referrers(hm_store *s, const char *digest, const char *artifac
 
 		if (hm_strv_contains(&seen, e->digest))
 			continue;
-		if ((err = hm_strv_push(&seen, e->digest)) ||
-		    (err = read_blob(l, e->digest, HM_MAX_MANIFEST, &b)) ||
-		    (err = hm_manifest_parse(&m, b.data, b.len, e->media_type)))
+		if ((err = hm_strv_push(&seen, e->digest)))
+			goto done;
+		/* A manifest that is over the cap or does not parse names no
+		 * subject we can trust: it is no one's referrer (discovery
+		 * refuses the manifests it does find), and not a reason to fail
+		 * every image of the layout. */
+		err = read_blob(l, e->digest, HM_MAX_MANIFEST, &b);
+		if (err == HM_E_LIMIT || err == HM_E_NOTFOUND ||
+		    (!err && (err = hm_manifest_parse(&m, b.data, b.len, e->media_type)) == HM_E_IO)) {
+			hm_error_clear();
+			err = HM_OK;
+			continue;
+		}
+		if (err)
 			goto done;
 		if (m->subject && strcmp(m->subject->digest, digest) == 0 &&
 		    (err = add_referrer(result, m, e, artifact_type)))

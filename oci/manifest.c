@@ -15,9 +15,11 @@
 #define MAX_SAFE_SIZE 9007199254740992.0 /* 2^53: larger sizes do not survive a double */
 #define MAX_MEDIA_TYPE 255               /* fits hm_desc.media_type */
 
-/* Parse context: the digest of the bytes, named in every message. */
+/* Parse context: the digest of the bytes, named in every message, and the
+ * annotations counted so far against HM_MAX_ANNOTATIONS. */
 struct ctx {
 	char digest[HM_DIGEST_SIZE];
+	size_t n_annotations;
 };
 
 static int bad(const struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -184,12 +186,39 @@ static int get_str(const struct ctx *c, const cJSON *obj, const char *key, const
 	return HM_OK;
 }
 
-static int parse_annotations(const struct ctx *c, const cJSON *obj, const char *where, hm_annotation **out,
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Refuses a key that appears twice among the n annotations of a: readers
+ * differ on which value wins (cJSON the first, Go the last).  Sorting keeps
+ * this n log n, so that a manifest of many annotations cannot take long. */
+static int check_unique_keys(const struct ctx *c, const hm_annotation *a, size_t n, const char *where)
+{
+	const char **keys;
+	int err = HM_OK;
+
+	if (n < 2)
+		return HM_OK;
+	if (!(keys = malloc(n * sizeof(*keys))))
+		return oom();
+	for (size_t i = 0; i < n; i++)
+		keys[i] = a[i].key;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < n && !err; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			err = bad(c, "%sannotations['%.64s'] appears more than once", where, keys[i]);
+	free(keys);
+	return err;
+}
+
+static int parse_annotations(struct ctx *c, const cJSON *obj, const char *where, hm_annotation **out,
                              size_t *n)
 {
 	const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, "annotations");
 	const cJSON *it;
-	int err;
+	size_t count = 0;
 
 	if (!a || cJSON_IsNull(a))
 		return HM_OK;
@@ -197,16 +226,31 @@ static int parse_annotations(const struct ctx *c, const cJSON *obj, const char *
 		return bad(c, "%sannotations is not an object", where);
 	cJSON_ArrayForEach(it, a)
 	{
-		if (!cJSON_IsString(it) || !it->valuestring)
+		if (!cJSON_IsString(it) || !it->valuestring || !it->string)
 			return bad(c, "%sannotations['%.64s'] is not a string", where,
 			           it->string ? it->string : "");
-		if ((err = annotation_set(out, n, it->string, it->valuestring)))
-			return err;
+		count++;
 	}
-	return HM_OK;
+	if (count > HM_MAX_ANNOTATIONS - c->n_annotations)
+		return bad(c, "more than %d annotations (the cap)", HM_MAX_ANNOTATIONS);
+	c->n_annotations += count;
+	if (!count)
+		return HM_OK;
+	if (!(*out = calloc(count, sizeof(**out))))
+		return oom();
+	cJSON_ArrayForEach(it, a)
+	{
+		hm_annotation *e = &(*out)[*n];
+
+		/* counted before filling so that the caller's free sees a partial entry */
+		(*n)++;
+		if (!(e->key = strdup(it->string)) || !(e->value = strdup(it->valuestring)))
+			return oom();
+	}
+	return check_unique_keys(c, *out, *n, where);
 }
 
-static int parse_platform(const struct ctx *c, const cJSON *p, const char *where, hm_platform **out)
+static int parse_platform(struct ctx *c, const cJSON *p, const char *where, hm_platform **out)
 {
 	char w[128];
 	hm_platform *pl;
@@ -226,7 +270,7 @@ static int parse_platform(const struct ctx *c, const cJSON *p, const char *where
 }
 
 /* where is "layers[2]", "config", ...; d is cleared by the caller on failure. */
-static int parse_descriptor(const struct ctx *c, const cJSON *j, const char *where, int with_platform,
+static int parse_descriptor(struct ctx *c, const cJSON *j, const char *where, int with_platform,
                             hm_descriptor *d)
 {
 	char w[96];
@@ -265,9 +309,10 @@ static int parse_descriptor(const struct ctx *c, const cJSON *j, const char *whe
 	return HM_OK;
 }
 
-static int parse_list(const struct ctx *c, const cJSON *root, const char *key, int with_platform,
+static int parse_list(struct ctx *c, const cJSON *root, const char *key, int with_platform,
                       hm_descriptor **out, size_t *n)
 {
+	int cap = with_platform ? HM_MAX_INDEX_ENTRIES : HM_MAX_LAYERS;
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key);
 	const cJSON *it;
 	char where[64];
@@ -280,6 +325,8 @@ static int parse_list(const struct ctx *c, const cJSON *root, const char *key, i
 	count = cJSON_GetArraySize(arr);
 	if (count == 0)
 		return HM_OK;
+	if (count > cap)
+		return bad(c, "%s has %d entries, more than the %d allowed (the cap)", key, count, cap);
 	if (!(*out = calloc((size_t)count, sizeof(**out))))
 		return oom();
 	cJSON_ArrayForEach(it, arr)
@@ -320,7 +367,7 @@ static int pick_media_type(const struct ctx *c, const cJSON *root, const char *h
 
 int hm_manifest_parse(hm_manifest **out, const void *data, size_t len, const char *media_type_hint)
 {
-	struct ctx c;
+	struct ctx c = {{0}, 0};
 	cJSON *root = NULL;
 	const cJSON *sv, *subject;
 	hm_manifest *m = NULL;

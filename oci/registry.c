@@ -20,7 +20,6 @@
 
 #define MAX_REDIRECTS 5
 #define MAX_HEADER 8192
-#define MAX_TAGS 1000000
 #define MAX_ERROR_BODY (64u << 10)
 #define CONNECT_TIMEOUT_MS 10000L
 #define DEFAULT_TIMEOUT_MS 30000L
@@ -338,7 +337,7 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		size_t n = strcspn(why, "\r\n");
 
 		if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
-			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %zu-byte limit", o.host,
+			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
 					   res->body ? res->body->max : 0);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
 			 rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
@@ -615,8 +614,8 @@ static int reg_get_manifest(hm_store *s, const char *ref, hm_buf *body, hm_desc 
 		goto done;
 	q.url = url.data;
 	if ((err = request(r, s->name, &q, &res))) {
-		if (res.overflow || strstr(hm_error_message(), "byte limit"))
-			err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %u-byte limit", what.data, s->name,
+		if (err == HM_E_LIMIT)
+			err = hm_error_set(HM_E_LIMIT, "%s in '%s' exceeds the %u-byte limit", what.data, s->name,
 					   HM_MAX_MANIFEST);
 		goto done;
 	}
@@ -687,7 +686,7 @@ static int reg_resolve(hm_store *s, const char *ref, hm_desc *out)
 		goto done;
 	}
 	if (res.length > (curl_off_t)HM_MAX_MANIFEST) {
-		err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %u-byte limit", what.data, s->name, HM_MAX_MANIFEST);
+		err = hm_error_set(HM_E_LIMIT, "%s in '%s' exceeds the %u-byte limit", what.data, s->name, HM_MAX_MANIFEST);
 		goto done;
 	}
 	memset(out, 0, sizeof(*out));
@@ -764,8 +763,8 @@ static int reg_get_blob(hm_store *s, const char *digest, size_t max, hm_buf *out
 		goto done;
 	q.url = url.data;
 	if ((err = request(r, s->name, &q, &res))) {
-		if (res.overflow || strstr(hm_error_message(), "byte limit"))
-			err = hm_error_set(HM_E_IO, "%s in '%s' exceeds the %zu-byte limit", what.data, s->name, got.max);
+		if (err == HM_E_LIMIT)
+			err = hm_error_set(HM_E_LIMIT, "%s in '%s' exceeds the %zu-byte limit", what.data, s->name, got.max);
 		goto done;
 	}
 	if (res.status != 200) {
@@ -890,6 +889,7 @@ static int reg_list_tags(hm_store *s, hm_strv *out)
 	struct resp res = {0};
 	cJSON *j = NULL;
 	char *url = NULL;
+	size_t bytes = 0;
 	int err, pages = 0;
 
 	hm_buf_init(&page, HM_MAX_MANIFEST);
@@ -900,9 +900,9 @@ static int reg_list_tags(hm_store *s, hm_strv *out)
 	while (url) {
 		const cJSON *tags, *t;
 
-		if (++pages > HM_HTTP_MAX_PAGES) {
-			err = hm_error_set(HM_E_IO, "listing the tags of '%s': more than %d pages", s->name,
-					   HM_HTTP_MAX_PAGES);
+		if (++pages > HM_MAX_TAG_PAGES) {
+			err = hm_error_set(HM_E_LIMIT, "listing the tags of '%s': more than %d pages (the cap)",
+					   s->name, HM_MAX_TAG_PAGES);
 			goto done;
 		}
 		q.url = url;
@@ -914,6 +914,11 @@ static int reg_list_tags(hm_store *s, hm_strv *out)
 			err = status_error(r, s, &res, "repository");
 			goto done;
 		}
+		if ((bytes += page.len) > HM_MAX_TAG_LIST_BYTES) {
+			err = hm_error_set(HM_E_LIMIT, "listing the tags of '%s': more than %u bytes over all pages (the cap)",
+					   s->name, HM_MAX_TAG_LIST_BYTES);
+			goto done;
+		}
 		cJSON_Delete(j);
 		if (!(j = hm_json_parse(hm_buf_cstr(&page), page.len, "tag list"))) {
 			err = hm_error_wrap(HM_E_IO, "listing the tags of '%s'", s->name);
@@ -923,8 +928,9 @@ static int reg_list_tags(hm_store *s, hm_strv *out)
 		cJSON_ArrayForEach(t, tags) {
 			if (!cJSON_IsString(t))
 				continue;
-			if (out->n >= MAX_TAGS) {
-				err = hm_error_set(HM_E_IO, "listing the tags of '%s': more than %d tags", s->name, MAX_TAGS);
+			if (out->n >= HM_MAX_TAGS) {
+				err = hm_error_set(HM_E_LIMIT, "listing the tags of '%s': more than %d tags (the cap)",
+						   s->name, HM_MAX_TAGS);
 				goto done;
 			}
 			if ((err = hm_strv_push(out, t->valuestring)))
@@ -993,6 +999,7 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 	struct resp res = {0};
 	cJSON *merged = NULL, *j = NULL;
 	char *url = NULL;
+	size_t bytes = 0, entries = 0;
 	int err, pages = 0;
 
 	hm_buf_init(&page, HM_MAX_MANIFEST);
@@ -1013,8 +1020,9 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 	while (url) {
 		cJSON *m, *e;
 
-		if (++pages > HM_HTTP_MAX_PAGES) {
-			err = hm_error_set(HM_E_IO, "%s in '%s': more than %d pages", what.data, s->name, HM_HTTP_MAX_PAGES);
+		if (++pages > HM_MAX_REFERRER_PAGES) {
+			err = hm_error_set(HM_E_LIMIT, "%s in '%s': more than %d pages (the cap)", what.data, s->name,
+					   HM_MAX_REFERRER_PAGES);
 			goto done;
 		}
 		q.url = url;
@@ -1029,11 +1037,21 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 			err = status_error(r, s, &res, what.data);
 			goto done;
 		}
+		if ((bytes += page.len) > HM_MAX_REFERRERS_BYTES) {
+			err = hm_error_set(HM_E_LIMIT, "%s in '%s': more than %u bytes over all pages (the cap)",
+					   what.data, s->name, HM_MAX_REFERRERS_BYTES);
+			goto done;
+		}
 		cJSON_Delete(j);
 		j = hm_json_parse(hm_buf_cstr(&page), page.len, what.data);
 		m = cJSON_GetObjectItemCaseSensitive(j, "manifests");
 		if (!cJSON_IsArray(m)) {
 			err = hm_error_set(HM_E_IO, "%s in '%s': the answer is not an image index", what.data, s->name);
+			goto done;
+		}
+		if ((entries += (size_t)cJSON_GetArraySize(m)) > HM_MAX_REFERRERS) {
+			err = hm_error_set(HM_E_LIMIT, "%s in '%s': more than %d referrers (the cap)", what.data,
+					   s->name, HM_MAX_REFERRERS);
 			goto done;
 		}
 		if (!merged) {

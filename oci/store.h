@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/strv.h"
 #include "oci/digest.h"
 #include "oci/ref.h"
@@ -19,8 +20,6 @@
 #define HM_MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define HM_MT_OCI_EMPTY "application/vnd.oci.empty.v1+json"
 
-#define HM_MAX_MANIFEST (4u << 20) /* 4 MiB */
-#define HM_MAX_SIG_BLOB (1u << 20) /* 1 MiB */
 
 typedef struct hm_desc {
 	char media_type[256];

@@ -222,9 +222,9 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 			hm_buf_addf(&d, "; %zu signature%s found, %zu refused", res.n_sigs,
 				    res.n_sigs == 1 ? "" : "s", refused);
 		for (size_t i = 0, shown = 0; i < res.n_sigs && shown < 3; i++)
-			if (!res.sigs[i].valid && res.sigs[i].reason) {
-				hm_buf_addf(&d, "%s%s", shown++ ? "; " : ": ", res.sigs[i].reason);
-			}
+			if (!res.sigs[i].valid && res.sigs[i].reason)
+				hm_buf_addf(&d, "%s%s (%s)", shown++ ? "; " : ": ", res.sigs[i].reason,
+					    res.sigs[i].source);
 	}
 	add_check(&u->out, "signatures", distinct >= rule->sig_keys.threshold, &d);
 done:
@@ -304,6 +304,9 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 			hm_buf_addstr(&d, "; no attestation of this type found");
 		else if (!verified)
 			hm_buf_addf(&d, "; %zu found, none verified with these keys", res.n);
+		for (size_t i = 0, shown = 0; i < res.n && shown < 3; i++)
+			if (!res.v[i].valid && res.v[i].reason)
+				hm_buf_addf(&d, "%s%s (%s)", shown++ ? "; " : ": ", res.v[i].reason, res.v[i].source);
 		if (fails.len)
 			hm_buf_addf(&d, "; %s", hm_buf_cstr(&fails));
 	}

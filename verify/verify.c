@@ -32,6 +32,10 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 	snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
 	if (!r->source)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (a->refused) {
+		err = refuse(r, a->refused);
+		goto done;
+	}
 	if (!b64) {
 		err = refuse(r, "layer has no " HM_ANN_SIGNATURE " annotation");
 		goto done;

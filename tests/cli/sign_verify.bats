@@ -216,19 +216,19 @@ teardown_file() { common_teardown_file; }
 	[[ "$output" == *"signatures: 1"* ]]
 }
 
-@test "OCI layout: a malformed signature manifest is a one-line error, not a crash" {
+@test "OCI layout: a malformed signature manifest is a refused signature (exit 1), and sign will not replace it" {
 	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
 	d=$(jq -r '.manifests[0].digest' "$BATS_TEST_TMPDIR/img/index.json")
 	printf '{"schemaVersion":2,"layers":[{"digest":12}]}' >"$BATS_TEST_TMPDIR/bad.json"
 	bd=$(sha256sum "$BATS_TEST_TMPDIR/bad.json" | cut -d' ' -f1)
 	cp "$BATS_TEST_TMPDIR/bad.json" "$BATS_TEST_TMPDIR/img/blobs/sha256/$bd"
 	jq -c --arg d "sha256:$bd" --arg t "sha256-${d#sha256:}.sig" \
-		'.manifests += [{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":$d,"size":45,"annotations":{"org.opencontainers.image.ref.name":$t}}]' \
+		'.manifests += [{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":$d,"size":44,"annotations":{"org.opencontainers.image.ref.name":$t}}]' \
 		"$BATS_TEST_TMPDIR/img/index.json" >"$BATS_TEST_TMPDIR/index.json"
 	cp "$BATS_TEST_TMPDIR/index.json" "$BATS_TEST_TMPDIR/img/index.json"
 	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
-	[ "$status" -eq 3 ]
-	[ "${#lines[@]}" -eq 1 ]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"invalid  sha256:$(echo "$bd" | cut -c1-12)... (tag sha256-${d#sha256:}.sig): manifest sha256:$bd: config is missing"* ]]
 	run hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]

@@ -15,6 +15,11 @@ The behaviour is chosen by the first component of the repository name:
                whether an Authorization header arrived (GET /seen)
   basic/*      Basic challenge, accepts alice:secret
   errors/*     500 with a registry error body; denied/* 403 likewise
+  pages/*      endless pagination: every tag list and referrers page links
+               to a next one; the second component says what a page holds:
+               pages/flood (1000 tags, 100 referrers), pages/empty (none),
+               pages/fat (a few, padded to 2 MiB); manifests and blobs as
+               token/* without the challenge
   anything else: 404 with a registry error body
 
 GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw.
@@ -56,6 +61,9 @@ def sha(b):
 
 class Base(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body go in two writes: without this every answer waits
+    # for a delayed ACK, and a thousand pages take forty seconds
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):  # quiet
         pass
@@ -201,6 +209,26 @@ class Liar(Base):
             loc = f"http://127.0.0.1:{PORTS['other']}/blobs/{ref}"
             return self.send(307, b"", headers={"Location": loc}, head=head)
         return self.error(404, "MANIFEST_UNKNOWN", "unknown", head=head)
+
+    def mode_pages(self, repo, kind, ref, head):
+        if kind not in ("tags", "referrers"):
+            return self.serve_good(repo, kind, ref, head)
+        what = repo.split("/")[1] if "/" in repo else "empty"
+        q = self.path.split("?", 1)[1] if "?" in self.path else ""
+        page = int(dict(p.split("=", 1) for p in q.split("&") if "=" in p).get("page", "0"))
+        n = {"flood": 1000 if kind == "tags" else 100, "fat": 3}.get(what, 0)
+        pad = " " * (2 << 20) if what == "fat" else ""
+        if kind == "tags":
+            body = {"name": repo, "tags": [f"p{page}-{i}" for i in range(n)]}
+        else:
+            body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "manifests": [{"mediaType": MT, "size": 1,
+                                   "digest": sha(f"{page}-{i}".encode())} for i in range(n)]}
+        data = json.dumps(body).encode()
+        data = data[:-1] + b',"pad":"' + pad.encode() + b'"}'
+        nxt = f"/v2/{repo}/{kind}/{ref}?page={page + 1}"
+        ctype = "application/json" if kind == "tags" else "application/vnd.oci.image.index.v1+json"
+        return self.send(200, data, ctype, {"Link": f'<{nxt}>; rel="next"'}, head=head)
 
     def mode_errors(self, repo, kind, ref, head):
         return self.error(500, "INTERNAL", "the liar is having a bad day", head=head)

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "crypto/dsse.h"
 #include "tests/unit/testdir.h"
 
@@ -231,6 +232,57 @@ static int run(hm_buf *out, const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* An envelope whose signatures are n copies of its first one, the real one
+ * placed last (at index n - 1) when last_good, else none verifies. */
+static void many_signatures(hm_buf *out, const hm_buf *env, int n, int last_good)
+{
+	cJSON *j = hm_json_parse(env->data, env->len, "env");
+	cJSON *sigs = cJSON_GetObjectItem(j, "signatures"), *good = cJSON_DetachItemFromArray(sigs, 0);
+
+	for (int i = 0; i < n; i++) {
+		cJSON *e = cJSON_Duplicate(good, 1);
+
+		if (i < n - 1 || !last_good)
+			cJSON_ReplaceItemInObject(e, "sig", cJSON_CreateString("MEUCIQ=="));
+		cJSON_AddItemToArray(sigs, e);
+	}
+	cJSON_Delete(good);
+	hm_buf_reset(out);
+	assert_int_equal(hm_json_print(out, j), HM_OK);
+	cJSON_Delete(j);
+}
+
+/* Caps: more signatures than HM_MAX_DSSE_SIGNATURES is refused outright;
+ * signatures times keys tried stops at HM_MAX_DSSE_CHECKS. */
+static void test_caps(void **state)
+{
+	hm_buf env = HM_BUF_INIT, big = HM_BUF_INIT;
+	hm_key *keys[HM_MAX_DSSE_CHECKS / HM_MAX_DSSE_SIGNATURES + 1];
+	hm_dsse_result r;
+	size_t nk = sizeof(keys) / sizeof(keys[0]);
+
+	assert_int_equal(hm_dsse_sign(&env, k1, NULL, HM_DSSE_INTOTO, stmt, sizeof(stmt) - 1), HM_OK);
+	/* at the cap, the good signature last: verifies */
+	many_signatures(&big, &env, HM_MAX_DSSE_SIGNATURES, 1);
+	assert_int_equal(hm_dsse_verify(&r, big.data, big.len, &k1, 1), HM_OK);
+	hm_dsse_result_free(&r);
+	/* one over: refused, naming the cap, even though one verifies */
+	many_signatures(&big, &env, HM_MAX_DSSE_SIGNATURES + 1, 1);
+	assert_int_equal(hm_dsse_verify(&r, big.data, big.len, &k1, 1), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "more than the 16 allowed (the cap)"));
+	/* signatures x keys over HM_MAX_DSSE_CHECKS: refused, naming the cap */
+	for (size_t i = 0; i < nk; i++)
+		keys[i] = k2;
+	many_signatures(&big, &env, HM_MAX_DSSE_SIGNATURES, 0);
+	assert_int_equal(hm_dsse_verify(&r, big.data, big.len, keys, nk), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "within 256 checks"));
+	/* under it, the same envelope is simply not verified */
+	assert_int_equal(hm_dsse_verify(&r, big.data, big.len, keys, nk - 1), HM_E_VERIFY);
+	assert_null(strstr(hm_error_message(), "cap"));
+	hm_buf_release(&env);
+	hm_buf_release(&big);
+}
+
 static void test_interop(void **state)
 {
 	char key[128], pub[128], payload[128], envf[128], cmd[1024];
@@ -285,6 +337,7 @@ int main(void)
 		cmocka_unit_test(test_url_safe),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_interop),
+		cmocka_unit_test(test_caps),
 	};
 
 	return cmocka_run_group_tests_name("dsse", tests, setup, teardown);

@@ -12,6 +12,8 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json.h"
+#include "oci/attach.h"
 #include "oci/manifest.h"
 #include "oci/store_impl.h"
 #include "tests/unit/testdir.h"
@@ -134,7 +136,7 @@ static void test_create_and_blobs(void **state)
 	assert_int_equal(hm_store_get_blob(st, dg, 100, &b), HM_OK);
 	assert_int_equal(b.len, 5);
 	assert_memory_equal(b.data, "hello", 5);
-	assert_int_equal(hm_store_get_blob(st, dg, 4, &b), HM_E_IO);
+	assert_int_equal(hm_store_get_blob(st, dg, 4, &b), HM_E_LIMIT);
 	assert_non_null(strstr(hm_error_message(), "limit"));
 	assert_int_equal(b.len, 0);
 	/* a digest that would leave blobs/ never becomes a path */
@@ -285,6 +287,82 @@ static void test_referrers(void **state)
 	hm_store_free(st);
 }
 
+/* Appends a layer of blob text (stored) with annotations "k=v,k=v" to m. */
+static void add_layer(hm_store *st, hm_manifest *m, const char *text, const char *anns)
+{
+	char d[HM_DIGEST_SIZE], kv[64];
+	hm_descriptor *l;
+
+	assert_int_equal(hm_store_put_blob(st, text, strlen(text), d), HM_OK);
+	assert_int_equal(hm_manifest_add(&l, m, "application/x-test", d, (int64_t)strlen(text)), HM_OK);
+	for (const char *p = anns; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char *eq;
+
+		snprintf(kv, sizeof(kv), "%.*s", (int)n, p);
+		eq = strchr(kv, '=');
+		*eq = '\0';
+		assert_int_equal(hm_descriptor_annotate(l, kv, eq + 1), HM_OK);
+		p += n + (p[n] == ',');
+	}
+}
+
+/* Discovery over a referrer and the tag: duplicates (same blob, same
+ * annotations in any order, from either place) listed once, in the order
+ * found; the same blob with other annotations is another attachment. */
+static void test_attached_dedup(void **state)
+{
+	hm_store *st = open_layout("attached", "", 1);
+	hm_buf img = HM_BUF_INIT, body = HM_BUF_INIT;
+	hm_manifest *ref = NULL, *tagged = NULL;
+	hm_attached_list l;
+	hm_desc di, d;
+	char cd[HM_DIGEST_SIZE], *tag;
+
+	make_image(st, &img, "the image", NULL, NULL);
+	put(st, "v1", &img, &di);
+	assert_int_equal(hm_store_put_blob(st, "{}", 2, cd), HM_OK);
+	assert_int_equal(hm_manifest_new(&ref, HM_MT_OCI_MANIFEST), HM_OK);
+	assert_int_equal(hm_manifest_set_config(ref, HM_MT_OCI_EMPTY, cd, 2), HM_OK);
+	assert_int_equal(hm_manifest_set_subject(ref, HM_MT_OCI_MANIFEST, di.digest, di.size), HM_OK);
+	add_layer(st, ref, "A", "a=1,b=2");
+	add_layer(st, ref, "B", NULL);
+	add_layer(st, ref, "A", "b=2,a=1");
+	add_layer(st, ref, "A", "a=1");
+	add_layer(st, ref, "other type", NULL);
+	ref->layers[4].media_type[0] = 'X';
+	assert_int_equal(hm_manifest_serialize(&body, ref), HM_OK);
+	put(st, NULL, &body, &d);
+	assert_int_equal(hm_manifest_new(&tagged, HM_MT_OCI_MANIFEST), HM_OK);
+	assert_int_equal(hm_manifest_set_config(tagged, HM_MT_OCI_EMPTY, cd, 2), HM_OK);
+	add_layer(st, tagged, "B", NULL);
+	add_layer(st, tagged, "C", "a=1");
+	hm_buf_reset(&body);
+	assert_int_equal(hm_manifest_serialize(&body, tagged), HM_OK);
+	tag = hm_attach_tag(di.digest, "sig");
+	put(st, tag, &body, &d);
+
+	assert_int_equal(hm_attached_find(&l, st, di.digest, "sig", "application/x-test"), HM_OK);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.n_refused, 0);
+	assert_string_equal(hm_json_str(l.v[0].annotations, "b"), "2");
+	assert_null(l.v[1].annotations);
+	assert_null(hm_json_str(l.v[2].annotations, "b"));
+	assert_string_equal(l.v[2].desc.digest, l.v[0].desc.digest);
+	assert_non_null(strstr(l.v[3].source, tag));
+	assert_non_null(strstr(l.v[0].source, "referrer sha256:"));
+	for (size_t i = 0; i < l.n; i++)
+		assert_null(l.v[i].refused);
+	hm_attached_list_free(&l);
+
+	free(tag);
+	hm_manifest_free(ref);
+	hm_manifest_free(tagged);
+	hm_buf_release(&img);
+	hm_buf_release(&body);
+	hm_store_free(st);
+}
+
 static void test_tampered(void **state)
 {
 	hm_store *st = open_layout("tamper", "", 1);
@@ -360,6 +438,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_create_and_blobs), cmocka_unit_test(test_tags),
 	    cmocka_unit_test(test_untagged),         cmocka_unit_test(test_referrers),
+	    cmocka_unit_test(test_attached_dedup),
 	    cmocka_unit_test(test_tampered),         cmocka_unit_test(test_umoci_layout),
 	};
 

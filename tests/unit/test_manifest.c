@@ -9,7 +9,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "core/error.h"
+#include "core/limits.h"
 #include "oci/manifest.h"
 #include "oci/store.h"
 
@@ -244,6 +246,69 @@ static void test_malformed(void **state)
 	        NULL, "manifests[1].mediaType is missing");
 }
 
+/* An image manifest with n layers, each carrying per_layer annotations
+ * (keys a0, a1, ...; dup makes the last key repeat the first). */
+static char *manifest_of(size_t n, size_t per_layer, int dup)
+{
+	hm_buf b = HM_BUF_INIT;
+
+	assert_int_equal(hm_buf_addstr(&b, "{\"schemaVersion\":2,\"config\":" CONFIG ",\"layers\":["), HM_OK);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(hm_buf_addf(&b, "%s{\"mediaType\":\"x\",\"digest\":\"" D2 "\",\"size\":1", i ? "," : ""),
+				 HM_OK);
+		for (size_t k = 0; k < per_layer; k++)
+			assert_int_equal(hm_buf_addf(&b, "%s\"a%zu\":\"v\"", k ? "," : ",\"annotations\":{",
+						     dup && k == per_layer - 1 ? (size_t)0 : k),
+					 HM_OK);
+		assert_int_equal(hm_buf_addstr(&b, per_layer ? "}}" : "}"), HM_OK);
+	}
+	assert_int_equal(hm_buf_addstr(&b, "]}"), HM_OK);
+	return hm_buf_detach(&b, NULL);
+}
+
+/* The caps of core/limits.h: at the cap accepted, one over refused with a
+ * message naming it; a repeated annotation key is refused (readers differ
+ * on which value wins). */
+static void test_caps(void **state)
+{
+	hm_buf idx = HM_BUF_INIT;
+	char *j;
+	hm_manifest *m;
+
+	j = manifest_of(HM_MAX_LAYERS, 0, 0);
+	m = parse_ok(j, NULL);
+	assert_int_equal(m->n_layers, HM_MAX_LAYERS);
+	hm_manifest_free(m);
+	free(j);
+	j = manifest_of(HM_MAX_LAYERS + 1, 0, 0);
+	refused(j, NULL, "layers has 1001 entries, more than the 1000 allowed (the cap)");
+	free(j);
+
+	/* annotations count over the whole manifest: 10 layers of 1000 is the cap */
+	j = manifest_of(10, HM_MAX_ANNOTATIONS / 10, 0);
+	m = parse_ok(j, NULL);
+	assert_int_equal(m->layers[9].n_annotations, HM_MAX_ANNOTATIONS / 10);
+	assert_string_equal(hm_annotation_get(m->layers[9].annotations, m->layers[9].n_annotations, "a999"), "v");
+	hm_manifest_free(m);
+	free(j);
+	j = manifest_of(11, HM_MAX_ANNOTATIONS / 10, 0);
+	refused(j, NULL, "more than 10000 annotations (the cap)");
+	free(j);
+	j = manifest_of(1, 50, 1);
+	refused(j, NULL, "layers[0].annotations['a0'] appears more than once");
+	free(j);
+	refused(M("\"config\":" CONFIG ",\"layers\":[],\"annotations\":{\"k\":\"1\",\"k\":\"2\"}"), NULL,
+		"annotations['k'] appears more than once");
+
+	assert_int_equal(hm_buf_addstr(&idx, "{\"schemaVersion\":2,\"manifests\":["), HM_OK);
+	for (int i = 0; i <= HM_MAX_INDEX_ENTRIES; i++)
+		assert_int_equal(hm_buf_addf(&idx, "%s{\"mediaType\":\"x\",\"digest\":\"" D1 "\",\"size\":1}", i ? "," : ""),
+				 HM_OK);
+	assert_int_equal(hm_buf_addstr(&idx, "]}"), HM_OK);
+	refused(hm_buf_cstr(&idx), NULL, "manifests has 10001 entries, more than the 10000 allowed (the cap)");
+	hm_buf_release(&idx);
+}
+
 static void test_build_round_trip(void **state)
 {
 	hm_manifest *m = NULL, *back = NULL;
@@ -320,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_oci_manifest), cmocka_unit_test(test_docker_manifest),
 	    cmocka_unit_test(test_indexes),      cmocka_unit_test(test_media_type_choice),
 	    cmocka_unit_test(test_malformed),    cmocka_unit_test(test_build_round_trip),
+	    cmocka_unit_test(test_caps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

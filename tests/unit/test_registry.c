@@ -92,7 +92,7 @@ static void test_blob_roundtrip(void **state)
 	assert_memory_equal(got.data, data, got.len);
 	/* the caller's cap holds */
 	hm_buf_reset(&got);
-	assert_int_equal(hm_store_get_blob(s, d, 4, &got), HM_E_IO);
+	assert_int_equal(hm_store_get_blob(s, d, 4, &got), HM_E_LIMIT);
 	assert_non_null(strstr(hm_error_message(), "limit"));
 	hm_digest_compute(other, "nope", 4);
 	assert_int_equal(hm_store_blob_exists(s, other), 0);
@@ -241,7 +241,7 @@ static void test_liar_oversized(void **state)
 		hm_buf b = HM_BUF_INIT;
 		hm_desc d;
 
-		assert_int_equal(hm_store_get_manifest(s, "latest", &b, &d), HM_E_IO);
+		assert_int_equal(hm_store_get_manifest(s, "latest", &b, &d), HM_E_LIMIT);
 		assert_non_null(strstr(hm_error_message(), "limit"));
 		assert_int_equal(b.len, 0);
 		hm_buf_release(&b);
@@ -379,6 +379,39 @@ static int teardown(void **state)
 	return hm_testdir_remove(tmpdir);
 }
 
+/* Endless pagination from a hostile registry stops at the caps of
+ * core/limits.h, across pages and not only per page, naming the cap. */
+static void test_liar_pagination_caps(void **state)
+{
+	static const struct {
+		const char *repo;
+		const char *tags_why, *referrers_why;
+	} cases[] = {
+		{"pages/flood", "more than 100000 tags (the cap)", "more than 1000 referrers (the cap)"},
+		{"pages/empty", "more than 1000 pages (the cap)", "more than 100 pages (the cap)"},
+		{"pages/fat", "more than 16777216 bytes over all pages (the cap)",
+		 "more than 4194304 bytes over all pages (the cap)"},
+	};
+	char digest[HM_DIGEST_SIZE];
+
+	hm_digest_compute(digest, "x", 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hm_store *s = liar(cases[i].repo, NULL);
+		hm_strv tags = HM_STRV_INIT;
+		hm_buf idx = HM_BUF_INIT;
+
+		assert_int_equal(hm_store_list_tags(s, &tags), HM_E_LIMIT);
+		if (!strstr(hm_error_message(), cases[i].tags_why))
+			fail_msg("%s: %s", cases[i].repo, hm_error_message());
+		assert_int_equal(hm_store_referrers(s, digest, NULL, &idx), HM_E_LIMIT);
+		if (!strstr(hm_error_message(), cases[i].referrers_why))
+			fail_msg("%s: %s", cases[i].repo, hm_error_message());
+		hm_strv_free(&tags);
+		hm_buf_release(&idx);
+		hm_store_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_liar_stall),
 		cmocka_unit_test(test_liar_token_flow_and_redirect),
 		cmocka_unit_test(test_liar_errors),
+		cmocka_unit_test(test_liar_pagination_caps),
 		cmocka_unit_test(test_unreachable),
 	};
 
