@@ -344,11 +344,13 @@ done:
 
 /* Splits a base image reference ("alpine:3.19", "ghcr.io/x/y@sha256:..",
  * "pkg:docker/library/alpine@3.19?platform=...") into a normalised name,
- * tag and digest (each owned, tag/digest may be NULL). */
-static int split_image(const char *s, char **name, char **tag, char **digest)
+ * tag and digest (each owned, tag/digest may be NULL).  HM_E_USAGE with
+ * why filled when it names no image. */
+static int split_image(const char *s, char **name, char **tag, char **digest, char why[HM_REF_WHY_MAX])
 {
 	char *w, *at, *colon, *slash;
 	int purl = !strncmp(s, "pkg:docker/", 11) || !strncmp(s, "pkg:oci/", 8);
+	int err;
 
 	*name = *tag = *digest = NULL;
 	if (purl)
@@ -372,9 +374,10 @@ static int split_image(const char *s, char **name, char **tag, char **digest)
 		free(*tag);
 		*tag = strdup(colon);
 	}
-	*name = hm_pattern_normalise_name(w);
+	/* the normalisation of references, so that patterns meet every spelling */
+	err = hm_ref_normalise_name(name, w, strlen(w), 0, why);
 	free(w);
-	return *name ? HM_OK : HM_E_NOMEM;
+	return err;
 }
 
 static int is_image_dependency(const cJSON *dep)
@@ -404,12 +407,16 @@ static void check_base_images(ver_unit *u, const hm_policy_rule *rule, const cJS
 	for (const cJSON *dep = cJSON_IsArray(deps) ? deps->child : NULL; dep; dep = dep->next) {
 		const char *written = hm_json_str(dep, "name") ? hm_json_str(dep, "name") : hm_json_str(dep, "uri");
 		char *name = NULL, *tag = NULL, *digest = NULL;
-		int allowed = !rule->n_base_allow, pinned;
+		char why[HM_REF_WHY_MAX];
+		int allowed = !rule->n_base_allow, pinned, err;
 
 		if (!is_image_dependency(dep))
 			continue;
 		n++;
-		if (split_image(written, &name, &tag, &digest) < 0) {
+		if ((err = split_image(written, &name, &tag, &digest, why)) == HM_E_USAGE) {
+			hm_buf_addf(&bad, "%s'%s' is not an image name: %s", bad.len ? "; " : "", written, why);
+			goto next;
+		} else if (err < 0) {
 			u->out.nomem = 1;
 			goto next;
 		}
