@@ -67,6 +67,7 @@ typedef struct ver_unit {
 
 typedef struct image {
 	hm_ref ref;
+	char *ignored_tag; /* the tag written beside a digest, which nothing checks */
 	int parsed;
 	char *name;
 	int rule;
@@ -526,6 +527,11 @@ static void decide(hm_image_decision *o, const hm_policy *p, const image *im, co
 	const char *digest = NULL;
 
 	o->rule = im->rule;
+	if (im->ignored_tag) {
+		hm_buf_addf(&d, "tag '%s' ignored: the reference is pinned by digest, and the digest decides",
+			    im->ignored_tag);
+		add_check(&c, "reference", 1, &d);
+	}
 	if (!im->parsed) {
 		hm_buf_addstr(&d, o->error_message ? o->error_message : "invalid reference");
 		add_check(&c, "reference", 0, &d);
@@ -659,6 +665,13 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 			continue;
 		}
 		im[i].parsed = 1;
+		/* In "repo:tag@digest" the digest is what runs, and nothing checks
+		 * that the tag names it: the tag must neither choose a rule nor
+		 * meet require.tags, so the image is decided as "repo@digest". */
+		if (im[i].ref.digest && im[i].ref.tag) {
+			im[i].ignored_tag = im[i].ref.tag;
+			im[i].ref.tag = NULL;
+		}
 		im[i].name = hm_ref_name(&im[i].ref);
 		o->ref = hm_ref_string(&im[i].ref);
 		o->pinned = im[i].ref.digest != NULL;
@@ -733,6 +746,7 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 	}
 	for (i = 0; i < n; i++) {
 		hm_ref_free(&im[i].ref);
+		free(im[i].ignored_tag);
 		free(im[i].name);
 	}
 	pthread_mutex_destroy(&r.lock);

@@ -112,6 +112,11 @@ int hm_pattern_parse(hm_pattern *out, const char *text)
 		if (!(out->tag = strdup(colon)))
 			goto nomem;
 	}
+	if (out->tag && out->digest) {
+		/* the digest is what runs; a tag beside it is never looked at */
+		why = "a pattern with a digest cannot also name a tag (the digest decides)";
+		goto done;
+	}
 	/* the same normalisation as references, so that every spelling of a
 	 * registry meets the patterns that name another */
 	err = hm_ref_normalise_name(&out->name, work, strlen(work), 1, name_why);
@@ -142,6 +147,10 @@ void hm_pattern_free(hm_pattern *p)
 
 int hm_pattern_match(const hm_pattern *p, const char *name, const char *tag, const char *digest)
 {
+	/* In "repo:tag@digest" the digest is what runs and the tag is not
+	 * checked against it: the tag must not choose a rule. */
+	if (digest)
+		tag = NULL;
 	if (!hm_glob_match(p->name, name, 1))
 		return 0;
 	if (p->tag && !(tag && hm_glob_match(p->tag, tag, 0)))

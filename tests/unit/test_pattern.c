@@ -142,12 +142,18 @@ static void test_tags_and_digests(void **state)
 	assert_false(m("nginx@" D1, "docker.io/library/nginx", "1.25", NULL));
 	assert_true(m("localhost:5000/app", "localhost:5000/app", "v1", NULL));
 	assert_true(m("localhost:5000/app:v*", "localhost:5000/app", "v1", NULL));
+	/* "app:trusted@sha256:..." : the digest runs, the tag chooses nothing */
+	assert_false(m("registry.example.com/app:trusted", "registry.example.com/app", "trusted", D1));
+	assert_false(m("registry.example.com/app:*", "registry.example.com/app", "trusted", D1));
+	assert_true(m("registry.example.com/app", "registry.example.com/app", "trusted", D1));
 }
 
 static void test_invalid(void **state)
 {
 	const char *bad[] = {"", "Nginx", "a//b", "a/", "nginx:", "nginx@sha256:12", "a b", "a/***",
 			     "nginx:t@g",
+			     /* a tag beside a digest would never be checked */
+			     "nginx:v1@" D1,
 			     /* hosts: one spelling each, or refused */
 			     "registry.example.com./prod/**", "registry.example.com:0443/**", "127.1/**",
 			     "0x7f.0.0.1:5000/**", "docker.io:5000/**", "**.example.com/**", "[::1/**",
