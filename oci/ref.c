@@ -282,10 +282,16 @@ int hm_ref_domain(char **out, const char *d, size_t n, int glob, char why[HM_REF
 	}
 	/* The default port is the same server: 443 for HTTPS.  Loopback hosts
 	 * are reached over plain HTTP (docs/references.md), so theirs is 80,
-	 * and ":443" on them names another server. */
-	if (port && ((plen == 3 && !memcmp(port, "443", 3) && !hm_http_is_loopback(host)) ||
-		     (plen == 2 && !memcmp(port, "80", 2) && hm_http_is_loopback(host))))
+	 * and ":443" on them names another server.  A host without '.' keeps
+	 * its port: without it, "host/x" would be read as Docker Hub's. */
+	if (port && (strchr(host, '.') || strchr(host, '[') || !strcmp(host, "localhost")) && ((plen == 3 && !memcmp(port, "443", 3) && !hm_http_is_loopback(host)) ||
+		     (plen == 2 && !memcmp(port, "80", 2) && hm_http_is_loopback(host)))) {
+		/* "*:443" would become "*", which also matches "host:5000" */
+		if (is_wild(host[strlen(host) - 1]))
+			return why_set(why, "a host pattern ending in a wildcard cannot name port 443 "
+					    "(write it without the port)");
 		port = NULL, plen = 0;
+	}
 	if (is_hub_alias(host)) {
 		/* only a look-alike of Docker Hub could answer on another port */
 		if (port)

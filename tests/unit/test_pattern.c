@@ -54,6 +54,8 @@ static void test_normalise(void **state)
 		/* "docker.io/" + "**" is all of Docker Hub, not only library/ */
 		{"docker.io/**", "docker.io/**"},
 		{"docker.io/*", "docker.io/library/*"},
+		/* a dotless host keeps :443, as references do */
+		{"*:443/**", "*:443/**"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -157,7 +159,9 @@ static void test_invalid(void **state)
 			     /* hosts: one spelling each, or refused */
 			     "registry.example.com./prod/**", "registry.example.com:0443/**", "127.1/**",
 			     "0x7f.0.0.1:5000/**", "docker.io:5000/**", "**.example.com/**", "[::1/**",
-			     "registry.example.com/Prod/**", "docker.io/a**"};
+			     "registry.example.com/Prod/**", "docker.io/a**",
+			     /* folded to "registry.example.*" it would match every port */
+			     "registry.example.*:443/**"};
 	hm_pattern p;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {

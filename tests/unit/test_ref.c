@@ -101,6 +101,8 @@ static void test_one_spelling(void **state)
 	ok("10.1.2.3:443/a", "10.1.2.3/a:latest", NULL);
 	ok("[2001:db8::1]:443/a", "[2001:db8::1]/a:latest", NULL);
 	ok("registry.example.com:80/prod/app", "registry.example.com:80/prod/app:latest", NULL);
+	/* without its port, "intranet/app" would be Docker Hub's intranet/app */
+	ok("intranet:443/app", "intranet:443/app:latest", NULL);
 	/* loopback hosts are reached over plain HTTP: ":80" is theirs, ":443" another server */
 	ok("localhost:80/a", "localhost/a:latest", NULL);
 	ok("127.0.0.1:80/a", "127.0.0.1/a:latest", NULL);
