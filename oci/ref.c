@@ -12,6 +12,7 @@
  * uppercase first component is not taken for a domain: "Foo/bar" is refused
  * as not lowercase rather than read as host "Foo". */
 #include <arpa/inet.h>
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,7 @@ static int check_port(const char *p, size_t n, int glob, char *why)
 		else if (p[i] < '0' || p[i] > '9')
 			n = 0;
 	}
-	if (n == 0 || (!wild && (n > 5 || p[0] == '0')))
+	if (n == 0 || n > 5 || (!wild && p[0] == '0'))
 		return why_set(why, "port must be a number from 1 to 65535 without leading zeros");
 	for (size_t i = 0; !wild && i < n; i++)
 		v = v * 10 + (unsigned long)(p[i] - '0');
@@ -275,10 +276,20 @@ int hm_ref_domain(char **out, const char *d, size_t n, int glob, char why[HM_REF
 			return err;
 	}
 	if (hlen < n) {
+		char pglob[8];
+
 		port = d + hlen + 1;
 		plen = n - hlen - 1;
 		if ((err = check_port(port, plen, glob, why)))
 			return err;
+		/* A port pattern that matches the default port would miss the
+		 * same server named without a port (which is how it is spelled
+		 * once normalised): "host:*" is not "host or host:*". */
+		snprintf(pglob, sizeof(pglob), "%.*s", (int)plen, port);
+		if (glob && strpbrk(pglob, "*?") && (strchr(host, '.') || host[0] == '[' || !strcmp(host, "localhost")) &&
+		    fnmatch(pglob, hm_http_is_loopback(host) ? "80" : "443", 0) == 0)
+			return why_set(why, "a port pattern matching the default port %s misses the host "
+					    "without a port (write both patterns)", hm_http_is_loopback(host) ? "80" : "443");
 	}
 	/* The default port is the same server: 443 for HTTPS.  Loopback hosts
 	 * are reached over plain HTTP (docs/references.md), so theirs is 80,

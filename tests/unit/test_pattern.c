@@ -51,6 +51,7 @@ static void test_normalise(void **state)
 		{"[0:0::1]:5000/a", "[::1]:5000/a"},
 		{"[2001:DB8:0:0::1]/a", "[2001:db8::1]/a"},
 		{"registry.example.com:5*/**", "registry.example.com:5*/**"},
+		{"localhost:5*/**", "localhost:5*/**"},
 		/* "docker.io/" + "**" is all of Docker Hub, not only library/ */
 		{"docker.io/**", "docker.io/**"},
 		{"docker.io/*", "docker.io/library/*"},
@@ -161,7 +162,9 @@ static void test_invalid(void **state)
 			     "0x7f.0.0.1:5000/**", "docker.io:5000/**", "**.example.com/**", "[::1/**",
 			     "registry.example.com/Prod/**", "docker.io/a**",
 			     /* folded to "registry.example.*" it would match every port */
-			     "registry.example.*:443/**"};
+			     "registry.example.*:443/**",
+			     /* "host:*" would miss "host", which is how host:443 is spelled */
+			     "registry.example.com:*/**", "registry.example.com:4?3/**", "localhost:*/**"};
 	hm_pattern p;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
