@@ -131,8 +131,8 @@ static int check_component(const char *p, size_t n, int glob, char *why)
 		/* a separator run: ".", "_", "__" or "-+" */
 		if (!((j - i == 1 && (p[i] == '.' || p[i] == '_')) ||
 		      (j - i == 2 && p[i] == '_' && p[i + 1] == '_') || strspn(p + i, "-") >= j - i))
-			return why_set(why, "invalid separator '%.*s' in repository", (int)(j - i > 8 ? 8 : j - i),
-				       p + i);
+			return why_set(why, "invalid separator '%.*s' in repository",
+			               (int)(j - i > 8 ? 8 : j - i), p + i);
 		i = j;
 	}
 	return HM_OK;
@@ -193,12 +193,13 @@ static int check_host(char *out, const char *d, size_t n, int glob, char *why)
 		if (i < n && d[i] != '.') {
 			if (glob && is_wild(d[i])) {
 				if (d[i] == '*' && i + 1 < n && d[i + 1] == '*')
-					return why_set(why, "invalid registry host: '**' cannot stand in a host "
-							    "(it would match '/'); use '*'");
+					return why_set(why,
+					               "invalid registry host: '**' cannot stand in a host "
+					               "(it would match '/'); use '*'");
 				wild = 1;
 			} else if (!is_alnum(d[i]) && d[i] != '-') {
 				return why_set(why, "invalid registry host: %s",
-					       d[i] == '_' ? "'_' is not allowed" : "unexpected character");
+				               d[i] == '_' ? "'_' is not allowed" : "unexpected character");
 			}
 			out[i] = (char)(d[i] >= 'A' && d[i] <= 'Z' ? d[i] - 'A' + 'a' : d[i]);
 			continue;
@@ -206,8 +207,8 @@ static int check_host(char *out, const char *d, size_t n, int glob, char *why)
 		/* label d[start..i) */
 		if (i == start)
 			return why_set(why, i == n ? "invalid registry host: a trailing '.' is not allowed "
-						     "(write the host without it)"
-						   : "invalid registry host: empty label");
+			                             "(write the host without it)"
+			                           : "invalid registry host: empty label");
 		if (d[start] == '-' || d[i - 1] == '-')
 			return why_set(why, "invalid registry host: a label starts or ends with '-'");
 		if (i < n)
@@ -222,15 +223,15 @@ static int check_host(char *out, const char *d, size_t n, int glob, char *why)
 		if (inet_pton(AF_INET, out, &a4) != 1 || !inet_ntop(AF_INET, &a4, back, sizeof(back)) ||
 		    strcmp(back, out) != 0)
 			return why_set(why, "invalid registry host: an IPv4 address must be four decimal "
-					    "numbers without leading zeros");
+			                    "numbers without leading zeros");
 	}
 	return HM_OK;
 }
 
 static int is_hub_alias(const char *host)
 {
-	static const char *const hub[] = {HUB, "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com",
-					  NULL};
+	static const char *const hub[] = {HUB, "index.docker.io", "registry-1.docker.io",
+	                                  "registry.hub.docker.com", NULL};
 
 	for (size_t i = 0; hub[i]; i++)
 		if (!strcmp(host, hub[i]))
@@ -257,7 +258,7 @@ int hm_ref_domain(char **out, const char *d, size_t n, int glob, char why[HM_REF
 		if (!close)
 			return why_set(why, "unterminated '[' in registry host");
 		alen = (size_t)(close - d - 1);
-		if (alen == 0 || alen >= sizeof(addr))
+		if (alen == 0 || alen >= sizeof(addr) || memchr(d + 1, '\0', alen))
 			return why_set(why, "invalid IPv6 address in registry host");
 		memcpy(addr, d + 1, alen);
 		addr[alen] = '\0';
@@ -286,27 +287,32 @@ int hm_ref_domain(char **out, const char *d, size_t n, int glob, char why[HM_REF
 		 * same server named without a port (which is how it is spelled
 		 * once normalised): "host:*" is not "host or host:*". */
 		snprintf(pglob, sizeof(pglob), "%.*s", (int)plen, port);
-		if (glob && strpbrk(pglob, "*?") && (strchr(host, '.') || host[0] == '[' || !strcmp(host, "localhost")) &&
+		if (glob && strpbrk(pglob, "*?") &&
+		    (strchr(host, '.') || host[0] == '[' || !strcmp(host, "localhost")) &&
 		    fnmatch(pglob, hm_http_is_loopback(host) ? "80" : "443", 0) == 0)
-			return why_set(why, "a port pattern matching the default port %s misses the host "
-					    "without a port (write both patterns)", hm_http_is_loopback(host) ? "80" : "443");
+			return why_set(why,
+			               "a port pattern matching the default port %s misses the host "
+			               "without a port (write both patterns)",
+			               hm_http_is_loopback(host) ? "80" : "443");
 	}
 	/* The default port is the same server: 443 for HTTPS.  Loopback hosts
 	 * are reached over plain HTTP (docs/references.md), so theirs is 80,
 	 * and ":443" on them names another server.  A host without '.' keeps
 	 * its port: without it, "host/x" would be read as Docker Hub's. */
-	if (port && (strchr(host, '.') || strchr(host, '[') || !strcmp(host, "localhost")) && ((plen == 3 && !memcmp(port, "443", 3) && !hm_http_is_loopback(host)) ||
-		     (plen == 2 && !memcmp(port, "80", 2) && hm_http_is_loopback(host)))) {
+	if (port && (strchr(host, '.') || strchr(host, '[') || !strcmp(host, "localhost")) &&
+	    ((plen == 3 && !memcmp(port, "443", 3) && !hm_http_is_loopback(host)) ||
+	     (plen == 2 && !memcmp(port, "80", 2) && hm_http_is_loopback(host)))) {
 		/* "*:443" would become "*", which also matches "host:5000" */
 		if (is_wild(host[strlen(host) - 1]))
 			return why_set(why, "a host pattern ending in a wildcard cannot name port 443 "
-					    "(write it without the port)");
+			                    "(write it without the port)");
 		port = NULL, plen = 0;
 	}
 	if (is_hub_alias(host)) {
 		/* only a look-alike of Docker Hub could answer on another port */
 		if (port)
-			return why_set(why, "Docker Hub ('%s') has no registry on port %.*s", host, (int)plen, port);
+			return why_set(why, "Docker Hub ('%s') has no registry on port %.*s", host, (int)plen,
+			               port);
 		snprintf(host, sizeof(host), "%s", HUB);
 	}
 	if (asprintf(out, "%s%s%.*s", host, port ? ":" : "", (int)plen, port ? port : "") < 0) {
@@ -333,14 +339,13 @@ int hm_ref_normalise_name(char **out, const char *name, size_t n, int glob, char
 	*out = NULL;
 	if (n == 0)
 		return why_set(why, "empty name");
-	if (glob && (n == 2 && !memcmp(name, "**", 2))) {
-		reg = strdup("**");
-		path = name + n;
-	} else if (glob && slash && (slash - name == 1 || slash - name == 2) && strspn(name, "*") == (size_t)(slash - name)) {
+	if (glob &&
+	    ((n == 2 && !memcmp(name, "**", 2)) || (slash && (slash - name == 1 || slash - name == 2) &&
+	                                            strspn(name, "*") == (size_t)(slash - name)))) {
 		/* a first segment "*" or "**" stands for any registry */
-		if (!(reg = strndup(name, (size_t)(slash - name))))
+		if (!(reg = strndup(name, slash ? (size_t)(slash - name) : n)))
 			return hm_error_set(HM_E_NOMEM, "out of memory");
-		path = slash + 1;
+		path = slash ? slash + 1 : name + n;
 	} else if (slash && is_domain(name, (size_t)(slash - name))) {
 		if ((err = hm_ref_domain(&reg, name, (size_t)(slash - name), glob, why)))
 			return err;
@@ -362,7 +367,7 @@ int hm_ref_normalise_name(char **out, const char *name, size_t n, int glob, char
 		/* "docker.io/" then "**" is all of Docker Hub, not library/ alone */
 		if (plen != 2) {
 			err = why_set(why, "'**' in a one-segment Docker Hub name is ambiguous "
-					   "(write library/NAME or NAME/**)");
+			                   "(write library/NAME or NAME/**)");
 			goto done;
 		}
 		library = 0;
