@@ -233,8 +233,9 @@ int hm_audit_provenance_read(hm_audit_provenance *out, const cJSON *statement);
 void hm_audit_provenance_release(hm_audit_provenance *p);
 
 /* 1 when a signature's docker-reference names the repository whose
- * identity is expected (Docker Hub spellings and a trailing tag or digest
- * are ignored). */
+ * identity is expected: both normalised as references are (oci/ref.h:
+ * host case, default ports, Docker Hub spellings), a trailing tag or digest
+ * ignored. */
 int hm_audit_identity_matches(const char *docker_reference, const char *expected);
 
 /* Computes the findings of tag t pointing at img: n_sharing is how many

@@ -12,6 +12,7 @@
 #include "audit/audit.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "oci/ref.h"
 
 const char *hm_audit_severity_name(enum hm_audit_severity s)
 {
@@ -258,34 +259,25 @@ static size_t repo_len(const char *s)
 	return n;
 }
 
-/* The repository of a reference in one spelling: Docker Hub's registry
- * names become "docker.io/", and its one-segment names get "library/". */
-static int canon(char *out, size_t size, const char *ref)
+/* The repository of a reference in the one spelling that references and
+ * policy patterns get (oci/ref.h), or NULL when it names no image. */
+static char *canon(const char *ref)
 {
-	static const char *const hubs[] = {"index.docker.io/", "registry-1.docker.io/", "docker.io/"};
-	size_t n = repo_len(ref);
-	int w;
+	char why[HM_REF_WHY_MAX], *out = NULL;
 
-	for (size_t i = 0; i < sizeof(hubs) / sizeof(hubs[0]); i++) {
-		size_t l = strlen(hubs[i]);
-
-		if (n > l && strncmp(ref, hubs[i], l) == 0) {
-			w = snprintf(out, size, "docker.io/%s%.*s", memchr(ref + l, '/', n - l) ? "" : "library/",
-				     (int)(n - l), ref + l);
-			return w >= 0 && (size_t)w < size;
-		}
-	}
-	w = snprintf(out, size, "%.*s", (int)n, ref);
-	return w >= 0 && (size_t)w < size;
+	if (hm_ref_normalise_name(&out, ref, repo_len(ref), 0, why) < 0)
+		return NULL;
+	return out;
 }
 
 int hm_audit_identity_matches(const char *ref, const char *expected)
 {
-	char a[1024], b[1024];
+	char *a = canon(ref), *b = canon(expected);
+	int same = a && b ? strcmp(a, b) == 0 : strcmp(ref, expected) == 0;
 
-	if (!canon(a, sizeof(a), ref) || !canon(b, sizeof(b), expected))
-		return strcmp(ref, expected) == 0;
-	return strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return same;
 }
 
 static int commit_equal(const char *prov, const char *git)

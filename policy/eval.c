@@ -68,6 +68,7 @@ typedef struct ver_unit {
 
 typedef struct image {
 	hm_ref ref;
+	char *ignored_tag; /* the tag written beside a digest, which nothing checks */
 	int parsed;
 	char *name;
 	int rule;
@@ -324,11 +325,13 @@ done:
 
 /* Splits a base image reference ("alpine:3.19", "ghcr.io/x/y@sha256:..",
  * "pkg:docker/library/alpine@3.19?platform=...") into a normalised name,
- * tag and digest (each owned, tag/digest may be NULL). */
-static int split_image(const char *s, char **name, char **tag, char **digest)
+ * tag and digest (each owned, tag/digest may be NULL).  HM_E_USAGE with
+ * why filled when it names no image. */
+static int split_image(const char *s, char **name, char **tag, char **digest, char why[HM_REF_WHY_MAX])
 {
 	char *w, *at, *colon, *slash;
 	int purl = !strncmp(s, "pkg:docker/", 11) || !strncmp(s, "pkg:oci/", 8);
+	int err;
 
 	*name = *tag = *digest = NULL;
 	if (purl)
@@ -352,9 +355,10 @@ static int split_image(const char *s, char **name, char **tag, char **digest)
 		free(*tag);
 		*tag = strdup(colon);
 	}
-	*name = hm_pattern_normalise_name(w);
+	/* the normalisation of references, so that patterns meet every spelling */
+	err = hm_ref_normalise_name(name, w, strlen(w), 0, why);
 	free(w);
-	return *name ? HM_OK : HM_E_NOMEM;
+	return err;
 }
 
 static int is_image_dependency(const cJSON *dep)
@@ -396,12 +400,16 @@ static void check_base_images(ver_unit *u, const hm_policy_rule *rule, const cJS
 		for (const cJSON *dep = cJSON_IsArray(deps) ? deps->child : NULL; dep; dep = dep->next) {
 			const char *written = hm_json_str(dep, "name") ? hm_json_str(dep, "name") : hm_json_str(dep, "uri");
 			char *name = NULL, *tag = NULL, *digest = NULL;
-			int allowed = !rule->n_base_allow, pinned;
+			char why[HM_REF_WHY_MAX];
+			int allowed = !rule->n_base_allow, pinned, err;
 
 			if (!is_image_dependency(dep))
 				continue;
 			n++;
-			if (split_image(written, &name, &tag, &digest) < 0) {
+			if ((err = split_image(written, &name, &tag, &digest, why)) == HM_E_USAGE) {
+				hm_buf_addf(&bad, "%s'%s' is not an image name: %s", bad.len ? "; " : "", written, why);
+				goto next;
+			} else if (err < 0) {
 				u->out.nomem = 1;
 				goto next;
 			}
@@ -517,6 +525,11 @@ static void decide(hm_image_decision *o, const hm_policy *p, const image *im, co
 	const char *digest = NULL;
 
 	o->rule = im->rule;
+	if (im->ignored_tag) {
+		hm_buf_addf(&d, "tag '%s' ignored: the reference is pinned by digest, and the digest decides",
+			    im->ignored_tag);
+		add_check(&c, "reference", 1, &d);
+	}
 	if (!im->parsed) {
 		hm_buf_addstr(&d, o->error_message ? o->error_message : "invalid reference");
 		add_check(&c, "reference", 0, &d);
@@ -650,6 +663,13 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 			continue;
 		}
 		im[i].parsed = 1;
+		/* In "repo:tag@digest" the digest is what runs, and nothing checks
+		 * that the tag names it: the tag must neither choose a rule nor
+		 * meet require.tags, so the image is decided as "repo@digest". */
+		if (im[i].ref.digest && im[i].ref.tag) {
+			im[i].ignored_tag = im[i].ref.tag;
+			im[i].ref.tag = NULL;
+		}
 		im[i].name = hm_ref_name(&im[i].ref);
 		o->ref = hm_ref_string(&im[i].ref);
 		o->pinned = im[i].ref.digest != NULL;
@@ -724,6 +744,7 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 	}
 	for (i = 0; i < n; i++) {
 		hm_ref_free(&im[i].ref);
+		free(im[i].ignored_tag);
 		free(im[i].name);
 	}
 	pthread_mutex_destroy(&r.lock);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "oci/digest.h"
+#include "oci/ref.h"
 #include "policy/pattern.h"
 
 enum tok { T_LIT, T_ONE, T_STAR, T_DSTAR };
@@ -68,62 +69,6 @@ done:
 	return ok;
 }
 
-char *hm_pattern_normalise_name(const char *name)
-{
-	const char *slash = strchr(name, '/');
-	const char *rest = name;
-	char *out;
-	size_t hlen = 0;
-	const char *host = "docker.io";
-	int library;
-
-	if (!strcmp(name, "**") || !strncmp(name, "**/", 3) || !strncmp(name, "*/", 2))
-		return strdup(name);
-	if (slash) {
-		size_t n = (size_t)(slash - name);
-
-		if (memchr(name, '.', n) || memchr(name, ':', n) || (n == 9 && !strncmp(name, "localhost", 9))) {
-			host = name;
-			hlen = n;
-			rest = slash + 1;
-			if ((n == 15 && !strncmp(name, "index.docker.io", 15)) ||
-			    (n == 20 && !strncmp(name, "registry-1.docker.io", 20)))
-				host = "docker.io", hlen = 0;
-		}
-	}
-	if (!hlen)
-		hlen = strlen(host);
-	library = hlen == 9 && !strncmp(host, "docker.io", 9) && !strchr(rest, '/');
-	if (asprintf(&out, "%.*s/%s%s", (int)hlen, host, library ? "library/" : "", rest) < 0)
-		return NULL;
-	return out;
-}
-
-static const char *check_name(const char *n)
-{
-	const char *seg = n;
-
-	if (!*n)
-		return "the name is empty";
-	for (const char *p = n;; p++) {
-		if (*p == '/' || !*p) {
-			if (p == seg)
-				return "empty path segment";
-			if (!*p)
-				break;
-			seg = p + 1;
-			continue;
-		}
-		if (*p >= 'A' && *p <= 'Z')
-			return "repository names are lowercase";
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr("._-:*?", *p)))
-			return "unexpected character in the name";
-		if (!strncmp(p, "***", 3))
-			return "'***' is not a wildcard (use '*' or '**')";
-	}
-	return NULL;
-}
-
 static const char *check_tag(const char *t)
 {
 	if (!*t)
@@ -141,6 +86,7 @@ int hm_pattern_parse(hm_pattern *out, const char *text)
 {
 	char *work = NULL, *at, *colon, *slash;
 	const char *why = NULL;
+	char name_why[HM_REF_WHY_MAX];
 	int err = HM_OK;
 
 	*out = (hm_pattern)HM_PATTERN_INIT;
@@ -166,10 +112,16 @@ int hm_pattern_parse(hm_pattern *out, const char *text)
 		if (!(out->tag = strdup(colon)))
 			goto nomem;
 	}
-	if ((why = check_name(work)))
+	if (out->tag && out->digest) {
+		/* the digest is what runs; a tag beside it is never looked at */
+		why = "a pattern with a digest cannot also name a tag (the digest decides)";
 		goto done;
-	if (!(out->name = hm_pattern_normalise_name(work)))
-		goto nomem;
+	}
+	/* the same normalisation as references, so that every spelling of a
+	 * registry meets the patterns that name another */
+	err = hm_ref_normalise_name(&out->name, work, strlen(work), 1, name_why);
+	if (err == HM_E_USAGE)
+		why = name_why;
 	goto done;
 nomem:
 	err = hm_error_set(HM_E_NOMEM, "out of memory");
@@ -195,6 +147,10 @@ void hm_pattern_free(hm_pattern *p)
 
 int hm_pattern_match(const hm_pattern *p, const char *name, const char *tag, const char *digest)
 {
+	/* In "repo:tag@digest" the digest is what runs and the tag is not
+	 * checked against it: the tag must not choose a rule. */
+	if (digest)
+		tag = NULL;
 	if (!hm_glob_match(p->name, name, 1))
 		return 0;
 	if (p->tag && !(tag && hm_glob_match(p->tag, tag, 0)))

@@ -1,17 +1,20 @@
 /* Image patterns and globs.
  *
- * An image pattern is NAME[:TAG][@DIGEST] where NAME is normalised as image
- * references are ("nginx" is docker.io/library/nginx, "index.docker.io/x"
- * is docker.io/library/x), except that a first segment of "*" or "**"
- * stands for any registry.  In NAME, "*" matches within one path segment
+ * An image pattern is NAME[:TAG] or NAME[@DIGEST] where NAME is normalised
+ * by the function that normalises image references, hm_ref_normalise_name()
+ * ("nginx" is docker.io/library/nginx, "INDEX.docker.io:443/x" is
+ * docker.io/library/x), except that a first segment of "*" or "**" stands
+ * for any registry.  In NAME, "*" matches within one path segment
  * (not "/"), "**" matches across segments (anything, "/" included, even
  * nothing), "?" one character other than "/".
  *
  * Tags and digests: a pattern without ":TAG" or "@DIGEST" matches every tag
  * and digest of the repositories it names (it does not mean ":latest").
  * ":TAG" is a glob ("*" and "?") over the reference's tag: a reference
- * without a tag does not match it.  "@DIGEST" must equal the reference's
- * digest exactly.  Patterns are matched against the reference as written,
+ * without a tag does not match it, and neither does a reference pinned by
+ * digest ("app:v1@sha256:..."), whose tag is ignored: the digest is what
+ * runs and nothing checked that the tag names it.  "@DIGEST" must equal the
+ * reference's digest exactly.  Patterns are matched against the reference as written,
  * normalised, before any tag is resolved. */
 #ifndef HM_POLICY_PATTERN_H
 #define HM_POLICY_PATTERN_H
@@ -31,13 +34,9 @@ int hm_pattern_parse(hm_pattern *out, const char *text);
 void hm_pattern_free(hm_pattern *p);
 
 /* 1 when the normalised reference name ("docker.io/library/nginx"), tag
- * (or NULL) and digest (or NULL) match p, else 0. */
+ * (or NULL) and digest (or NULL) match p, else 0.  With a digest the tag
+ * is not looked at. */
 int hm_pattern_match(const hm_pattern *p, const char *name, const char *tag, const char *digest);
-
-/* Normalises an image name the way hm_ref_parse() does, for names that are
- * not references (provenance URIs, patterns): returns a new string, or NULL
- * when out of memory. */
-char *hm_pattern_normalise_name(const char *name);
 
 /* Glob over a whole string: "*" any run of characters, "?" one character,
  * every other byte literal.  With segments set, "*" and "?" do not match

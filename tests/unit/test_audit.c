@@ -87,6 +87,11 @@ static void test_identity(void **state)
 	assert_true(hm_audit_identity_matches("index.docker.io/library/alpine", "docker.io/library/alpine"));
 	assert_true(hm_audit_identity_matches("docker.io/alpine", "index.docker.io/library/alpine"));
 	assert_true(hm_audit_identity_matches("index.docker.io/me/x:1", "docker.io/me/x"));
+	/* the spellings references and policy patterns share */
+	assert_true(hm_audit_identity_matches("alpine", "docker.io/library/alpine"));
+	assert_true(hm_audit_identity_matches("REGISTRY.example.com:443/app@sha256:0", "registry.example.com/app"));
+	assert_true(hm_audit_identity_matches("registry-1.docker.io/alpine:3", "docker.io/library/alpine"));
+	assert_false(hm_audit_identity_matches("registry.example.com:8443/app", "registry.example.com/app"));
 	assert_false(hm_audit_identity_matches("127.0.0.1:5000/team/other", REPO));
 	assert_false(hm_audit_identity_matches("127.0.0.1:5001/team/app", REPO));
 	assert_false(hm_audit_identity_matches("docker.io/library/alpine", "docker.io/me/alpine"));

@@ -454,6 +454,50 @@ static void test_digest_tags_default_deny_rule(void **state)
 	hm_policy_free(p);
 }
 
+/* "repo:tag@digest": the digest runs, and nothing checks that the tag names
+ * it, so the tag must neither choose a permissive rule, nor dodge a deny
+ * through an exclude, nor meet require.tags. */
+static void test_tag_beside_digest_chooses_nothing(void **state)
+{
+	hm_policy *p = policy("rules:\n  - name: trusted tag\n    images: [\"reg.example.com/app:trusted\"]\n"
+			      "  - name: signed\n    images: [\"reg.example.com/app\"]\n"
+			      "    require: {signatures: {keys: [release]}}\n"
+			      "  - name: no tmp\n    images: [\"reg.example.com/tmp\"]\n"
+			      "    exclude: [\"reg.example.com/tmp:trusted\"]\n    deny: only the trusted tag\n"
+			      "  - name: tmp trusted\n    images: [\"reg.example.com/tmp:trusted\"]\n"
+			      "  - name: prod\n    images: [\"reg.example.com/prod/**\"]\n"
+			      "    require: {tags: {deny: [latest]}}\n");
+	const m_tag t[] = {{"reg.example.com/app", "trusted", DA}, {NULL, NULL, NULL}};
+	const m_sig sigs[] = {{DA, 0, 1}, {NULL, 0, 0}};
+	/* DB is another image, unsigned */
+	const char *img[] = {"reg.example.com/app:trusted@" DB, "reg.example.com/tmp:trusted@" DB,
+			     "reg.example.com/prod/app:latest@" DA, "reg.example.com/app:trusted",
+			     "reg.example.com/app@" DA, NULL};
+	mock m = {t, sigs, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	hm_decision d;
+
+	eval(&d, p, &m, img, 0);
+	/* the permissive rule is not chosen by the tag: the signed rule decides */
+	assert_string_equal(d.v[0].rule_name, "signed");
+	assert_false(d.v[0].allowed);
+	assert_string_equal(d.v[0].ref, "reg.example.com/app@" DB);
+	has(check_detail(&d.v[0], "reference"), "tag 'trusted' ignored: the reference is pinned by digest");
+	/* the exclude naming the tag does not lift the deny */
+	assert_string_equal(d.v[1].rule_name, "no tmp");
+	assert_false(d.v[1].allowed);
+	/* require.tags sees no tag on a pinned reference */
+	assert_true(check_met(&d.v[2], "tags"));
+	has(check_detail(&d.v[2], "tags"), "no tag");
+	/* the tag alone is resolved, and chooses its rule */
+	assert_string_equal(d.v[3].rule_name, "trusted tag");
+	assert_true(d.v[3].allowed);
+	/* the signed image by digest passes the signed rule */
+	assert_string_equal(d.v[4].rule_name, "signed");
+	assert_true(d.v[4].allowed);
+	hm_decision_free(&d);
+	hm_policy_free(p);
+}
+
 static void test_modes_on_error_and_default_allow(void **state)
 {
 	hm_policy *p = policy("default: allow\nrules:\n"
@@ -547,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_attestation_where_and_base_images),
 		cmocka_unit_test(test_base_images_not_vacuous),
 		cmocka_unit_test(test_digest_tags_default_deny_rule),
+		cmocka_unit_test(test_tag_beside_digest_chooses_nothing),
 		cmocka_unit_test(test_modes_on_error_and_default_allow),
 		cmocka_unit_test(test_each_digest_verified_once),
 	};

@@ -167,7 +167,7 @@ static void test_lint_reports_every_error(void **state)
 		"default: maybe\n"
 		"rules:\n"
 		"  - name: a\n"
-		"    images: [\"Registry.example.com/x\"]\n"
+		"    images: [\"registry.example.com/X\"]\n"
 		"    mode: enforcing\n"
 		"    require:\n"
 		"      digest: yes\n"
@@ -181,7 +181,7 @@ static void test_lint_reports_every_error(void **state)
 	const char *want[] = {
 		"p.yaml:6:1: unknown key 'colour' in the policy",
 		"p.yaml:7:10: 'default' in the policy must be deny | allow, not 'maybe'",
-		"p.yaml:10:14: invalid image pattern 'Registry.example.com/x'",
+		"p.yaml:10:14: invalid image pattern 'registry.example.com/X': repository must be lowercase",
 		"p.yaml:11:11: 'mode' in rule 'a' must be enforce | warn | audit, not 'enforcing'",
 		"p.yaml:13:15: 'digest' in 'require' of rule 'a' must be true or false, not a string",
 		"p.yaml:14:36: unknown key name 'ops' in 'signatures' (defined: release, security)",

@@ -76,8 +76,8 @@ static void test_domains(void **state)
 	ok("[::1]:5000/foo", "[::1]:5000/foo:latest", NULL);
 	ok("[2001:db8::1]/foo:v", "[2001:db8::1]/foo:v", NULL);
 	ok("127.0.0.1:5000/foo", "127.0.0.1:5000/foo:latest", NULL);
-	ok("my-host.Example.COM/foo", "my-host.Example.COM/foo:latest", NULL);
-	ok("a.b.c:443/d/e/f/g", "a.b.c:443/d/e/f/g:latest", NULL);
+	ok("my-host.Example.COM/foo", "my-host.example.com/foo:latest", NULL);
+	ok("a.b.c:443/d/e/f/g", "a.b.c/d/e/f/g:latest", NULL);
 	bad("-bad.com/foo", "invalid registry host");
 	bad("bad-.com/foo", "invalid registry host");
 	bad("a..b/foo", "invalid registry host");
@@ -87,6 +87,61 @@ static void test_domains(void **state)
 	bad("[zz::1]/foo", "invalid IPv6");
 	bad("[::1]x/foo", "after ']'");
 	bad("ex_ample.com/foo", "invalid registry host");
+}
+
+/* One registry, one spelling: whatever spelling of a host a reference
+ * uses, its normalised name is the same, so no spelling escapes a rule. */
+static void test_one_spelling(void **state)
+{
+	/* host names are case-insensitive */
+	ok("REGISTRY.example.com/prod/app", "registry.example.com/prod/app:latest", NULL);
+	ok("Registry.Example.Com:5000/prod/app:V1", "registry.example.com:5000/prod/app:V1", NULL);
+	/* ":443" is the https default: the host itself */
+	ok("registry.example.com:443/prod/app", "registry.example.com/prod/app:latest", NULL);
+	ok("10.1.2.3:443/a", "10.1.2.3/a:latest", NULL);
+	ok("[2001:db8::1]:443/a", "[2001:db8::1]/a:latest", NULL);
+	ok("registry.example.com:80/prod/app", "registry.example.com:80/prod/app:latest", NULL);
+	/* without its port, "intranet/app" would be Docker Hub's intranet/app */
+	ok("intranet:443/app", "intranet:443/app:latest", NULL);
+	/* loopback hosts are reached over plain HTTP: ":80" is theirs, ":443" another server */
+	ok("localhost:80/a", "localhost/a:latest", NULL);
+	ok("127.0.0.1:80/a", "127.0.0.1/a:latest", NULL);
+	ok("[::1]:80/a", "[::1]/a:latest", NULL);
+	ok("localhost:443/a", "localhost:443/a:latest", NULL);
+	ok("LOCALHOST:5000/a", "localhost:5000/a:latest", NULL);
+	/* Docker Hub's spellings */
+	ok("docker.io/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("index.docker.io/library/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("registry-1.docker.io/library/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("registry-1.docker.io/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("registry.hub.docker.com/library/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("DOCKER.IO:443/alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("Index.Docker.Io:443/bitnami/redis", "docker.io/bitnami/redis:latest", "bitnami/redis:latest");
+	bad("docker.io:5000/alpine", "Docker Hub ('docker.io') has no registry on port 5000");
+	bad("registry-1.docker.io:80/alpine", "no registry on port 80");
+	/* IPv6: the RFC 5952 spelling */
+	ok("[0:0:0:0:0:0:0:1]:5000/a", "[::1]:5000/a:latest", NULL);
+	ok("[2001:DB8:0::0:1]/a", "[2001:db8::1]/a:latest", NULL);
+	bad("[fe80::1%25eth0]/a", "invalid IPv6");
+	/* trailing dots are refused, not folded: outside the grammar */
+	bad("registry.example.com./prod/app", "trailing '.'");
+	bad("localhost./a", "trailing '.'");
+	/* IPv4 has one spelling: other numeric forms reach the same address */
+	ok("10.0.0.1:5000/a", "10.0.0.1:5000/a:latest", NULL);
+	bad("127.1:5000/a", "IPv4 address");
+	bad("2130706433:5000/a", "IPv4 address");
+	bad("0x7f.0.0.1:5000/a", "IPv4 address");
+	bad("0177.0.0.1:5000/a", "IPv4 address");
+	bad("127.0.0.01:5000/a", "IPv4 address");
+	bad("1.2.3.4.5/a", "IPv4 address");
+	/* ports: one spelling, in range */
+	bad("registry.example.com:0443/a", "without leading zeros");
+	bad("registry.example.com:0/a", "from 1 to 65535");
+	bad("registry.example.com:65536/a", "from 1 to 65535");
+	ok("registry.example.com:65535/a", "registry.example.com:65535/a:latest", NULL);
+	/* the path is lowercase by the grammar: no folding, a refusal */
+	bad("registry.example.com/Prod/app", "repository must be lowercase");
+	bad("docker.io/Library/alpine", "repository must be lowercase");
 }
 
 static void test_paths(void **state)
@@ -246,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hub_normalisation),
 	    cmocka_unit_test(test_domains),
+	    cmocka_unit_test(test_one_spelling),
 	    cmocka_unit_test(test_paths),
 	    cmocka_unit_test(test_tags_and_digests),
 	    cmocka_unit_test(test_name_length),
