@@ -378,9 +378,11 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
-		if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED))
+		if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
+			res->overflow = 1;
 			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", o.host,
 					   (long long)res->sink_max);
+		}
 		else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
 			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %zu-byte limit", o.host,
 					   res->body ? res->body->max : 0);
