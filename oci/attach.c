@@ -302,15 +302,19 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 			continue; /* read afresh after the pause */
 		}
 		paused = 0;
-		if ((!writes && (err = hm_store_put_blob(s, blob, len, NULL))) ||
-		    (err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
+		if ((err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
 			goto done;
 		cJSON_ArrayForEach(a, annotations) {
 			if (cJSON_IsString(a) && (err = hm_descriptor_annotate(layer, a->string, a->valuestring)))
 				goto done;
 		}
-		if ((err = put_config(s, m, &cfg, cfg_digest)) ||
-		    (err = hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cfg_digest,
+		/* the blobs too: several writers uploading one config make distribution answer 500 */
+		if ((!writes && (err = hm_store_put_blob(s, blob, len, NULL))) || (err = put_config(s, m, &cfg, cfg_digest))) {
+			if (hm_rmw_transient(err, &faults))
+				continue;
+			goto done;
+		}
+		if ((err = hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cfg_digest,
 						  (int64_t)cfg.len)) ||
 		    (err = hm_manifest_serialize(&out, m)))
 			goto done;

@@ -222,7 +222,10 @@ add_fallback_referrer() {
 		hm sign --key "$BATS_TEST_TMPDIR/k$i.key" "$HM_TEST_REGISTRY/cp/race:r" >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
 		pids+=($!)
 	done
-	for p in "${pids[@]}"; do wait "$p"; done
+	failed=0
+	for p in "${pids[@]}"; do wait "$p" || failed=1; done
+	cat "$BATS_TEST_TMPDIR"/out*
+	[ "$failed" -eq 0 ]
 	run hm verify "${keys[@]}" "$HM_TEST_REGISTRY/cp/race:r"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == *": 8 of 8 signatures valid" ]]
