@@ -10,7 +10,7 @@ extern const hm_cmd hm_cmd_key_generate, hm_cmd_key_public;
 extern const hm_cmd hm_cmd_sign, hm_cmd_verify, hm_cmd_tree;
 extern const hm_cmd hm_cmd_attest, hm_cmd_attest_provenance, hm_cmd_verify_attestation;
 extern const hm_cmd hm_cmd_sign_blob, hm_cmd_verify_blob;
-extern const hm_cmd hm_cmd_audit;
+extern const hm_cmd hm_cmd_audit, hm_cmd_copy;
 extern const hm_cmd hm_cmd_policy_lint, hm_cmd_policy_check, hm_cmd_policy_serve;
 
 static const hm_cmd *const commands[] = {
@@ -24,6 +24,7 @@ static const hm_cmd *const commands[] = {
 	&hm_cmd_sign_blob,
 	&hm_cmd_verify_blob,
 	&hm_cmd_tree,
+	&hm_cmd_copy,
 	&hm_cmd_audit,
 	&hm_cmd_policy_lint,
 	&hm_cmd_policy_check,

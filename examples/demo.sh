@@ -93,6 +93,10 @@ fi
 step "what is attached to the image"
 show "$HM" tree "$img"
 
+step "copy the image with its signature and provenance to another layout (e.g. for an air gap), verify the copy"
+show "$HM" copy "$img" "oci:$out/airgap:1.0"
+show "$HM" verify --key "$out/release.pub" "oci:$out/airgap:1.0"
+
 step "audit every tag of the example: signatures, provenance, findings"
 show "$HM" audit --key "$out/release.pub" "oci:$out/image" ||
 	echo "(exit status $?: some tag has an error finding, e.g. no provenance attached)"

@@ -10,6 +10,7 @@
 #include "core/json.h"
 #include "oci/attach.h"
 #include "oci/manifest.h"
+#include "oci/referrers.h"
 
 char *hm_attach_tag(const char *digest, const char *suffix)
 {
@@ -443,45 +444,89 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	hm_descriptor *layer;
 	const cJSON *a;
 	hm_desc d;
-	int err;
+	int err, writes = 0, seen = 0, paused = 0, faults = 0, present;
+	long start, rmw_ms = 0;
 
 	*added = 0;
 	if (!tag)
 		return hm_error_set(HM_E_IO, "invalid digest '%s'", subject_digest);
-	err = hm_store_get_manifest(s, tag, &body, &d);
-	if (err == HM_E_NOTFOUND) {
-		hm_error_clear();
-		err = hm_manifest_new(&m, HM_MT_OCI_MANIFEST);
-	} else if (!err && hm_manifest_parse(&m, body.data, body.len, HM_MT_OCI_MANIFEST) != HM_OK) {
-		err = hm_error_wrap(HM_E_IO, "existing manifest '%s' in '%s' is malformed; not replacing it",
-				    tag, hm_store_name(s));
-	}
-	if (err)
-		goto done;
 	hm_digest_compute(blob_digest, blob, len);
-	for (size_t i = 0; i < m->n_layers; i++)
-		if (strcmp(m->layers[i].digest, blob_digest) == 0 &&
-		    same_descriptor_annotations(&m->layers[i], annotations))
-			goto done; /* already there: nothing to do */
-	if (m->n_layers >= HM_MAX_ATTACHED_LAYERS) {
-		err = hm_error_set(HM_E_LIMIT, "'%s' already holds %d layers, the most an attached manifest may (the cap)",
-				   tag, HM_MAX_ATTACHED_LAYERS);
-		goto done;
-	}
-	if ((err = hm_store_put_blob(s, blob, len, NULL)) ||
-	    (err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
-		goto done;
-	cJSON_ArrayForEach(a, annotations) {
-		if (cJSON_IsString(a) && (err = hm_descriptor_annotate(layer, a->string, a->valuestring)))
+	/* The tag is shared by every signer of the image: a read-modify-write
+	 * that a concurrent writer can undo.  Read back until our layer has
+	 * been seen HM_RMW_CONFIRMATIONS times, writing again when it is gone
+	 * (oci/referrers.h says how far that goes). */
+	for (;;) {
+		start = hm_rmw_now_ms();
+		hm_manifest_free(m);
+		m = NULL;
+		hm_buf_reset(&body);
+		hm_buf_reset(&cfg);
+		hm_buf_reset(&out);
+		err = hm_store_get_manifest(s, tag, &body, &d);
+		if (hm_rmw_transient(err, &faults))
+			continue;
+		if (err == HM_E_NOTFOUND) {
+			hm_error_clear();
+			err = hm_manifest_new(&m, HM_MT_OCI_MANIFEST);
+		} else if (!err && hm_manifest_parse(&m, body.data, body.len, HM_MT_OCI_MANIFEST) != HM_OK) {
+			err = hm_error_wrap(HM_E_IO, "existing manifest '%s' in '%s' is malformed; not replacing it",
+					    tag, hm_store_name(s));
+		}
+		if (err)
 			goto done;
+		present = 0;
+		for (size_t i = 0; i < m->n_layers && !present; i++)
+			present = strcmp(m->layers[i].digest, blob_digest) == 0 &&
+				  same_descriptor_annotations(&m->layers[i], annotations);
+		if (present) {
+			if (!writes || ++seen >= HM_RMW_CONFIRMATIONS)
+				break; /* already there, or ours has stayed */
+			hm_rmw_settle(rmw_ms);
+			continue;
+		}
+		seen = 0;
+		if (writes >= HM_REFERRERS_TRIES) {
+			err = hm_error_set(HM_E_IO, "updating '%s' in '%s': other writers replaced it %d times; try again",
+					   tag, hm_store_name(s), writes);
+			goto done;
+		}
+		if (m->n_layers >= HM_MAX_ATTACHED_LAYERS) {
+			err = hm_error_set(HM_E_LIMIT, "'%s' already holds %d layers, the most an attached manifest may (the cap)",
+					   tag, HM_MAX_ATTACHED_LAYERS);
+			goto done;
+		}
+		if (writes && !paused) {
+			hm_rmw_backoff(writes);
+			paused = 1;
+			continue; /* read afresh after the pause */
+		}
+		paused = 0;
+		if ((err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
+			goto done;
+		cJSON_ArrayForEach(a, annotations) {
+			if (cJSON_IsString(a) && (err = hm_descriptor_annotate(layer, a->string, a->valuestring)))
+				goto done;
+		}
+		/* the blobs too: several writers uploading one config make distribution answer 500 */
+		if ((!writes && (err = hm_store_put_blob(s, blob, len, NULL))) || (err = put_config(s, m, &cfg, cfg_digest))) {
+			if (hm_rmw_transient(err, &faults))
+				continue;
+			goto done;
+		}
+		if ((err = hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cfg_digest,
+						  (int64_t)cfg.len)) ||
+		    (err = hm_manifest_serialize(&out, m)))
+			goto done;
+		if ((err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL))) {
+			if (hm_rmw_transient(err, &faults))
+				continue;
+			goto done;
+		}
+		writes++;
+		rmw_ms = hm_rmw_now_ms() - start;
+		hm_rmw_settle(rmw_ms);
 	}
-	if ((err = put_config(s, m, &cfg, cfg_digest)) ||
-	    (err = hm_manifest_set_config(m, "application/vnd.oci.image.config.v1+json", cfg_digest,
-					  (int64_t)cfg.len)) ||
-	    (err = hm_manifest_serialize(&out, m)) ||
-	    (err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL)))
-		goto done;
-	*added = 1;
+	*added = writes > 0;
 done:
 	hm_manifest_free(m);
 	free(tag);

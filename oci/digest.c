@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -68,4 +69,54 @@ const char *hm_digest_hex(const char *d)
 	const char *c = strchr(d, ':');
 
 	return c ? c + 1 : d;
+}
+
+struct hm_digester {
+	EVP_MD_CTX *ctx;
+	char expected[140];
+};
+
+hm_digester *hm_digester_new(const char *expected)
+{
+	hm_digester *d;
+
+	if (!hm_digest_valid(expected) || !(d = calloc(1, sizeof(*d))))
+		return NULL;
+	snprintf(d->expected, sizeof(d->expected), "%s", expected);
+	d->ctx = EVP_MD_CTX_new();
+	if (!d->ctx ||
+	    !EVP_DigestInit_ex(d->ctx, strncmp(expected, "sha512:", 7) == 0 ? EVP_sha512() : EVP_sha256(), NULL)) {
+		hm_digester_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void hm_digester_update(hm_digester *d, const void *data, size_t len)
+{
+	if (len)
+		EVP_DigestUpdate(d->ctx, data, len);
+}
+
+int hm_digester_check(hm_digester *d, const char *what)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char got[140];
+
+	if (!EVP_DigestFinal_ex(d->ctx, md, &n))
+		return hm_error_set(HM_E_IO, "%s: hashing failed", what);
+	memcpy(got, d->expected, 7);
+	hex(got + 7, md, n);
+	if (strcmp(d->expected, got) != 0)
+		return hm_error_set(HM_E_IO, "%s: digest mismatch: expected %s, got %s", what, d->expected, got);
+	return HM_OK;
+}
+
+void hm_digester_free(hm_digester *d)
+{
+	if (!d)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
 }

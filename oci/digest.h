@@ -17,4 +17,14 @@ int hm_digest_check(const char *expected, const void *data, size_t len, const ch
 /* The hex part of "sha256:<hex>" (borrowed, points into d). */
 const char *hm_digest_hex(const char *d);
 
+/* Hashing a stream (a blob too large to hold in memory): new for the
+ * algorithm of the expected digest (sha256 or sha512), update with each
+ * chunk, then check: HM_OK, or HM_E_IO "<what>: digest mismatch: ...".
+ * hm_digester_new returns NULL for an invalid digest or out of memory. */
+typedef struct hm_digester hm_digester;
+hm_digester *hm_digester_new(const char *expected);
+void hm_digester_update(hm_digester *d, const void *data, size_t len);
+int hm_digester_check(hm_digester *d, const char *what);
+void hm_digester_free(hm_digester *d);
+
 #endif

@@ -532,6 +532,127 @@ done:
 	return err;
 }
 
+/* Copies exactly size bytes from `in` to `out`, hashing them; HM_E_IO when
+ * in has more or fewer bytes or other content than digest. */
+static int copy_hashed(FILE *in, FILE *out, const char *digest, int64_t size, const char *what)
+{
+	hm_digester *md = hm_digester_new(digest);
+	char chunk[65536];
+	int64_t left = size;
+	int err = HM_OK;
+
+	if (!md)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	while (left > 0) {
+		size_t want = left < (int64_t)sizeof(chunk) ? (size_t)left : sizeof(chunk);
+		size_t got = fread(chunk, 1, want, in);
+
+		if (got == 0) {
+			err = ferror(in) ? hm_error_set(HM_E_IO, "%s: reading: %s", what, strerror(errno))
+					 : hm_error_set(HM_E_IO, "%s has %lld bytes, its descriptor says %lld", what,
+							(long long)(size - left), (long long)size);
+			goto done;
+		}
+		if (fwrite(chunk, 1, got, out) != got) {
+			err = hm_error_set(HM_E_IO, "%s: writing: %s", what, strerror(errno));
+			goto done;
+		}
+		hm_digester_update(md, chunk, got);
+		left -= (int64_t)got;
+	}
+	if (fgetc(in) != EOF) {
+		err = hm_error_set(HM_E_IO, "%s is larger than the %lld bytes its descriptor says", what, (long long)size);
+		goto done;
+	}
+	if (fflush(out) != 0) {
+		err = hm_error_set(HM_E_IO, "%s: writing: %s", what, strerror(errno));
+		goto done;
+	}
+	err = hm_digester_check(md, what);
+done:
+	hm_digester_free(md);
+	return err;
+}
+
+static int layout_get_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	char *path = NULL;
+	FILE *in = NULL;
+	int err;
+
+	if ((err = blob_path(&path, L(s), digest)))
+		return err;
+	if (!(in = fopen(path, "rb"))) {
+		err = errno == ENOENT ? hm_error_set(HM_E_NOTFOUND, "blob %s not found in layout '%s'", digest, L(s)->dir)
+				      : hm_error_set(HM_E_IO, "reading '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	err = copy_hashed(in, f, digest, size, path);
+done:
+	if (in)
+		fclose(in);
+	free(path);
+	return err;
+}
+
+/* Copies the blob into blobs/ through a temporary file in the same
+ * directory, renamed into place once its digest is checked. */
+static int layout_put_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	char *path = NULL, *tmp = NULL;
+	FILE *out = NULL;
+	size_t n;
+	int fd = -1, err;
+
+	if ((err = layout_blob_exists(s, digest)) != 0)
+		return err < 0 ? err : HM_OK;
+	if ((err = blob_path(&path, L(s), digest)))
+		return err;
+	n = strlen(path) + 16;
+	if (!(tmp = malloc(n))) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	snprintf(tmp, n, "%s", path);
+	*strrchr(tmp, '/') = '\0';
+	if ((err = hm_mkdir_p(tmp, 0755)))
+		goto done;
+	snprintf(tmp + strlen(tmp), n - strlen(tmp), "/.tmp-XXXXXX");
+	if ((fd = mkstemp(tmp)) < 0 || fchmod(fd, 0644) < 0 || !(out = fdopen(fd, "wb"))) {
+		err = hm_error_set(HM_E_IO, "writing into '%s': %s", L(s)->dir, strerror(errno));
+		goto done;
+	}
+	fd = -1;
+	if (fseeko(f, 0, SEEK_SET) != 0) {
+		err = hm_error_set(HM_E_IO, "rewinding a blob to copy: %s", strerror(errno));
+		goto done;
+	}
+	if ((err = copy_hashed(f, out, digest, size, digest)))
+		goto done;
+	if (fsync(fileno(out)) < 0 || fclose(out) != 0) {
+		out = NULL;
+		err = hm_error_set(HM_E_IO, "writing '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	out = NULL;
+	if (rename(tmp, path) < 0) {
+		err = hm_error_set(HM_E_IO, "writing '%s': %s", path, strerror(errno));
+		goto done;
+	}
+	free(tmp);
+	tmp = NULL;
+done:
+	if (out)
+		fclose(out);
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return err;
+}
+
 static void layout_free(hm_store *s)
 {
 	struct layout *l = L(s);
@@ -552,6 +673,8 @@ static const struct hm_store_ops layout_ops = {
     .list_tags = layout_list_tags,
     .referrers = layout_referrers,
     .free = layout_free,
+    .get_blob_file = layout_get_blob_file,
+    .put_blob_file = layout_put_blob_file,
 };
 
 /* Checks dir/oci-layout, or makes an empty layout when create is set. */

@@ -4,6 +4,7 @@
  * cache survives (keep-alive).  Redirects are followed here, not by curl,
  * so that credentials only ever go to the registry's own origin.  Every
  * answer is read into a capped hm_buf. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,16 @@ struct resp {
 	char *link;
 	char *www_auth;
 	curl_off_t length;
+	/* streaming a blob: the body of a 200 goes to sink (at most sink_max
+	 * bytes, hashed by md), any other answer's body to body */
+	FILE *sink;
+	hm_digester *md;
+	int64_t sink_max, sink_len;
+	long cur_status;
+	/* the request sends the upload_len bytes of this file instead of its data
+	 * (kept here, not in struct req, whose users initialise it positionally) */
+	FILE *upload;
+	int64_t upload_len;
 };
 
 struct req {
@@ -216,9 +227,12 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 	if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
 		/* a new response (after 100 Continue): forget the old headers */
 		hm_buf *body = res->body;
+		const char *sp = memchr(line, ' ', len);
+
 		res->body = NULL;
 		resp_clear(res);
 		res->body = body;
+		res->cur_status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		return len;
 	}
 	colon = memchr(line, ':', len);
@@ -252,6 +266,16 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	struct resp *res = arg;
 	size_t len = size * n;
 
+	if (res->sink && res->cur_status == 200) {
+		if (res->sink_len > res->sink_max || (int64_t)len > res->sink_max - res->sink_len ||
+		    fwrite(data, 1, len, res->sink) != len) {
+			res->overflow = 1;
+			return 0;
+		}
+		res->sink_len += (int64_t)len;
+		hm_digester_update(res->md, data, len);
+		return len;
+	}
 	if (!res->body)
 		return len;
 	if (hm_buf_add(res->body, data, len)) {
@@ -259,6 +283,13 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	return len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *arg)
+{
+	size_t got = fread(buf, size, n, arg);
+
+	return got == 0 && ferror((FILE *)arg) ? CURL_READFUNC_ABORT : got;
 }
 
 static int add_header(struct curl_slist **h, const char *line)
@@ -307,10 +338,20 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		curl_easy_setopt(r->curl, CURLOPT_CAINFO, r->ca_file);
 	if (res->body && res->body->max)
 		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
+	if (res->sink)
+		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->sink_max);
 	if (strcmp(q->method, "HEAD") == 0) {
 		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(q->method, "GET") == 0) {
 		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+	} else if (res->upload && strcmp(q->method, "PUT") == 0) {
+		/* a retry (after a challenge) sends the file again from its start */
+		if (fseeko(res->upload, 0, SEEK_SET) != 0)
+			return hm_error_set(HM_E_IO, "rewinding a blob to upload: %s", strerror(errno));
+		curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(r->curl, CURLOPT_READDATA, res->upload);
+		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)res->upload_len);
 	} else {
 		curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
 		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, q->data ? q->data : "");
@@ -336,7 +377,12 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
-		if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
+			res->overflow = 1;
+			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", o.host,
+					   (long long)res->sink_max);
+		}
+		else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
 			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
 					   res->body ? res->body->max : 0);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
@@ -810,7 +856,8 @@ done:
 	return err;
 }
 
-static int reg_put_blob(hm_store *s, const void *data, size_t len, const char *digest)
+/* Uploads data (len bytes) or, when f is not NULL, the len bytes of f. */
+static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, const char *digest)
 {
 	struct reg *r = R(s);
 	hm_buf url = HM_BUF_INIT, put = HM_BUF_INIT, what = HM_BUF_INIT, ans = HM_BUF_INIT;
@@ -845,7 +892,9 @@ static int reg_put_blob(hm_store *s, const void *data, size_t len, const char *d
 	q.url = put.data;
 	q.ctype = "application/octet-stream";
 	q.data = data;
-	q.len = len;
+	q.len = (size_t)len;
+	res.upload = f;
+	res.upload_len = len;
 	if ((err = request(r, s->name, &q, &res)))
 		goto done;
 	if (res.status != 201 && res.status != 204 && res.status != 200)
@@ -857,6 +906,66 @@ done:
 	hm_buf_release(&put);
 	hm_buf_release(&what);
 	hm_buf_release(&ans);
+	return err;
+}
+
+static int reg_put_blob(hm_store *s, const void *data, size_t len, const char *digest)
+{
+	return upload_blob(s, data, (int64_t)len, NULL, digest);
+}
+
+static int reg_put_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	return upload_blob(s, NULL, size, f, digest);
+}
+
+static int reg_get_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	struct reg *r = R(s);
+	hm_buf url = HM_BUF_INIT, ans = HM_BUF_INIT, what = HM_BUF_INIT;
+	struct req q = {"GET", NULL, NULL, NULL, NULL, 0, 0};
+	struct resp res = {0};
+	int err;
+
+	hm_buf_init(&ans, MAX_ERROR_BODY);
+	res.body = &ans;
+	res.sink = f;
+	res.sink_max = size;
+	if (!(res.md = hm_digester_new(digest)))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if ((err = api_url(&url, r, "blobs", digest)) || (err = hm_buf_addf(&what, "blob '%s'", digest)))
+		goto done;
+	q.url = url.data;
+	if ((err = request(r, s->name, &q, &res))) {
+		if (ferror(f))
+			err = hm_error_set(HM_E_IO, "%s: writing a temporary file failed", what.data);
+		else if (res.overflow)
+			err = hm_error_set(HM_E_IO, "%s in '%s' is larger than the %lld bytes its descriptor says",
+					   what.data, s->name, (long long)size);
+		goto done;
+	}
+	if (res.status != 200) {
+		err = status_error(r, s, &res, what.data);
+		goto done;
+	}
+	if (res.sink_len != size) {
+		err = hm_error_set(HM_E_IO, "%s in '%s' has %lld bytes, its descriptor says %lld", what.data, s->name,
+				   (long long)res.sink_len, (long long)size);
+		goto done;
+	}
+	if (fflush(f) != 0) {
+		err = hm_error_set(HM_E_IO, "%s: writing a temporary file: %s", what.data, strerror(errno));
+		goto done;
+	}
+	err = hm_digester_check(res.md, what.data);
+	if (err)
+		hm_error_wrap(err, "'%s'", s->name);
+done:
+	hm_digester_free(res.md);
+	resp_clear(&res);
+	hm_buf_release(&url);
+	hm_buf_release(&ans);
+	hm_buf_release(&what);
 	return err;
 }
 
@@ -1105,7 +1214,7 @@ static void reg_free(hm_store *s)
 
 static const struct hm_store_ops registry_ops = {
 	reg_resolve, reg_get_manifest, reg_put_manifest, reg_get_blob, reg_blob_exists,
-	reg_put_blob, reg_list_tags, reg_referrers, reg_free,
+	reg_put_blob, reg_list_tags, reg_referrers, reg_free, reg_get_blob_file, reg_put_blob_file,
 };
 
 void hm_registry_set_page_size(hm_store *s, unsigned n)

@@ -66,6 +66,24 @@ int hm_store_put_blob(hm_store *s, const void *data, size_t len, char digest_out
 	return s->ops->put_blob(s, data, len, d);
 }
 
+int hm_store_get_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	if (!hm_digest_valid(digest))
+		return hm_error_set(HM_E_IO, "invalid blob digest '%s'", digest);
+	if (size < 0)
+		return hm_error_set(HM_E_IO, "blob %s: negative size %lld", digest, (long long)size);
+	return s->ops->get_blob_file(s, digest, size, f);
+}
+
+int hm_store_put_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f)
+{
+	if (!hm_digest_valid(digest))
+		return hm_error_set(HM_E_IO, "invalid blob digest '%s'", digest);
+	if (size < 0)
+		return hm_error_set(HM_E_IO, "blob %s: negative size %lld", digest, (long long)size);
+	return s->ops->put_blob_file(s, digest, size, f);
+}
+
 int hm_store_list_tags(hm_store *s, hm_strv *out)
 {
 	return s->ops->list_tags(s, out);

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/strv.h"
@@ -62,6 +63,16 @@ int hm_store_get_blob(hm_store *s, const char *digest, size_t max, hm_buf *out);
 int hm_store_blob_exists(hm_store *s, const char *digest);
 /* Uploads a blob (skipped when already present); digest_out may be NULL. */
 int hm_store_put_blob(hm_store *s, const void *data, size_t len, char digest_out[HM_DIGEST_SIZE]);
+
+/* Blobs too large to hold in memory (image layers), through a file.
+ * hm_store_get_blob_file writes the blob digest into f from its current
+ * position, refusing anything but exactly size bytes that hash to digest
+ * (checked while streaming: on failure f holds garbage).
+ * hm_store_put_blob_file uploads the size bytes of f (from its start) as
+ * blob digest, skipped when the store already has it; the store checks the
+ * digest (the layout hashes while copying, a registry on completion). */
+int hm_store_get_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f);
+int hm_store_put_blob_file(hm_store *s, const char *digest, int64_t size, FILE *f);
 
 /* All tags, following pagination. */
 int hm_store_list_tags(hm_store *s, hm_strv *out);

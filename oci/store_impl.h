@@ -15,6 +15,8 @@ struct hm_store_ops {
 	int (*list_tags)(hm_store *s, hm_strv *out);
 	int (*referrers)(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index);
 	void (*free)(hm_store *s);
+	int (*get_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
+	int (*put_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
 };
 
 struct hm_store {

@@ -14,6 +14,9 @@ The behaviour is chosen by the first component of the repository name:
                manifest; blobs redirect to the second port, which records
                whether an Authorization header arrived (GET /seen)
   basic/*      Basic challenge, accepts alice:secret
+  badblob/*    manifests/latest is a real manifest whose layer blob is served
+               with other bytes of the same length; longblob/* serves it with
+               more bytes than the descriptor says
   errors/*     500 with a registry error body; denied/* 403 likewise
   pages/*      endless pagination: every tag list and referrers page links
                to a next one; the second component says what a page holds:
@@ -48,6 +51,15 @@ MANIFEST = json.dumps({
 }, separators=(",", ":")).encode()
 BLOB = b"hello from the liar\n"
 MT = "application/vnd.oci.image.manifest.v1+json"
+EMPTY = b"{}"
+LAYERED = json.dumps({
+    "schemaVersion": 2,
+    "mediaType": MT,
+    "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+               "digest": "sha256:" + hashlib.sha256(EMPTY).hexdigest(), "size": len(EMPTY)},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                "digest": "sha256:" + hashlib.sha256(BLOB).hexdigest(), "size": len(BLOB)}],
+}, separators=(",", ":")).encode()
 
 STATE = {"redirect_hits": 0, "redirect_auth": 0}
 LOCK = threading.Lock()
@@ -229,6 +241,21 @@ class Liar(Base):
         nxt = f"/v2/{repo}/{kind}/{ref}?page={page + 1}"
         ctype = "application/json" if kind == "tags" else "application/vnd.oci.image.index.v1+json"
         return self.send(200, data, ctype, {"Link": f'<{nxt}>; rel="next"'}, head=head)
+
+    def lying_blob(self, kind, ref, head, wrong):
+        if kind == "manifests" and ref in ("latest", sha(LAYERED)):
+            return self.send(200, LAYERED, MT, {"Docker-Content-Digest": sha(LAYERED)}, head=head)
+        if kind == "blobs" and ref == sha(EMPTY):
+            return self.send(200, EMPTY, "application/octet-stream", head=head)
+        if kind == "blobs" and ref == sha(BLOB):
+            return self.send(200, wrong, "application/octet-stream", head=head)
+        return self.error(404, "BLOB_UNKNOWN", "unknown", head=head)
+
+    def mode_badblob(self, repo, kind, ref, head):
+        return self.lying_blob(kind, ref, head, b"X" * len(BLOB))
+
+    def mode_longblob(self, repo, kind, ref, head):
+        return self.lying_blob(kind, ref, head, BLOB + b"and then some more bytes\n" * 100)
 
     def mode_errors(self, repo, kind, ref, head):
         return self.error(500, "INTERNAL", "the liar is having a bad day", head=head)

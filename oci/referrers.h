@@ -1,0 +1,102 @@
+/* OCI 1.1 referrers: manifests whose `subject` names another manifest, in
+ * every store.
+ *
+ * Writing.  The referrer manifest is stored by digest.  A store that answers
+ * the referrers API (a registry that implements it, or an OCI layout) lists
+ * it from then on: a layout lists every manifest it holds in index.json
+ * (untagged entries carry their artifactType, as layout.c writes them), and
+ * its referrers are found by reading the manifests it lists.  A registry
+ * without the API (its referrers endpoint answers 404, e.g. distribution 2.8
+ * or GHCR) gets the distribution-spec "referrers tag schema": the tag
+ * sha256-<hex> of the subject holds an image index whose manifests are the
+ * referrer descriptors (mediaType, digest, size, artifactType, annotations).
+ *
+ * That tag is shared: updating it is a read-modify-write that concurrent
+ * writers can lose for each other, and registries offer no compare-and-swap
+ * (the spec leaves conditional PUTs optional; distribution 2.8 has none).
+ * So after writing, a writer reads the tag again until it has seen its entry
+ * twice, one settle delay apart, rewriting with backoff when it is missing,
+ * at most HM_REFERRERS_TRIES times.  Entries are unique by digest.  A writer
+ * whose own read-modify-write takes longer than the settle delay can still
+ * overwrite an entry confirmed by another: the delay makes that window
+ * narrow, not empty.
+ *
+ * Reading.  hm_referrers_list gives the referrer descriptors of a digest
+ * from the API, or from the referrers tag when the API answers 404, or from
+ * a layout.  The descriptors are what the store says: whoever fetches a
+ * referrer must check that its subject is the digest asked for. */
+#ifndef HM_OCI_REFERRERS_H
+#define HM_OCI_REFERRERS_H
+
+#include <cjson/cJSON.h>
+#include "oci/manifest.h"
+#include "core/limits.h"
+#include "oci/store.h"
+
+#define HM_REFERRERS_TRIES 8               /* writes of the referrers tag by one writer */
+
+/* The pauses of a read-modify-write of a shared tag (the referrers tag
+ * here, cosign's .sig/.att tags in hm_attach_layer).  A concurrent writer
+ * can only undo our entry with a write based on a read made before ours
+ * landed, so we read back after a settle delay longer than a
+ * read-modify-write takes (rmw_ms: how long ours took, measured with
+ * hm_rmw_now_ms), HM_RMW_CONFIRMATIONS times; and back off before writing
+ * again (writes: how many writes were made, >= 1). */
+#define HM_RMW_CONFIRMATIONS 2
+long hm_rmw_now_ms(void);
+/* Registries fail now and then under concurrent writes of one tag
+ * (distribution 2.8 answers 500 to a read racing a write).  For an
+ * operational error (HM_E_IO) of a read or write of the shared tag: backs
+ * off and returns 1 while *faults stays within HM_REFERRERS_TRIES, so that
+ * the caller starts its read-modify-write again; 0 otherwise. */
+int hm_rmw_transient(int err, int *faults);
+void hm_rmw_settle(long rmw_ms);
+void hm_rmw_backoff(int writes);
+
+/* The referrers tag of digest: the algorithm truncated to 32 characters,
+ * "-", the encoded part truncated to 64 ("sha256-<hex>").  Caller frees;
+ * NULL for an invalid digest or out of memory. */
+char *hm_referrers_tag(const char *digest);
+
+/* A new referrer image manifest.  Its blobs (config, layers) must already
+ * be in the store. */
+typedef struct hm_referrer_spec {
+	const char *artifact_type;     /* may be NULL (then the config's media type says it) */
+	hm_desc config;                /* e.g. HM_MT_OCI_EMPTY of "{}" */
+	const hm_descriptor *layers;   /* with their annotations */
+	size_t n_layers;
+	const cJSON *annotations;      /* the manifest's, an object of strings, or NULL (borrowed) */
+	hm_desc subject;
+} hm_referrer_spec;
+
+/* Builds the manifest of spec and stores it as a referrer of spec->subject
+ * (see the top of this file).  out (may be NULL): the manifest's descriptor. */
+int hm_referrers_write(hm_desc *out, hm_store *s, const hm_referrer_spec *spec);
+
+/* Stores manifest bytes (an image manifest or index with a subject) by
+ * digest and makes it a referrer of its subject.  out may be NULL. */
+int hm_referrers_put(hm_desc *out, hm_store *s, const char *media_type, const void *data, size_t len);
+
+/* Adds entry (a referrer descriptor) to the referrers tag index of subject,
+ * unless the store answers the referrers API (*via_tag = 0, nothing to do:
+ * the store lists the referrer by itself).  Retries as described above. */
+int hm_referrers_register(hm_store *s, const char *subject, const hm_descriptor *entry, int *via_tag);
+
+enum hm_referrers_source { HM_REFERRERS_API = 0, HM_REFERRERS_TAG = 1 };
+
+/* Every referrer descriptor of digest, as an OCI image index (*out, free
+ * with hm_manifest_free): unique by digest, image manifests and indexes
+ * only, those of artifact_type when it is not NULL (a hint: the filter is
+ * applied here whatever the registry does).  An image without referrers
+ * gives an empty index; so does a referrers tag that is not an image index
+ * (as the spec says).  HM_E_IO past HM_MAX_REFERRERS entries or
+ * HM_MAX_REFERRERS_BYTES.  source (may be NULL): where the list came from. */
+int hm_referrers_list(hm_manifest **out, hm_store *s, const char *digest, const char *artifact_type,
+		      enum hm_referrers_source *source);
+
+/* The descriptor that lists manifest m (whose bytes have descriptor d) as a
+ * referrer: mediaType, digest, size, artifactType (m's, or its config's media
+ * type for an image manifest), and m's annotations.  Appended to index. */
+int hm_referrers_entry_add(hm_manifest *index, const hm_manifest *m, const hm_desc *d);
+
+#endif
