@@ -12,6 +12,8 @@
 #include "core/error.h"
 #include "policy/webhook.h"
 
+#define HM_WEBHOOK_MAX_REVIEW_S 30
+
 /* One line per request on stderr, written with one call so that lines from
  * concurrent connections do not interleave. */
 static void log_request(void *ctx, const hm_webhook_request *r)
@@ -69,6 +71,12 @@ static int run_serve(hm_args *a)
 			return hm_cli_usage(a, "--jobs must be a number from 1 to 64");
 		opts.jobs = (unsigned)v;
 	}
+	if (a->timeout_s > HM_WEBHOOK_MAX_REVIEW_S)
+		return hm_cli_usage(a, "--timeout bounds one review: at most %d seconds (the longest webhook timeout Kubernetes allows)",
+				    HM_WEBHOOK_MAX_REVIEW_S);
+	opts.review_timeout_ms = (unsigned)a->timeout_s * 1000u;
+	/* a server has no deadline of its own: each review gets one */
+	a->store.deadline_ms = 0;
 	opts.store = &a->store;
 	opts.on_request = log_request;
 	opts.on_message = log_message;
@@ -142,4 +150,5 @@ const hm_cmd hm_cmd_policy_serve = {
 	.flags = HM_CMD_STORE,
 	.min_args = 0,
 	.max_args = 0,
+	.timeout_help = "stop one review's registry work after SECONDS (default 8, at most 30)",
 };

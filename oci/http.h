@@ -4,6 +4,7 @@
 #define HM_OCI_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "oci/store.h"
 
 #define HM_HTTP_MAX_PAGES 10000 /* tag/referrer pages followed at most */
@@ -17,6 +18,12 @@ int hm_http_link_next(char **out, const char *link);
 /* 1 when host ("name", "name:port", "[v6]:port", "1.2.3.4") is a loopback
  * address: localhost, 127.0.0.0/8, ::1. */
 int hm_http_is_loopback(const char *host);
+
+/* Milliseconds of CLOCK_MONOTONIC: the clock of hm_store_opts.deadline_ms. */
+int64_t hm_http_now_ms(void);
+
+/* Sets o's deadline to total_ms from now (0: none). */
+void hm_http_set_deadline(hm_store_opts *o, long total_ms);
 
 /* Internal knob for tests: the `n` asked for per page of tags (0: the
  * default of 1000).  Only for stores opened on a registry. */

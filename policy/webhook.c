@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "oci/http.h"
 #include "policy/eval.h"
 #include "policy/webhook.h"
 #include "policy/workload.h"
@@ -142,6 +143,7 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 {
 	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
 	hm_policy_backend backend;
+	hm_store_opts so = {0};
 	hm_admission adm;
 	hm_eval_input *in = NULL;
 	hm_decision d = {0};
@@ -158,7 +160,12 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	r->n_images = adm.images.n;
 	opts.mutate = mutate;
 	opts.jobs = w->opts.jobs;
-	hm_policy_backend_store(&backend, w->opts.store);
+	/* one deadline for all the registry work of this review, so that the
+	 * answer leaves before the API server gives up on us */
+	if (w->opts.store)
+		so = *w->opts.store;
+	hm_http_set_deadline(&so, (long)w->opts.review_timeout_ms);
+	hm_policy_backend_store(&backend, &so);
 	if (!(err = hm_workload_inputs(&in, &adm.images)))
 		err = hm_policy_eval(&d, w->policy, &backend, in, adm.images.n, &opts);
 	if (!err && !(resp = hm_admission_response(&adm, &d, mutate)))
@@ -334,6 +341,8 @@ int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts
 		w->opts.max_connections = 64;
 	if (!w->opts.timeout_s)
 		w->opts.timeout_s = 30;
+	if (!w->opts.review_timeout_ms)
+		w->opts.review_timeout_ms = HM_WEBHOOK_REVIEW_TIMEOUT_MS;
 	if (!w->opts.max_body)
 		w->opts.max_body = 3u << 20;
 	pthread_mutex_init(&w->log_lock, NULL);

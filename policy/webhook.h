@@ -45,13 +45,18 @@ typedef struct hm_webhook_opts {
 	unsigned timeout_s;         /* idle connection timeout; 0: 30 */
 	size_t max_body;            /* 0: 3 MiB (the API server's own limit) */
 	unsigned jobs;              /* images checked at once per request; 0: 8 */
+	unsigned review_timeout_ms; /* the deadline of one review's registry work
+				       (hm_store_opts.deadline_ms), below the API
+				       server's webhook timeout; 0: 8000 */
 	unsigned long max_requests; /* hm_webhook_finished() after this many; 0: never */
 	void (*on_request)(void *ctx, const hm_webhook_request *r);
 	void (*on_message)(void *ctx, const char *message);
 	void *ctx;
 } hm_webhook_opts;
 
-#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+
+#define HM_WEBHOOK_REVIEW_TIMEOUT_MS 8000 /* Kubernetes waits 10 s by default */
 
 typedef struct hm_webhook hm_webhook;
 

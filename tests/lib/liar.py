@@ -9,6 +9,12 @@ The behaviour is chosen by the first component of the repository name:
   big/*        a manifest larger than hallmark's 4 MiB cap (with
                Content-Length); bigchunked/* the same without one
   stall/*      sends headers and a few bytes, then stalls (at most --stall s)
+  drip/*       sends headers, then the body one byte a second (never stalls
+               long enough for a low-speed cut-off), for at most --stall s
+  slow/*       every answer is whole in about 0.8 s, but there is always
+               another: manifests redirect to the next hop forever, tag
+               lists link to a next page forever (each request on its own
+               is quick; only a deadline for the whole operation ends it)
   token/*      Bearer challenge; /token hands out a token for the basic
                credentials alice:secret; manifests/latest is a real
                manifest; blobs redirect to the second port, which records
@@ -179,6 +185,49 @@ class Liar(Base):
         except OSError:
             pass
         self.close_connection = True
+
+    def mode_drip(self, repo, kind, ref, head):
+        self.send_response(200)
+        self.send_header("Content-Type", MT)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        if head:
+            return
+        try:
+            deadline = time.time() + ARGS.stall
+            while time.time() < deadline:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def slow_send(self, code, body, headers):
+        """One whole answer, written in pieces over about 0.8 s."""
+        raw = b"HTTP/1.1 %d X\r\n" % code
+        for k, v in headers.items():
+            raw += f"{k}: {v}\r\n".encode()
+        raw += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        step = max(1, len(raw) // 8)
+        try:
+            for i in range(0, len(raw), step):
+                self.wfile.write(raw[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    def mode_slow(self, repo, kind, ref, head):
+        q = self.path.split("?", 1)[1] if "?" in self.path else ""
+        n = int(re.search(r"hop=(\d+)", q).group(1)) if "hop=" in q else 0
+        if kind == "tags":
+            body = json.dumps({"name": repo, "tags": [f"t{n}"]}).encode()
+            link = f'</v2/{repo}/tags/list?n=1&hop={n + 1}>; rel="next"'
+            return self.slow_send(200, b"" if head else body,
+                                  {"Content-Type": "application/json", "Link": link})
+        loc = f"/v2/{repo}/{kind}/{ref}?hop={n + 1}"
+        return self.slow_send(307, b"", {"Location": loc})
 
     def mode_token(self, repo, kind, ref, head):
         if self.headers.get("Authorization") != "Bearer " + TOKEN:

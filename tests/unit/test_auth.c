@@ -125,21 +125,21 @@ static void test_helper(void **state)
 	snprintf(cfg, sizeof(cfg), "%s/config.json", tmpdir);
 	write_file(cfg, "{\"credsStore\":\"fake\",\"credHelpers\":{\"x.example\":\"missing-helper\"}}", 0600);
 
-	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_OK);
 	assert_string_equal(c.username, "carol");
 	assert_string_equal(c.password, "s3");
 	hm_auth_cred_free(&c);
-	assert_int_equal(hm_auth_cred_lookup(&c, "tok.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "tok.example", cfg, 0), HM_OK);
 	assert_string_equal(c.identity_token, "idtok");
 	hm_auth_cred_free(&c);
-	assert_int_equal(hm_auth_cred_lookup(&c, "none.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "none.example", cfg, 0), HM_OK);
 	assert_null(c.username);
-	assert_int_equal(hm_auth_cred_lookup(&c, "x.example", cfg), HM_E_IO);
+	assert_int_equal(hm_auth_cred_lookup(&c, "x.example", cfg, 0), HM_E_IO);
 	assert_non_null(strstr(hm_error_message(), "'docker-credential-missing-helper' not found"));
 
 	/* no file at all: anonymous */
 	snprintf(cfg, sizeof(cfg), "%s/absent.json", tmpdir);
-	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_OK);
 	assert_null(c.username);
 	if (old)
 		setenv("PATH", old, 1);
