@@ -19,6 +19,15 @@ int hm_http_link_next(char **out, const char *link);
  * address: localhost, 127.0.0.0/8, ::1. */
 int hm_http_is_loopback(const char *host);
 
+/* Whether the credentials of the registry at registry_base ("https://host"
+ * or, for a loopback or --insecure-registry host, "http://host") may go to
+ * the token realm that the registry's own challenge named.  The realm may be
+ * another host (Docker Hub's is auth.docker.io), but it takes credentials
+ * over plain HTTP only when the registry itself was allowed plain HTTP; and
+ * only http(s) at all.  HM_OK, or HM_E_IO naming the realm and why.  (The
+ * realm's host must also pass the plain-HTTP rule of every request.) */
+int hm_http_realm_check(const char *registry_base, const char *realm);
+
 /* Milliseconds of CLOCK_MONOTONIC: the clock of hm_store_opts.deadline_ms. */
 int64_t hm_http_now_ms(void);
 

@@ -436,6 +436,17 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		err = hm_error_set(HM_E_IO, "access to '%s' denied: unsupported auth scheme '%s'", name, c.scheme);
 		goto done;
 	}
+	/* The realm named by the registry's own challenge (the caller answers
+	 * only those) may have the registry's credentials, but never over
+	 * plain HTTP unless the registry itself was allowed plain HTTP. */
+	if (!c.realm || !*c.realm) {
+		err = hm_error_set(HM_E_IO, "access to '%s' denied: bearer challenge without a realm", name);
+		goto done;
+	}
+	if ((r->cred.username || r->cred.identity_token) && (err = hm_http_realm_check(r->base, c.realm))) {
+		hm_error_wrap(err, "getting a token for '%s'", name);
+		goto done;
+	}
 	if (r->cred.identity_token) {
 		if ((err = hm_auth_token_form(&form, &c, r->repo, push, r->cred.identity_token)))
 			goto done;

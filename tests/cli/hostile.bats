@@ -74,3 +74,47 @@ elapsed() {
 		[[ "$output" == *"--timeout takes a whole number of seconds from 1 to 86400"* ]]
 	done
 }
+
+# seen KEY: what the liar's second port has counted (tests/lib/liar.py).
+seen() { curl -s --max-time 5 "http://$HM_TEST_LIAR/seen" | jq -r ".$1"; }
+
+# creds: a registry config holding alice:secret for the liar's main port only.
+creds() {
+	jq -n --arg h "$HM_TEST_LIAR" '{auths: {($h): {auth: "YWxpY2U6c2VjcmV0"}}}' >"$BATS_TEST_TMPDIR/auth.json"
+	echo "$BATS_TEST_TMPDIR/auth.json"
+}
+
+@test "credentials go to the token realm their registry names, even on another host (as Docker Hub's)" {
+	before=$(seen realm_auth)
+	run hm tree --registry-config "$(creds)" "$HM_TEST_LIAR/xrealm/app:latest"
+	[ "$status" -eq 0 ]
+	[ "$(seen realm_auth)" -gt "$before" ]
+}
+
+@test "credentials never go to a realm named by another registry, nor across a redirect to it" {
+	realm=$(seen realm_auth)
+	redirected=$(seen redirect_auth)
+	hits=$(seen redirect_hits)
+	# the liar redirects to its second port, which asks for a token from its own realm
+	run hm tree --registry-config "$(creds)" "$HM_TEST_LIAR/hop/app:latest"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"denied"* ]]
+	[ "$(seen redirect_hits)" -gt "$hits" ]
+	[ "$(seen redirect_auth)" -eq "$redirected" ]
+	[ "$(seen realm_auth)" -eq "$realm" ]
+	# asked directly, the second port is another registry: the liar's
+	# credentials do not go to it or to its realm
+	other=127.0.0.1:$(curl -s "http://$HM_TEST_LIAR/ports" | jq -r .other)
+	run hm tree --registry-config "$(creds)" "$other/hop/app:latest"
+	[ "$status" -eq 3 ]
+	[ "$(seen redirect_auth)" -eq "$redirected" ]
+	[ "$(seen realm_auth)" -eq "$realm" ]
+}
+
+@test "credentials never go over plain HTTP to a realm on a host that is not insecure" {
+	run hm tree --registry-config "$(creds)" "$HM_TEST_LIAR/httprealm/app:latest"
+	[ "$status" -eq 3 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"refusing plain http to 'hallmark-realm.invalid'"* ]]
+}

@@ -20,10 +20,20 @@ The behaviour is chosen by the first component of the repository name:
                manifest; blobs redirect to the second port, which records
                whether an Authorization header arrived (GET /seen)
   basic/*      Basic challenge, accepts alice:secret
+  xrealm/*     like token/*, but the realm is the second port's /token (a
+               realm on another host, as Docker Hub's auth.docker.io)
+  hop/*        manifests and blobs redirect to the second port, which answers
+               401 with a Bearer challenge naming its own /token as realm: a
+               realm named by another registry than the one credentials
+               belong to
+  httprealm/*  a Bearer challenge whose realm is plain HTTP on a host that is
+               neither loopback nor insecure
   errors/*     500 with a registry error body; denied/* 403 likewise
   anything else: 404 with a registry error body
 
-GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw.
+GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw
+(redirect_hits/redirect_auth: requests and those with an Authorization
+header; realm_hits/realm_auth: the same for its /token).
 The port file gets "P\\nQ\\n".  The process exits by itself after
 --lifetime seconds.
 """
@@ -50,7 +60,7 @@ MANIFEST = json.dumps({
 BLOB = b"hello from the liar\n"
 MT = "application/vnd.oci.image.manifest.v1+json"
 
-STATE = {"redirect_hits": 0, "redirect_auth": 0}
+STATE = {"redirect_hits": 0, "redirect_auth": 0, "realm_hits": 0, "realm_auth": 0}
 LOCK = threading.Lock()
 ARGS = None
 PORTS = {}
@@ -87,14 +97,33 @@ class Base(BaseHTTPRequestHandler):
 
 
 class Other(Base):
-    """The second port: a blob store that the main port redirects to."""
+    """The second port: a blob store that the main port redirects to, a
+    token realm on another host, and (under /v2/hop/) another registry."""
 
-    def do_GET(self):
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head=False):
+        path = self.path.split("?", 1)[0]
+        auth = self.headers.get("Authorization")
+        if path == "/token":
+            with LOCK:
+                STATE["realm_hits"] += 1
+                if auth:
+                    STATE["realm_auth"] += 1
+            want = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            if auth != want:
+                return self.error(401, "UNAUTHORIZED", "bad credentials", head=head)
+            return self.send(200, json.dumps({"token": TOKEN}).encode(), head=head)
         with LOCK:
             STATE["redirect_hits"] += 1
-            if self.headers.get("Authorization"):
+            if auth:
                 STATE["redirect_auth"] += 1
-        self.send(200, BLOB, "application/octet-stream")
+        if path.startswith("/v2/hop/"):
+            realm = f"http://127.0.0.1:{PORTS['other']}/token"
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": f'Bearer realm="{realm}",service="other"'}, head=head)
+        self.send(200, BLOB, "application/octet-stream", head=head)
 
 
 class Liar(Base):
@@ -236,6 +265,23 @@ class Liar(Base):
             return self.error(401, "UNAUTHORIZED", "authentication required",
                               {"WWW-Authenticate": chal}, head=head)
         return self.serve_good(repo, kind, ref, head)
+
+    def mode_xrealm(self, repo, kind, ref, head):
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            realm = f"http://127.0.0.1:{PORTS['other']}/token"
+            chal = f'Bearer realm="{realm}",service="liar"'
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": chal}, head=head)
+        return self.serve_good(repo, kind, ref, head)
+
+    def mode_hop(self, repo, kind, ref, head):
+        loc = f"http://127.0.0.1:{PORTS['other']}{self.path}"
+        return self.send(307, b"", headers={"Location": loc}, head=head)
+
+    def mode_httprealm(self, repo, kind, ref, head):
+        chal = 'Bearer realm="http://hallmark-realm.invalid/token",service="liar"'
+        return self.error(401, "UNAUTHORIZED", "authentication required",
+                          {"WWW-Authenticate": chal}, head=head)
 
     def mode_basic(self, repo, kind, ref, head):
         if not self.basic_ok():

@@ -264,6 +264,23 @@ static void test_loopback(void **state)
 	assert_false(hm_http_is_loopback(""));
 }
 
+/* Credentials go to the realm a registry names, but over plain HTTP only
+ * when that registry itself was allowed plain HTTP. */
+static void test_realm_rules(void **state)
+{
+	assert_int_equal(hm_http_realm_check("https://registry-1.docker.io", "https://auth.docker.io/token"), HM_OK);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "http://127.0.0.1:5001/token"), HM_OK);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "HTTPS://auth.example/token"), HM_OK);
+	/* a secure registry naming a plain-HTTP realm, even on loopback */
+	assert_int_equal(hm_http_realm_check("https://reg.example", "http://127.0.0.1:9/token"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "over plain HTTP"));
+	assert_int_equal(hm_http_realm_check("https://reg.example", "http://auth.example/token"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "ftp://auth.example/token"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "file:///etc/passwd"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "httpx://auth.example/"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "/token"), HM_E_IO);
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hm-test-auth.XXXXXX");
@@ -282,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_config_bad),    cmocka_unit_test(test_helper),
 		cmocka_unit_test(test_challenge),     cmocka_unit_test(test_token_url_and_parse),
 		cmocka_unit_test(test_link),          cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_realm_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
