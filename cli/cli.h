@@ -31,6 +31,10 @@ typedef struct hm_opt {
 
 #define HM_MAX_OPTS 32
 
+/* --timeout: the deadline of a whole command (hm_store_opts.deadline_ms). */
+#define HM_CLI_DEFAULT_TIMEOUT_S 600
+#define HM_CLI_MAX_TIMEOUT_S 86400
+
 typedef struct hm_args hm_args;
 
 typedef struct hm_cmd {
@@ -43,6 +47,7 @@ typedef struct hm_cmd {
 	unsigned flags;
 	int min_args;            /* positional arguments */
 	int max_args;            /* -1: unlimited */
+	const char *timeout_help; /* --help of --timeout when it means something else, or NULL */
 } hm_cmd;
 
 struct hm_args {
@@ -52,7 +57,7 @@ struct hm_args {
 	hm_strv values[HM_MAX_OPTS];     /* per option; flags store "1" */
 	hm_strv pos;                     /* positional arguments */
 	hm_store_opts store;             /* from the common registry options */
-	long timeout_s;
+	long timeout_s;                  /* --timeout, 0 when not given */
 };
 
 /* The last value of --name, or NULL. */

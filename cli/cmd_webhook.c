@@ -12,22 +12,63 @@
 #include "core/error.h"
 #include "policy/webhook.h"
 
+#define HM_WEBHOOK_MAX_REVIEW_S 30
+
+#define LOG_FIELD_MAX 300 /* escaped characters of one field, then "..." */
+
+/* s as one log field: backslash, double quote, control characters and
+ * bytes outside ASCII escaped (\n, \", \\, \xHH), and spaces too when the
+ * field is not quoted, so that nothing a client sends can end the line,
+ * forge a field or another line.  Long fields are cut with "...". */
+static const char *esc(char out[LOG_FIELD_MAX + 8], const char *s, int quoted)
+{
+	size_t n = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char e[8];
+
+		if (c == '\\' || c == '"')
+			snprintf(e, sizeof(e), "\\%c", c);
+		else if (c == '\n')
+			snprintf(e, sizeof(e), "\\n");
+		else if (c == '\r')
+			snprintf(e, sizeof(e), "\\r");
+		else if (c == '\t')
+			snprintf(e, sizeof(e), "\\t");
+		else if (c < 0x20 || c >= 0x7f || (c == ' ' && !quoted))
+			snprintf(e, sizeof(e), "\\x%02x", c);
+		else
+			e[0] = (char)c, e[1] = '\0';
+		if (n + strlen(e) > LOG_FIELD_MAX) {
+			memcpy(out + n, "...", 4);
+			return out;
+		}
+		memcpy(out + n, e, strlen(e));
+		n += strlen(e);
+	}
+	out[n] = '\0';
+	return out;
+}
+
 /* One line per request on stderr, written with one call so that lines from
  * concurrent connections do not interleave. */
 static void log_request(void *ctx, const hm_webhook_request *r)
 {
-	char status[16];
+	char status[16], m[LOG_FIELD_MAX + 8], p[LOG_FIELD_MAX + 8], u[LOG_FIELD_MAX + 8], e[LOG_FIELD_MAX + 8];
 
 	snprintf(status, sizeof(status), "%u", r->status);
-	fprintf(stderr, "hallmark: %s %s %s uid=%s allowed=%s images=%zu%s %.1fms%s%s%s\n", r->method, r->path,
-		r->status ? status : "-", r->uid ? r->uid : "-",
+	fprintf(stderr, "hallmark: %s %s %s uid=%s allowed=%s images=%zu%s %.1fms%s%s%s\n", esc(m, r->method, 0),
+		esc(p, r->path, 0), r->status ? status : "-", r->uid ? esc(u, r->uid, 0) : "-",
 		r->allowed < 0 ? "-" : r->allowed ? "true" : "false", r->n_images, r->patched ? " patched" : "",
-		r->ms, r->error ? " error=\"" : "", r->error ? r->error : "", r->error ? "\"" : "");
+		r->ms, r->error ? " error=\"" : "", r->error ? esc(e, r->error, 1) : "", r->error ? "\"" : "");
 }
 
 static void log_message(void *ctx, const char *msg)
 {
-	fprintf(stderr, "hallmark: server: %s\n", msg);
+	char m[LOG_FIELD_MAX + 8];
+
+	fprintf(stderr, "hallmark: server: %s\n", esc(m, msg, 1));
 }
 
 static int number(unsigned long *out, const char *s, unsigned long max)
@@ -46,6 +87,7 @@ static int number(unsigned long *out, const char *s, unsigned long max)
 static int run_serve(hm_args *a)
 {
 	const char *policy = hm_arg(a, "policy"), *max_s = hm_arg(a, "max-requests"), *jobs_s = hm_arg(a, "jobs");
+	const char *client_s = hm_arg(a, "client-timeout");
 	hm_webhook_opts opts = HM_WEBHOOK_OPTS_INIT;
 	hm_webhook *w = NULL;
 	hm_policy *p = NULL;
@@ -70,6 +112,17 @@ static int run_serve(hm_args *a)
 		opts.jobs = (unsigned)v;
 	}
 	opts.allow_unknown_kinds = hm_arg_flag(a, "allow-unknown-kinds");
+	if (client_s) {
+		if (number(&v, client_s, 3600))
+			return hm_cli_usage(a, "--client-timeout must be a number of seconds from 1 to 3600");
+		opts.timeout_s = (unsigned)v;
+	}
+	if (a->timeout_s > HM_WEBHOOK_MAX_REVIEW_S)
+		return hm_cli_usage(a, "--timeout bounds one review: at most %d seconds (the longest webhook timeout Kubernetes allows)",
+				    HM_WEBHOOK_MAX_REVIEW_S);
+	opts.review_timeout_ms = (unsigned)a->timeout_s * 1000u;
+	/* a server has no deadline of its own: each review gets one */
+	a->store.deadline_ms = 0;
 	opts.store = &a->store;
 	opts.on_request = log_request;
 	opts.on_message = log_message;
@@ -112,6 +165,7 @@ static const hm_opt serve_opts[] = {
 	{"jobs", 'j', "N", 0, "images checked at once per request (default 8)"},
 	{"max-requests", 0, "N", 0, "stop after answering N requests"},
 	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
+	{"client-timeout", 0, "SECONDS", 0, "close a client that takes longer to send a request or read an answer (default 10)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -136,8 +190,12 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "Listens on 127.0.0.1:8443 by default; in a cluster pass\n"
 	    "--listen 0.0.0.0:8443 so that the API server can reach the pod. One\n"
 	    "line per request goes to stderr (method, path, status, uid, allowed,\n"
-	    "duration). SIGINT and SIGTERM stop the server after the requests under\n"
-	    "way.\n"
+	    "duration), with everything taken from the request escaped. SIGINT and\n"
+	    "SIGTERM stop the server after the requests under way.\n"
+	    "\n"
+	    "At most 64 connections, 16 from one address; a client that does not\n"
+	    "send a whole request (or read an answer) within --client-timeout is\n"
+	    "closed. --timeout is the deadline of one review's registry work.\n"
 	    "\n"
 	    "Exit status: 0 after a clean stop, 2 on a usage error, 3 when the\n"
 	    "policy has problems (each printed as FILE:LINE:COLUMN: message) or the\n"
@@ -146,4 +204,5 @@ const hm_cmd hm_cmd_policy_serve = {
 	.flags = HM_CMD_STORE,
 	.min_args = 0,
 	.max_args = 0,
+	.timeout_help = "stop one review's registry work after SECONDS (default 8, at most 30)",
 };

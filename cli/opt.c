@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "oci/http.h"
 
 static const hm_opt common_store_opts[] = {
 	{"insecure-registry", 0, "HOST", HM_OPT_MULTI,
@@ -14,7 +15,7 @@ static const hm_opt common_store_opts[] = {
 	{"ca-file", 0, "FILE", 0, "trust the CA certificates in FILE for HTTPS"},
 	{"registry-config", 0, "FILE", 0,
 	 "registry credentials (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json)"},
-	{"timeout", 0, "SECONDS", 0, "give up on a registry request after SECONDS (default 30)"},
+	{"timeout", 0, "SECONDS", 0, "stop all registry work after SECONDS in total (default 600)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -92,9 +93,10 @@ int hm_cli_usage(const hm_args *a, const char *fmt, ...)
 	return HM_EXIT_USAGE;
 }
 
-static void help_line(FILE *f, const hm_opt *o)
+static void help_line(FILE *f, const hm_cmd *cmd, const hm_opt *o)
 {
 	char left[64];
+	const char *help = o->help;
 	int n;
 
 	if (o->short_name)
@@ -103,10 +105,13 @@ static void help_line(FILE *f, const hm_opt *o)
 		n = snprintf(left, sizeof(left), "      --%s", o->name);
 	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
 		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+	/* a command may say what --timeout bounds for it */
+	if (cmd && cmd->timeout_help && strcmp(o->name, "timeout") == 0)
+		help = cmd->timeout_help;
 	if (strlen(left) > 28)
-		fprintf(f, "%s\n%30s%s\n", left, "", o->help);
+		fprintf(f, "%s\n%30s%s\n", left, "", help);
 	else
-		fprintf(f, "%-30s%s\n", left, o->help);
+		fprintf(f, "%-30s%s\n", left, help);
 }
 
 void hm_cli_help(const hm_cmd *cmd, FILE *f)
@@ -116,11 +121,11 @@ void hm_cli_help(const hm_cmd *cmd, FILE *f)
 		fprintf(f, "\n%s\n", cmd->description);
 	fprintf(f, "\noptions:\n");
 	for (const hm_opt *o = cmd->opts; o && o->name; o++)
-		help_line(f, o);
+		help_line(f, cmd, o);
 	if (cmd->flags & HM_CMD_STORE)
 		for (const hm_opt *o = common_store_opts; o->name; o++)
-			help_line(f, o);
-	help_line(f, &help_opt);
+			help_line(f, cmd, o);
+	help_line(f, cmd, &help_opt);
 }
 
 static int add_opts(hm_args *a, const hm_opt *opts)
@@ -147,10 +152,13 @@ static int store_opts(hm_args *a)
 
 		errno = 0;
 		a->timeout_s = strtol(t, &end, 10);
-		if (errno || *end || a->timeout_s <= 0 || a->timeout_s > 3600)
-			return hm_cli_usage(a, "--timeout takes a whole number of seconds from 1 to 3600, not '%s'", t);
-		a->store.timeout_ms = a->timeout_s * 1000;
+		if (errno || *end || a->timeout_s <= 0 || a->timeout_s > HM_CLI_MAX_TIMEOUT_S)
+			return hm_cli_usage(a, "--timeout takes a whole number of seconds from 1 to %d, not '%s'",
+					    HM_CLI_MAX_TIMEOUT_S, t);
 	}
+	/* One deadline for the whole command, from now: every request of
+	 * every store opened with these options gets only the time left. */
+	hm_http_set_deadline(&a->store, (a->timeout_s ? a->timeout_s : HM_CLI_DEFAULT_TIMEOUT_S) * 1000L);
 	return -1;
 }
 

@@ -197,7 +197,7 @@ static long now_ms(void)
 }
 
 /* Runs prog get, with input on stdin, collecting stdout+stderr into out. */
-static int run_helper(hm_buf *out, int *status, const char *prog, const char *input)
+static int run_helper(hm_buf *out, int *status, const char *prog, const char *input, long timeout_ms)
 {
 	posix_spawn_file_actions_t fa;
 	int in[2] = {-1, -1}, op[2] = {-1, -1}, err = HM_OK, fa_ok = 0, rc;
@@ -237,15 +237,15 @@ static int run_helper(hm_buf *out, int *status, const char *prog, const char *in
 	}
 	close(op[1]);
 	op[1] = -1;
-	deadline = now_ms() + HELPER_TIMEOUT_MS;
+	deadline = now_ms() + timeout_ms;
 	for (;;) {
 		struct pollfd p = {op[0], POLLIN, 0};
 		long left = deadline - now_ms();
 		ssize_t n;
 
 		if (left <= 0) {
-			err = hm_error_set(HM_E_IO, "credential helper '%s' did not answer within %d s", prog,
-					   HELPER_TIMEOUT_MS / 1000);
+			err = hm_error_set(HM_E_IO, "credential helper '%s' did not answer within %g s", prog,
+					   (double)timeout_ms / 1000.0);
 			goto done;
 		}
 		rc = poll(&p, 1, (int)left);
@@ -285,7 +285,7 @@ done:
 	return err;
 }
 
-int hm_auth_helper_get(hm_auth_cred *out, const char *helper, const char *server)
+int hm_auth_helper_get(hm_auth_cred *out, const char *helper, const char *server, long timeout_ms)
 {
 	hm_buf prog = HM_BUF_INIT, res = HM_BUF_INIT;
 	cJSON *j = NULL;
@@ -297,7 +297,8 @@ int hm_auth_helper_get(hm_auth_cred *out, const char *helper, const char *server
 	hm_buf_init(&res, HM_AUTH_MAX_HELPER);
 	if ((err = hm_buf_addf(&prog, "docker-credential-%s", helper)))
 		goto done;
-	if ((err = run_helper(&res, &status, prog.data, server)))
+	if ((err = run_helper(&res, &status, prog.data, server,
+			      timeout_ms > 0 && timeout_ms < HELPER_TIMEOUT_MS ? timeout_ms : HELPER_TIMEOUT_MS)))
 		goto done;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* the protocol's way of saying "nothing stored for this server" */
@@ -343,7 +344,7 @@ static const char *helper_server(const char *registry)
 	return is_docker_hub(registry) ? "https://index.docker.io/v1/" : registry;
 }
 
-int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file)
+int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file, long timeout_ms)
 {
 	hm_buf path = HM_BUF_INIT, text = HM_BUF_INIT;
 	const char *env;
@@ -370,7 +371,7 @@ int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *aut
 	if ((err = hm_auth_config_parse(out, &helper, hm_buf_cstr(&text), text.len, registry, path.data)))
 		goto done;
 	if (helper)
-		err = hm_auth_helper_get(out, helper, helper_server(registry));
+		err = hm_auth_helper_get(out, helper, helper_server(registry), timeout_ms);
 done:
 	free(helper);
 	hm_buf_release_secret(&text);

@@ -29,9 +29,10 @@ void hm_auth_cred_free(hm_auth_cred *c);
  * looked up in auth_file, else $REGISTRY_AUTH_FILE, else
  * $DOCKER_CONFIG/config.json, else ~/.docker/config.json.  A missing file or
  * no entry leaves out anonymous (all NULL) and returns HM_OK.  A credential
- * helper named by credHelpers/credsStore is run.  HM_E_IO for an unreadable
+ * helper named by credHelpers/credsStore is run, for at most timeout_ms (0:
+ * 30 s).  HM_E_IO for an unreadable
  * or malformed file, or a helper that fails or is missing. */
-int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file);
+int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file, long timeout_ms);
 
 /* The part of hm_auth_cred_lookup() that reads the config text: fills out
  * from `auths`, or sets *helper (caller frees; the suffix of
@@ -43,9 +44,10 @@ int hm_auth_config_parse(hm_auth_cred *out, char **helper, const char *json, siz
 
 /* Runs `docker-credential-<helper> get` with server on stdin and reads
  * {"Username","Secret"} back (bounded, with a timeout).  A helper that
- * answers "credentials not found" leaves out anonymous.  Username
+ * answers "credentials not found" leaves out anonymous.  timeout_ms: 0 for
+ * 30 s.  Username
  * "<token>" makes Secret an identity token, as docker does. */
-int hm_auth_helper_get(hm_auth_cred *out, const char *helper, const char *server);
+int hm_auth_helper_get(hm_auth_cred *out, const char *helper, const char *server, long timeout_ms);
 
 /* One challenge from a WWW-Authenticate header. */
 typedef struct hm_auth_challenge {

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <arpa/inet.h>
 
 #include "core/buf.h"
@@ -139,4 +140,39 @@ int hm_http_is_loopback(const char *host)
 	if (inet_pton(AF_INET6, h, &a6) == 1)
 		return IN6_IS_ADDR_LOOPBACK(&a6);
 	return 0;
+}
+
+static int has_scheme(const char *url, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return strncasecmp(url, scheme, n) == 0 && strncmp(url + n, "://", 3) == 0;
+}
+
+int hm_http_realm_check(const char *registry_base, const char *realm)
+{
+	if (has_scheme(realm, "https"))
+		return HM_OK;
+	if (!has_scheme(realm, "http"))
+		return hm_error_set(HM_E_IO, "refusing the token realm '%.200s': not an http(s) URL", realm);
+	if (has_scheme(registry_base, "http"))
+		return HM_OK;
+	return hm_error_set(HM_E_IO,
+			    "refusing to send credentials to the token realm '%.200s' over plain HTTP: the registry %.200s "
+			    "is not allowed plain HTTP (it is neither loopback nor an --insecure-registry)",
+			    realm, registry_base);
+}
+
+int64_t hm_http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void hm_http_set_deadline(hm_store_opts *o, long total_ms)
+{
+	o->deadline_total_ms = total_ms > 0 ? total_ms : 0;
+	o->deadline_ms = total_ms > 0 ? hm_http_now_ms() + total_ms : 0;
 }

@@ -37,7 +37,9 @@ struct reg {
 	char *ca_file;
 	char **insecure;
 	size_t n_insecure;
-	long timeout_ms;
+	long timeout_ms;       /* one request */
+	int64_t deadline_ms;   /* the whole operation (hm_store_opts), 0: none */
+	long deadline_total_ms;
 	unsigned page;
 	const char *auth_file;
 	hm_auth_cred cred;
@@ -302,6 +304,27 @@ static int add_header(struct curl_slist **h, const char *line)
 	return 0;
 }
 
+/* The error once the operation's deadline has passed. */
+static int deadline_error(const struct reg *r, const char *host)
+{
+	return hm_error_set(HM_E_IO, "the %g s deadline passed while talking to '%s' (raise --timeout)",
+			    (double)r->deadline_total_ms / 1000.0, host);
+}
+
+/* The time one request may take: the per-request cap, or what is left
+ * before the deadline.  0 when nothing is left. */
+static long request_budget(const struct reg *r)
+{
+	int64_t left;
+
+	if (!r->deadline_ms)
+		return r->timeout_ms;
+	left = r->deadline_ms - hm_http_now_ms();
+	if (left <= 0)
+		return 0;
+	return left < r->timeout_ms ? (long)left : r->timeout_ms;
+}
+
 /* One request, no redirects, no auth dance.  auth: the Authorization value
  * to send, or NULL. */
 static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
@@ -310,12 +333,14 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	hm_buf line = HM_BUF_INIT;
 	struct origin o;
 	CURLcode rc;
-	long low_s;
+	long low_s, budget;
 	int err;
 
 	resp_clear(res);
 	if ((err = url_origin(&o, url)) || (err = check_scheme(r, &o)))
 		return err;
+	if (!(budget = request_budget(r)))
+		return deadline_error(r, o.host);
 	curl_easy_reset(r->curl);
 	r->errbuf[0] = '\0';
 	low_s = r->timeout_ms / 1000;
@@ -324,8 +349,8 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, budget < CONNECT_TIMEOUT_MS ? budget : CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, budget);
 	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, low_s);
 	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
@@ -377,12 +402,14 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
-		if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
+		if (r->deadline_ms && (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+				       rc == CURLE_COULDNT_CONNECT) && hm_http_now_ms() >= r->deadline_ms - 10)
+			err = deadline_error(r, o.host);
+		else if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
 			res->overflow = 1;
 			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", o.host,
 					   (long long)res->sink_max);
-		}
-		else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
+		} else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
 			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
 					   res->body ? res->body->max : 0);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
@@ -407,11 +434,15 @@ done:
 
 static int load_cred(struct reg *r)
 {
+	long budget;
 	int err;
 
 	if (r->cred_loaded)
 		return HM_OK;
-	err = hm_auth_cred_lookup(&r->cred, r->host, r->auth_file);
+	/* a credential helper is bounded by the operation's deadline too */
+	if (!(budget = request_budget(r)))
+		return deadline_error(r, r->host);
+	err = hm_auth_cred_lookup(&r->cred, r->host, r->auth_file, budget);
 	if (!err)
 		r->cred_loaded = 1;
 	return err;
@@ -447,6 +478,17 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 	}
 	if (strcmp(c.scheme, "bearer") != 0) {
 		err = hm_error_set(HM_E_IO, "access to '%s' denied: unsupported auth scheme '%s'", name, c.scheme);
+		goto done;
+	}
+	/* The realm named by the registry's own challenge (the caller answers
+	 * only those) may have the registry's credentials, but never over
+	 * plain HTTP unless the registry itself was allowed plain HTTP. */
+	if (!c.realm || !*c.realm) {
+		err = hm_error_set(HM_E_IO, "access to '%s' denied: bearer challenge without a realm", name);
+		goto done;
+	}
+	if ((r->cred.username || r->cred.identity_token) && (err = hm_http_realm_check(r->base, c.realm))) {
+		hm_error_wrap(err, "getting a token for '%s'", name);
 		goto done;
 	}
 	if (r->cred.identity_token) {
@@ -1255,6 +1297,8 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	s->ops = &registry_ops;
 	s->impl = r;
 	r->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
+	r->deadline_ms = opts->deadline_ms;
+	r->deadline_total_ms = opts->deadline_total_ms;
 	r->page = DEFAULT_PAGE;
 	r->auth_file = opts->auth_file;
 	if (!(r->host = strdup(ref->registry)) || !(r->repo = strdup(ref->repository)))

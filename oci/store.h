@@ -33,7 +33,15 @@ typedef struct hm_store_opts {
 	size_t n_insecure;
 	const char *auth_file;  /* NULL: $REGISTRY_AUTH_FILE, then ~/.docker/config.json */
 	const char *ca_file;    /* extra CA bundle for HTTPS, or NULL */
-	long timeout_ms;        /* per request; 0: 30000 */
+	long timeout_ms;        /* one request at most; 0: 30000 */
+	/* The deadline of the whole operation: an absolute hm_http_now_ms()
+	 * time after which no request starts and every request under way is
+	 * cut off (each request gets at most the time left), however many
+	 * layers, pages, redirects and token requests a registry asks for.
+	 * 0: none.  deadline_total_ms is the budget it was set from, for the
+	 * message ("the 2 s deadline passed"). */
+	int64_t deadline_ms;
+	long deadline_total_ms;
 } hm_store_opts;
 
 typedef struct hm_store hm_store;

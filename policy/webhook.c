@@ -14,11 +14,25 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "oci/http.h"
 #include "policy/eval.h"
 #include "policy/webhook.h"
 #include "policy/workload.h"
 
 #define TLS_FILE_MAX (1u << 20)
+#define GUARD_TICK_MS 200
+
+/* One open connection, watched by the guard: a client gets opts.timeout_s
+ * for the TLS handshake and each whole request, and again for reading each
+ * answer, however slowly it drips bytes (MHD's own timeout only counts idle
+ * time).  No deadline while a review is being evaluated: the review has its
+ * own (opts.review_timeout_ms). */
+typedef struct conn {
+	struct conn *prev, *next;
+	int fd;
+	int64_t deadline; /* hm_http_now_ms() time; 0: none */
+	int cut;
+} conn;
 
 struct hm_webhook {
 	struct MHD_Daemon *mhd;
@@ -29,6 +43,11 @@ struct hm_webhook {
 	atomic_int running;       /* on_message only once started */
 	pthread_mutex_t log_lock; /* start_log: MHD logs from its threads too */
 	char start_log[512];
+	pthread_mutex_t guard_lock; /* conns, guard_stop */
+	pthread_cond_t guard_wake;
+	pthread_t guard;
+	int guard_started, guard_stop;
+	conn *conns;
 };
 
 enum route { ROUTE_NONE, ROUTE_HEALTH, ROUTE_VALIDATE, ROUTE_MUTATE };
@@ -67,6 +86,93 @@ __attribute__((format(printf, 2, 0))) static void on_mhd_log(void *cls, const ch
 	have = strlen(w->start_log);
 	snprintf(w->start_log + have, sizeof(w->start_log) - have, "%s%s", have ? "; " : "", line);
 	pthread_mutex_unlock(&w->log_lock);
+}
+
+/* --- the guard: slow clients cannot keep a connection --------------------- */
+
+static conn *conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
+}
+
+/* Starts the clock of c (ms from now), or stops it (0). */
+static void conn_clock(hm_webhook *w, struct MHD_Connection *c, int64_t ms)
+{
+	conn *k = conn_of(c);
+
+	if (!k)
+		return;
+	pthread_mutex_lock(&w->guard_lock);
+	k->deadline = ms ? hm_http_now_ms() + ms : 0;
+	pthread_mutex_unlock(&w->guard_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	hm_webhook *w = cls;
+	conn *k = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *i = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		if (!i || !(k = calloc(1, sizeof(*k))))
+			return; /* unwatched: MHD's idle timeout still applies */
+		k->fd = i->connect_fd;
+		k->deadline = hm_http_now_ms() + (int64_t)w->opts.timeout_s * 1000;
+		pthread_mutex_lock(&w->guard_lock);
+		k->next = w->conns;
+		if (w->conns)
+			w->conns->prev = k;
+		w->conns = k;
+		pthread_mutex_unlock(&w->guard_lock);
+		*socket_context = k;
+		return;
+	}
+	if (!k)
+		return;
+	/* MHD closes the socket after this: unlinked first, the guard can
+	 * never shut down a descriptor that was reused */
+	pthread_mutex_lock(&w->guard_lock);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		w->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&w->guard_lock);
+	free(k);
+	*socket_context = NULL;
+}
+
+/* Shuts down the socket of every connection past its deadline: its thread
+ * sees the end of the stream and MHD closes it. */
+static void *guard_main(void *arg)
+{
+	hm_webhook *w = arg;
+
+	pthread_mutex_lock(&w->guard_lock);
+	while (!w->guard_stop) {
+		struct timespec until;
+		int64_t now = hm_http_now_ms();
+
+		for (conn *k = w->conns; k; k = k->next)
+			if (k->deadline && now >= k->deadline && !k->cut) {
+				shutdown(k->fd, SHUT_RDWR);
+				k->cut = 1;
+			}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += GUARD_TICK_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->guard_wake, &w->guard_lock, &until);
+	}
+	pthread_mutex_unlock(&w->guard_lock);
+	return NULL;
 }
 
 /* Queues an answer (copied).  Remembers the status for the log line. */
@@ -142,6 +248,8 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 {
 	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
 	hm_policy_backend backend;
+	hm_store_opts so = {0};
+	int64_t client_ms = (int64_t)w->opts.timeout_s * 1000;
 	hm_admission adm;
 	hm_eval_input *in = NULL;
 	hm_decision d = {0};
@@ -151,6 +259,8 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	enum MHD_Result ret;
 	int err;
 
+	/* the whole request is in: the review's own deadline bounds what follows */
+	conn_clock(w, c, 0);
 	if ((err = hm_admission_parse(&adm, hm_buf_cstr(&r->body), r->body.len, "request body")))
 		return refuse(c, r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
 			      hm_error_message());
@@ -158,7 +268,12 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	r->n_images = adm.images.n;
 	opts.mutate = mutate;
 	opts.jobs = w->opts.jobs;
-	hm_policy_backend_store(&backend, w->opts.store);
+	/* one deadline for all the registry work of this review, so that the
+	 * answer leaves before the API server gives up on us */
+	if (w->opts.store)
+		so = *w->opts.store;
+	hm_http_set_deadline(&so, (long)w->opts.review_timeout_ms);
+	hm_policy_backend_store(&backend, &so);
 	if (!(err = hm_workload_inputs(&in, &adm.images)))
 		err = hm_policy_eval(&d, w->policy, &backend, in, adm.images.n, &opts);
 	if (!err)
@@ -172,6 +287,8 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	r->allowed = !err && d.allowed;
 	r->patched = resp && cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "response"),
 							      "patch") != NULL;
+	/* the client has opts.timeout_s to read the answer */
+	conn_clock(w, c, client_ms);
 	if (!resp || hm_json_print(&out, resp))
 		ret = refuse(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	else
@@ -247,6 +364,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	request *r = *con_cls;
 	struct timespec t1;
 
+	/* the next request on this connection (keep-alive) gets the same time */
+	conn_clock(w, c, (int64_t)w->opts.timeout_s * 1000);
 	if (!r)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -333,12 +452,18 @@ int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts
 	w->policy = p;
 	w->opts = *opts;
 	if (!w->opts.max_connections)
-		w->opts.max_connections = 64;
+		w->opts.max_connections = HM_WEBHOOK_MAX_CONNECTIONS;
+	if (!w->opts.max_per_client)
+		w->opts.max_per_client = HM_WEBHOOK_MAX_PER_CLIENT;
 	if (!w->opts.timeout_s)
-		w->opts.timeout_s = 30;
+		w->opts.timeout_s = HM_WEBHOOK_CLIENT_TIMEOUT_S;
+	if (!w->opts.review_timeout_ms)
+		w->opts.review_timeout_ms = HM_WEBHOOK_REVIEW_TIMEOUT_MS;
 	if (!w->opts.max_body)
 		w->opts.max_body = 3u << 20;
 	pthread_mutex_init(&w->log_lock, NULL);
+	pthread_mutex_init(&w->guard_lock, NULL);
+	pthread_cond_init(&w->guard_wake, NULL);
 	atomic_init(&w->served, 0);
 	atomic_init(&w->running, 0);
 	if ((err = hm_file_read(&w->cert, opts->tls_cert, TLS_FILE_MAX)) ||
@@ -350,11 +475,17 @@ int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts
 	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_CERT,
 				  hm_buf_cstr(&w->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&w->key),
-				  MHD_OPTION_CONNECTION_LIMIT, w->opts.max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
-				  w->opts.timeout_s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
-	if (w->mhd)
+				  MHD_OPTION_CONNECTION_LIMIT, w->opts.max_connections,
+				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->opts.max_per_client,
+				  MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
+				  on_connection, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+	if (w->mhd) {
 		atomic_store(&w->running, 1);
-	else
+		if (pthread_create(&w->guard, NULL, guard_main, w))
+			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
+		else
+			w->guard_started = 1;
+	} else
 		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: %s", opts->listen,
 				   *w->start_log ? w->start_log : "libmicrohttpd refused to start");
 done:
@@ -389,6 +520,15 @@ void hm_webhook_stop(hm_webhook *w)
 		return;
 	if (w->mhd)
 		MHD_stop_daemon(w->mhd);
+	if (w->guard_started) {
+		pthread_mutex_lock(&w->guard_lock);
+		w->guard_stop = 1;
+		pthread_cond_signal(&w->guard_wake);
+		pthread_mutex_unlock(&w->guard_lock);
+		pthread_join(w->guard, NULL);
+	}
+	pthread_cond_destroy(&w->guard_wake);
+	pthread_mutex_destroy(&w->guard_lock);
 	hm_buf_release(&w->cert);
 	hm_buf_release_secret(&w->key);
 	pthread_mutex_destroy(&w->log_lock);

@@ -42,9 +42,17 @@ typedef struct hm_webhook_opts {
 	const char *tls_key;
 	const hm_store_opts *store; /* registry options (borrowed; must outlive the server) */
 	unsigned max_connections;   /* 0: 64 */
-	unsigned timeout_s;         /* idle connection timeout; 0: 30 */
+	unsigned max_per_client;    /* connections from one IP address at once; 0: 16 */
+	unsigned timeout_s;         /* a client must send each whole request (the
+				       TLS handshake included, for the first) and
+				       read each whole answer within this, however
+				       slowly it drips; also the idle time allowed
+				       between requests; 0: 10 */
 	size_t max_body;            /* 0: 3 MiB (the API server's own limit) */
 	unsigned jobs;              /* images checked at once per request; 0: 8 */
+	unsigned review_timeout_ms; /* the deadline of one review's registry work
+				       (hm_store_opts.deadline_ms), below the API
+				       server's webhook timeout; 0: 8000 */
 	unsigned long max_requests; /* hm_webhook_finished() after this many; 0: never */
 	int allow_unknown_kinds;    /* objects of unknown kinds pass on the images found in them */
 	void (*on_request)(void *ctx, const hm_webhook_request *r);
@@ -52,7 +60,12 @@ typedef struct hm_webhook_opts {
 	void *ctx;
 } hm_webhook_opts;
 
-#define HM_WEBHOOK_OPTS_INIT {"127.0.0.1:8443", NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+#define HM_WEBHOOK_OPTS_INIT {.listen = "127.0.0.1:8443"}
+
+#define HM_WEBHOOK_REVIEW_TIMEOUT_MS 8000 /* Kubernetes waits 10 s by default */
+#define HM_WEBHOOK_MAX_CONNECTIONS 64
+#define HM_WEBHOOK_MAX_PER_CLIENT 16
+#define HM_WEBHOOK_CLIENT_TIMEOUT_S 10
 
 typedef struct hm_webhook hm_webhook;
 

@@ -282,3 +282,107 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"serving HTTPS on 127.0.0.1:$PORT"* ]]
 }
+
+@test "idle and slow clients cannot take every slot: /healthz keeps answering, slow clients are cut off" {
+	start_server --client-timeout 2
+	# 70 connections from 127.0.0.1 that never start TLS (more than the 64
+	# slots), and one from 127.0.0.3 that sends a request one byte every 0.25 s
+	"$PYTHON" - "$PORT" "$CERT" >"$BATS_TEST_TMPDIR/abuse.out" 2>&1 <<-'PY' &
+	import socket, ssl, sys, time
+	port, cert = int(sys.argv[1]), sys.argv[2]
+	idle = []
+	for _ in range(70):
+	    try:
+	        idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+	    except OSError:
+	        pass
+	ctx = ssl.create_default_context(cafile=cert)
+	t0 = time.time()
+	# from another address: 127.0.0.1 is at its per-client limit
+	raw = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.3", 0))
+	slow = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
+	slow.settimeout(0.25)
+	req = b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n" + b" " * 100000
+	closed = None
+	for b in req:
+	    if time.time() - t0 > 15:
+	        break
+	    try:
+	        slow.send(bytes([b]))
+	        if slow.recv(1) == b"":
+	            closed = time.time() - t0
+	            break
+	    except socket.timeout:
+	        continue
+	    except (OSError, ssl.SSLError):
+	        closed = time.time() - t0
+	        break
+	print("slow closed after", closed)
+	# every idle connection was closed by the server meanwhile
+	open_left = 0
+	for s in idle:
+	    s.settimeout(0.5)
+	    try:
+	        while s.recv(64) != b"":  # a TLS alert may come first
+	            pass
+	    except socket.timeout:
+	        open_left += 1
+	    except OSError:
+	        pass
+	print("idle still open", open_left)
+	PY
+	abuser=$!
+	sleep 1
+	# another client (127.0.0.2 is loopback too) is served at once
+	t0=$(date +%s%N)
+	run curl -sS --max-time 3 --interface 127.0.0.2 --cacert "$CERT" "https://127.0.0.1:$PORT/healthz"
+	[ "$status" -eq 0 ]
+	[ "$output" = ok ]
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 2000 ]
+	wait "$abuser"
+	cat "$BATS_TEST_TMPDIR/abuse.out"
+	# cut off by the 2 s client timeout although it kept sending
+	secs=$(sed -n 's/^slow closed after \([0-9]*\)\..*/\1/p' "$BATS_TEST_TMPDIR/abuse.out")
+	[ -n "$secs" ] && [ "$secs" -lt 5 ]
+	grep -q "^idle still open 0$" "$BATS_TEST_TMPDIR/abuse.out"
+	# and the abuser's own address is served again
+	run curl -sS --max-time 3 --cacert "$CERT" "https://127.0.0.1:$PORT/healthz"
+	[ "$output" = ok ]
+}
+
+@test "the log escapes what a request says: a uid with a newline and quotes is one line" {
+	d=$(digest_of "$R/wh/app:signed")
+	review "$R/wh/app@$d" | jq -c '.request.uid = "evil\nhallmark: GET /healthz 200 uid=\"forged\" allowed=true"' \
+		>"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	stop_server
+	cat "$LOG"
+	[ "$(grep -c forged "$LOG")" -eq 1 ]
+	grep -q 'POST /validate 200 uid=evil\\nhallmark:\\x20GET\\x20/healthz\\x20200\\x20uid=\\"forged\\"\\x20allowed=true allowed=true images=1' "$LOG"
+	! grep -q '^hallmark: GET /healthz 200 uid="forged"' "$LOG"
+}
+
+@test "--timeout is the deadline of one review: a registry dripping pages is cut off, and the review denied in time" {
+	cat >"$BATS_TEST_TMPDIR/slow.yaml" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  release: { file: $KEYS/release.pub }
+	rules:
+	  - name: slow
+	    images: ["**"]
+	    require: { signatures: { keys: [release] } }
+	YAML
+	POLICY=$BATS_TEST_TMPDIR/slow.yaml
+	review "$HM_TEST_LIAR/slow/app:1" >"$BATS_TEST_TMPDIR/review.json"
+	start_server --timeout 2
+	t0=$(date +%s%N)
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 4000 ]
+	[ "$CODE" = 200 ]
+	response 'assert resp["allowed"] is False and "2 s deadline" in json.dumps(resp), resp'
+	run hm policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --timeout 31
+	[ "$status" -eq 2 ]
+}

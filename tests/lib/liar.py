@@ -9,6 +9,12 @@ The behaviour is chosen by the first component of the repository name:
   big/*        a manifest larger than hallmark's 4 MiB cap (with
                Content-Length); bigchunked/* the same without one
   stall/*      sends headers and a few bytes, then stalls (at most --stall s)
+  drip/*       sends headers, then the body one byte a second (never stalls
+               long enough for a low-speed cut-off), for at most --stall s
+  slow/*       every answer is whole in about 0.8 s, but there is always
+               another: manifests redirect to the next hop forever, tag
+               lists link to a next page forever (each request on its own
+               is quick; only a deadline for the whole operation ends it)
   token/*      Bearer challenge; /token hands out a token for the basic
                credentials alice:secret; manifests/latest is a real
                manifest; blobs redirect to the second port, which records
@@ -17,6 +23,14 @@ The behaviour is chosen by the first component of the repository name:
   badblob/*    manifests/latest is a real manifest whose layer blob is served
                with other bytes of the same length; longblob/* serves it with
                more bytes than the descriptor says
+  xrealm/*     like token/*, but the realm is the second port's /token (a
+               realm on another host, as Docker Hub's auth.docker.io)
+  hop/*        manifests and blobs redirect to the second port, which answers
+               401 with a Bearer challenge naming its own /token as realm: a
+               realm named by another registry than the one credentials
+               belong to
+  httprealm/*  a Bearer challenge whose realm is plain HTTP on a host that is
+               neither loopback nor insecure
   errors/*     500 with a registry error body; denied/* 403 likewise
   pages/*      endless pagination: every tag list and referrers page links
                to a next one; the second component says what a page holds:
@@ -25,7 +39,9 @@ The behaviour is chosen by the first component of the repository name:
                token/* without the challenge
   anything else: 404 with a registry error body
 
-GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw.
+GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw
+(redirect_hits/redirect_auth: requests and those with an Authorization
+header; realm_hits/realm_auth: the same for its /token).
 The port file gets "P\\nQ\\n".  The process exits by itself after
 --lifetime seconds.
 """
@@ -61,7 +77,7 @@ LAYERED = json.dumps({
                 "digest": "sha256:" + hashlib.sha256(BLOB).hexdigest(), "size": len(BLOB)}],
 }, separators=(",", ":")).encode()
 
-STATE = {"redirect_hits": 0, "redirect_auth": 0}
+STATE = {"redirect_hits": 0, "redirect_auth": 0, "realm_hits": 0, "realm_auth": 0}
 LOCK = threading.Lock()
 ARGS = None
 PORTS = {}
@@ -101,14 +117,33 @@ class Base(BaseHTTPRequestHandler):
 
 
 class Other(Base):
-    """The second port: a blob store that the main port redirects to."""
+    """The second port: a blob store that the main port redirects to, a
+    token realm on another host, and (under /v2/hop/) another registry."""
 
-    def do_GET(self):
+    def do_HEAD(self):
+        self.do_GET(head=True)
+
+    def do_GET(self, head=False):
+        path = self.path.split("?", 1)[0]
+        auth = self.headers.get("Authorization")
+        if path == "/token":
+            with LOCK:
+                STATE["realm_hits"] += 1
+                if auth:
+                    STATE["realm_auth"] += 1
+            want = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+            if auth != want:
+                return self.error(401, "UNAUTHORIZED", "bad credentials", head=head)
+            return self.send(200, json.dumps({"token": TOKEN}).encode(), head=head)
         with LOCK:
             STATE["redirect_hits"] += 1
-            if self.headers.get("Authorization"):
+            if auth:
                 STATE["redirect_auth"] += 1
-        self.send(200, BLOB, "application/octet-stream")
+        if path.startswith("/v2/hop/"):
+            realm = f"http://127.0.0.1:{PORTS['other']}/token"
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": f'Bearer realm="{realm}",service="other"'}, head=head)
+        self.send(200, BLOB, "application/octet-stream", head=head)
 
 
 class Liar(Base):
@@ -200,6 +235,49 @@ class Liar(Base):
             pass
         self.close_connection = True
 
+    def mode_drip(self, repo, kind, ref, head):
+        self.send_response(200)
+        self.send_header("Content-Type", MT)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        if head:
+            return
+        try:
+            deadline = time.time() + ARGS.stall
+            while time.time() < deadline:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                time.sleep(1)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def slow_send(self, code, body, headers):
+        """One whole answer, written in pieces over about 0.8 s."""
+        raw = b"HTTP/1.1 %d X\r\n" % code
+        for k, v in headers.items():
+            raw += f"{k}: {v}\r\n".encode()
+        raw += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        step = max(1, len(raw) // 8)
+        try:
+            for i in range(0, len(raw), step):
+                self.wfile.write(raw[i:i + step])
+                self.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    def mode_slow(self, repo, kind, ref, head):
+        q = self.path.split("?", 1)[1] if "?" in self.path else ""
+        n = int(re.search(r"hop=(\d+)", q).group(1)) if "hop=" in q else 0
+        if kind == "tags":
+            body = json.dumps({"name": repo, "tags": [f"t{n}"]}).encode()
+            link = f'</v2/{repo}/tags/list?n=1&hop={n + 1}>; rel="next"'
+            return self.slow_send(200, b"" if head else body,
+                                  {"Content-Type": "application/json", "Link": link})
+        loc = f"/v2/{repo}/{kind}/{ref}?hop={n + 1}"
+        return self.slow_send(307, b"", {"Location": loc})
+
     def mode_token(self, repo, kind, ref, head):
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             realm = f"http://127.0.0.1:{PORTS['main']}/token"
@@ -207,6 +285,23 @@ class Liar(Base):
             return self.error(401, "UNAUTHORIZED", "authentication required",
                               {"WWW-Authenticate": chal}, head=head)
         return self.serve_good(repo, kind, ref, head)
+
+    def mode_xrealm(self, repo, kind, ref, head):
+        if self.headers.get("Authorization") != "Bearer " + TOKEN:
+            realm = f"http://127.0.0.1:{PORTS['other']}/token"
+            chal = f'Bearer realm="{realm}",service="liar"'
+            return self.error(401, "UNAUTHORIZED", "authentication required",
+                              {"WWW-Authenticate": chal}, head=head)
+        return self.serve_good(repo, kind, ref, head)
+
+    def mode_hop(self, repo, kind, ref, head):
+        loc = f"http://127.0.0.1:{PORTS['other']}{self.path}"
+        return self.send(307, b"", headers={"Location": loc}, head=head)
+
+    def mode_httprealm(self, repo, kind, ref, head):
+        chal = 'Bearer realm="http://hallmark-realm.invalid/token",service="liar"'
+        return self.error(401, "UNAUTHORIZED", "authentication required",
+                          {"WWW-Authenticate": chal}, head=head)
 
     def mode_basic(self, repo, kind, ref, head):
         if not self.basic_ok():

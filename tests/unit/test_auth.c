@@ -125,21 +125,21 @@ static void test_helper(void **state)
 	snprintf(cfg, sizeof(cfg), "%s/config.json", tmpdir);
 	write_file(cfg, "{\"credsStore\":\"fake\",\"credHelpers\":{\"x.example\":\"missing-helper\"}}", 0600);
 
-	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_OK);
 	assert_string_equal(c.username, "carol");
 	assert_string_equal(c.password, "s3");
 	hm_auth_cred_free(&c);
-	assert_int_equal(hm_auth_cred_lookup(&c, "tok.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "tok.example", cfg, 0), HM_OK);
 	assert_string_equal(c.identity_token, "idtok");
 	hm_auth_cred_free(&c);
-	assert_int_equal(hm_auth_cred_lookup(&c, "none.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "none.example", cfg, 0), HM_OK);
 	assert_null(c.username);
-	assert_int_equal(hm_auth_cred_lookup(&c, "x.example", cfg), HM_E_IO);
+	assert_int_equal(hm_auth_cred_lookup(&c, "x.example", cfg, 0), HM_E_IO);
 	assert_non_null(strstr(hm_error_message(), "'docker-credential-missing-helper' not found"));
 
 	/* no file at all: anonymous */
 	snprintf(cfg, sizeof(cfg), "%s/absent.json", tmpdir);
-	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_OK);
 	assert_null(c.username);
 	if (old)
 		setenv("PATH", old, 1);
@@ -264,6 +264,23 @@ static void test_loopback(void **state)
 	assert_false(hm_http_is_loopback(""));
 }
 
+/* Credentials go to the realm a registry names, but over plain HTTP only
+ * when that registry itself was allowed plain HTTP. */
+static void test_realm_rules(void **state)
+{
+	assert_int_equal(hm_http_realm_check("https://registry-1.docker.io", "https://auth.docker.io/token"), HM_OK);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "http://127.0.0.1:5001/token"), HM_OK);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "HTTPS://auth.example/token"), HM_OK);
+	/* a secure registry naming a plain-HTTP realm, even on loopback */
+	assert_int_equal(hm_http_realm_check("https://reg.example", "http://127.0.0.1:9/token"), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "over plain HTTP"));
+	assert_int_equal(hm_http_realm_check("https://reg.example", "http://auth.example/token"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "ftp://auth.example/token"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("http://127.0.0.1:5000", "file:///etc/passwd"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "httpx://auth.example/"), HM_E_IO);
+	assert_int_equal(hm_http_realm_check("https://reg.example", "/token"), HM_E_IO);
+}
+
 static int setup(void **state)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/hm-test-auth.XXXXXX");
@@ -282,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_config_bad),    cmocka_unit_test(test_helper),
 		cmocka_unit_test(test_challenge),     cmocka_unit_test(test_token_url_and_parse),
 		cmocka_unit_test(test_link),          cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_realm_rules),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

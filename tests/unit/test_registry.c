@@ -264,6 +264,32 @@ static void test_liar_stall(void **state)
 	hm_store_free(s);
 }
 
+/* An endless chain of quick pages ends at the deadline of the whole
+ * operation, not after HM_HTTP_MAX_PAGES pages. */
+static void test_liar_deadline_pages(void **state)
+{
+	hm_store_opts o = {0};
+	hm_store *s;
+	hm_strv tags = HM_STRV_INIT;
+	hm_desc d;
+	int64_t t0;
+
+	hm_http_set_deadline(&o, 2000);
+	s = liar("slow/x", &o);
+	t0 = hm_http_now_ms();
+	assert_int_equal(hm_store_list_tags(s, &tags), HM_E_IO);
+	assert_true(hm_http_now_ms() - t0 < 4000);
+	assert_non_null(strstr(hm_error_message(), "the 2 s deadline passed while talking to '127.0.0.1'"));
+	assert_true(tags.n >= 1); /* it did follow some pages */
+	/* once passed, nothing more is asked */
+	t0 = hm_http_now_ms();
+	assert_int_equal(hm_store_resolve(s, "latest", &d), HM_E_IO);
+	assert_true(hm_http_now_ms() - t0 < 100);
+	assert_non_null(strstr(hm_error_message(), "deadline passed"));
+	hm_strv_free(&tags);
+	hm_store_free(s);
+}
+
 static char *write_auth_file(const char *host, const char *userpass_b64)
 {
 	static char path[128];
@@ -423,6 +449,7 @@ int main(void)
 		cmocka_unit_test(test_liar_digest_mismatch),
 		cmocka_unit_test(test_liar_oversized),
 		cmocka_unit_test(test_liar_stall),
+		cmocka_unit_test(test_liar_deadline_pages),
 		cmocka_unit_test(test_liar_token_flow_and_redirect),
 		cmocka_unit_test(test_liar_errors),
 		cmocka_unit_test(test_liar_pagination_caps),
