@@ -1,6 +1,8 @@
 /* X.509 for notation: the certificate requirements of the signature
  * specification, the path to a trust store, validity periods, and RFC 3161
  * timestamp countersignatures.  All of it through OpenSSL. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -52,12 +54,16 @@ char *nt_subject_string(X509 *x)
 }
 
 /* Describes certificate i of the chain for messages. */
-static int cert_err(X509 *x, int i, const char *fmt, const char *arg)
+static int cert_err(X509 *x, int i, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cert_err(X509 *x, int i, const char *fmt, ...)
 {
 	char *s = nt_subject_string(x);
 	char why[256];
+	va_list ap;
 
-	snprintf(why, sizeof(why), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
 	hm_error_set(HM_E_VERIFY, "notation certificate %d ('%s'): %s", i, s ? s : "?", why);
 	free(s);
 	return HM_E_VERIFY;
