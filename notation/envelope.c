@@ -275,14 +275,14 @@ done:
 
 int nt_payload_check(cJSON **annotations, const hm_notation_envelope *e, const hm_descriptor *target)
 {
-	cJSON *j = hm_json_parse(e->payload.data, e->payload.len, "notation payload");
+	cJSON *j = nt_json_parse(e->payload.data, e->payload.len, "notation payload", HM_E_VERIFY);
 	const cJSON *t, *size, *ann;
 	const char *mt, *dg;
 	int err = HM_E_VERIFY;
 
 	*annotations = NULL;
 	if (!j)
-		return hm_error_wrap(HM_E_VERIFY, "notation signature");
+		return HM_E_VERIFY;
 	t = cJSON_GetObjectItemCaseSensitive(j, "targetArtifact");
 	mt = hm_json_str(t, "mediaType");
 	dg = hm_json_str(t, "digest");
@@ -379,4 +379,24 @@ int nt_rfc3339(int64_t *out, const char *s)
 		return -1;
 	*out = s[i] == '+' ? t - (oh * 3600 + om * 60) : t + (oh * 3600 + om * 60);
 	return 0;
+}
+
+cJSON *nt_json_parse(const void *data, size_t len, const char *what, int code)
+{
+	const char *end = NULL, *p = data, *stop = p + len;
+	cJSON *j = len > 0 ? cJSON_ParseWithLengthOpts(data, len, &end, 0) : NULL;
+
+	if (j) {
+		/* cJSON stops after the first value: anything but white space after it is refused. */
+		for (end = end ? end : stop; end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r');)
+			end++;
+		if (end != stop) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
+	if (!j)
+		hm_error_set(code, "%s: invalid JSON near byte %zu", what,
+			     end && end >= p && end <= stop ? (size_t)(end - p) : (size_t)0);
+	return j;
 }

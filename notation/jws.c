@@ -158,14 +158,14 @@ static int unprotected_header(hm_notation_envelope *e, const cJSON *uh)
 
 int nt_jws_parse(hm_notation_envelope *e, const unsigned char *data, size_t len)
 {
-	cJSON *j = hm_json_parse(data, len, "notation JWS envelope"), *ph = NULL;
+	cJSON *j = nt_json_parse(data, len, "notation JWS envelope", HM_E_VERIFY), *ph = NULL;
 	const char *payload, *prot, *sig;
 	hm_buf phb = HM_BUF_INIT;
 	int err;
 
 	e->format = HM_NOTATION_JWS;
 	if (!j)
-		return hm_error_wrap(HM_E_VERIFY, "notation signature");
+		return HM_E_VERIFY;
 	if (!cJSON_IsObject(j)) {
 		err = hm_error_set(HM_E_VERIFY, "notation JWS envelope: not a JSON object");
 		goto done;
@@ -192,8 +192,8 @@ int nt_jws_parse(hm_notation_envelope *e, const unsigned char *data, size_t len)
 	    (err = nt_b64url_decode(&e->payload, payload, strlen(payload), "notation JWS envelope: payload")) != HM_OK ||
 	    (err = nt_b64url_decode(&e->signature, sig, strlen(sig), "notation JWS envelope: signature")) != HM_OK)
 		goto done;
-	if (!(ph = hm_json_parse(phb.data, phb.len, "notation JWS envelope: protected header"))) {
-		err = hm_error_wrap(HM_E_VERIFY, "notation signature");
+	if (!(ph = nt_json_parse(phb.data, phb.len, "notation JWS envelope: protected header", HM_E_VERIFY))) {
+		err = HM_E_VERIFY;
 		goto done;
 	}
 	if ((err = protected_header(e, ph)) != HM_OK ||

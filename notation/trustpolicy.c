@@ -295,8 +295,8 @@ int hm_notation_policy_parse(hm_notation_policy **out, const void *json, size_t 
 	*out = NULL;
 	if (len > HM_NOTATION_MAX_POLICY)
 		return hm_error_set(HM_E_USAGE, "%s: over %u bytes", what, HM_NOTATION_MAX_POLICY);
-	if (!(j = hm_json_parse(json, len, what)))
-		return hm_error_wrap(HM_E_USAGE, "notation trust policy");
+	if (!(j = nt_json_parse(json, len, what, HM_E_USAGE)))
+		return HM_E_USAGE;
 	version = hm_json_str(j, "version");
 	list = cJSON_GetObjectItemCaseSensitive(j, "trustPolicies");
 	if (!version || strcmp(version, "1.0") != 0) {
