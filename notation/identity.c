@@ -23,13 +23,16 @@ void nt_dn_free(nt_dn *dn)
 	dn->n = 0;
 }
 
-/* The canonical attribute type: upper case, S as ST. */
-static void canon_type(char *t)
+/* The canonical attribute type: upper case, S as ST (reallocated: longer). */
+static char *canon_type(char *t)
 {
 	for (char *p = t; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
-	if (strcmp(t, "S") == 0)
-		strcpy(t, "ST");
+	if (strcmp(t, "S") == 0) {
+		free(t);
+		return strdup("ST");
+	}
+	return t;
 }
 
 /* Copies s[0..len) trimmed of unescaped surrounding spaces, unescaping. */
@@ -84,6 +87,7 @@ int nt_dn_parse(nt_dn *dn, const char *s, const char **why)
 			goto fail;
 		}
 		type = unescape(s + start, (size_t)(eq - s - start));
+		type = type ? canon_type(type) : NULL;
 		value = unescape(eq + 1, (size_t)(s + i - eq - 1));
 		if (!type || !value || !type[0] || !value[0]) {
 			free(type);
@@ -91,7 +95,6 @@ int nt_dn_parse(nt_dn *dn, const char *s, const char **why)
 			*why = "an attribute has an empty type or value";
 			goto fail;
 		}
-		canon_type(type);
 		for (size_t k = 0; k < dn->n; k++)
 			if (strcmp(dn->type[k], type) == 0) {
 				free(type);
