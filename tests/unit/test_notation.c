@@ -52,7 +52,7 @@ static int setup(void **state)
 	hm_buf out = HM_BUF_INIT;
 
 	(void)state;
-	strcpy(pki, "/tmp/hm-notation-XXXXXX");
+	snprintf(pki, sizeof(pki), "%s", "/tmp/hm-notation-XXXXXX");
 	if (!mkdtemp(pki))
 		return -1;
 	snprintf(cmd, sizeof(cmd), "%s tests/interop/notationfmt.py pki %s 2>&1", python(), pki);
