@@ -10,11 +10,14 @@ static _Thread_local char msg[HM_ERROR_MAX];
 
 int hm_error_set(int code, const char *fmt, ...)
 {
+	char tmp[HM_ERROR_MAX];
 	va_list ap;
 
+	/* through a copy: an argument may be hm_error_message() itself */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
+	memcpy(msg, tmp, sizeof(msg));
 	return code;
 }
 

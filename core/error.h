@@ -22,7 +22,8 @@ enum hm_exit {
 	HM_EXIT_ERROR = 3,  /* operational error: network, I/O, bad input file */
 };
 
-/* Records a message (printf-style) and returns code, so that callers can
+/* Records a message (printf-style; an argument may be hm_error_message()
+ * itself, to change the code of the current message) and returns code, so that callers can
  * write `return hm_error_set(HM_E_IO, "opening '%s': %s", p, strerror(errno));` */
 int hm_error_set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -7,8 +7,11 @@
 #include <cjson/cJSON.h>
 #include "core/buf.h"
 
-/* Parses len bytes; on failure HM_E_IO "<what>: invalid JSON near byte N".
- * Returns NULL on failure (and records the message). */
+/* Parses len bytes holding exactly one JSON value (white space around it
+ * allowed).  Refuses, with HM_E_IO "<what>: ...", invalid JSON, data after
+ * the value, and an object that names a member twice anywhere in the tree
+ * (readers disagree on which one counts).  Returns NULL on failure (and
+ * records the message). */
 cJSON *hm_json_parse(const void *data, size_t len, const char *what);
 /* A member that is a string, else NULL. */
 const char *hm_json_str(const cJSON *obj, const char *key);

@@ -383,20 +383,9 @@ int nt_rfc3339(int64_t *out, const char *s)
 
 cJSON *nt_json_parse(const void *data, size_t len, const char *what, int code)
 {
-	const char *end = NULL, *p = data, *stop = p + len;
-	cJSON *j = len > 0 ? cJSON_ParseWithLengthOpts(data, len, &end, 0) : NULL;
+	cJSON *j = hm_json_parse(data, len, what);
 
-	if (j) {
-		/* cJSON stops after the first value: anything but white space after it is refused. */
-		for (end = end ? end : stop; end < stop && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r');)
-			end++;
-		if (end != stop) {
-			cJSON_Delete(j);
-			j = NULL;
-		}
-	}
 	if (!j)
-		hm_error_set(code, "%s: invalid JSON near byte %zu", what,
-			     end && end >= p && end <= stop ? (size_t)(end - p) : (size_t)0);
+		hm_error_set(code, "%s", hm_error_message());
 	return j;
 }

@@ -190,7 +190,9 @@ static void test_refusals(void **state)
 	refused("{\"mediaType\":\"" V03 "\",\"verificationMaterial\":{" PK "}," MSG ",\"dsseEnvelope\":{}}",
 		"holds both messageSignature and dsseEnvelope");
 	refused("{\"mediaType\":\"" V03 "\",\"mediaType\":\"" V03 "\",\"verificationMaterial\":{" PK "}," MSG "}",
-		"mediaType: given more than once");
+		"member 'mediaType' is given twice");
+	refused("{\"mediaType\":\"" V03 "\",\"verificationMaterial\":{" PK "}," MSG "} {}",
+		"data after the JSON value");
 	refused("{\"mediaType\":\"" V03 "\",\"media_type\":\"" V03 "\",\"verificationMaterial\":{" PK "}," MSG "}",
 		"mediaType: given more than once");
 	refused("{\"mediaType\":\"" V03 "\",\"verificationMaterial\":{" PK "},\"messageSignature\":{\"signature\":\"M*EUC\"}}",

@@ -14,6 +14,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json.h"
 #include "oci/digest.h"
 
 static void buf_cap(void **state)
@@ -141,13 +142,44 @@ static void array_reserve(void **state)
 	assert_int_equal(cap, 0);
 }
 
+/* One JSON value, no duplicate members anywhere: what hallmark reads must
+ * mean the same to cJSON (first duplicate wins) and to Go (last wins). */
+static void json_one_meaning(void **state)
+{
+	static const char *const bad[] = {
+		"{\"a\":1} {\"a\":2}", "{\"a\":1}x", "[1]]", "{\"a\":1,\"a\":2}",
+		"{\"x\":[{\"b\":1,\"c\":2,\"b\":3}]}",
+	};
+	hm_buf big = HM_BUF_INIT;
+	cJSON *j;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		assert_null(hm_json_parse(bad[i], strlen(bad[i]), "t"));
+		assert_non_null(strstr(hm_error_message(), "t: "));
+	}
+	assert_non_null(j = hm_json_parse(" {\"a\":{\"a\":1}}\r\n", 16, "t"));
+	cJSON_Delete(j);
+	/* a large object takes the sorting path: distinct keys pass, one repeat fails */
+	assert_int_equal(hm_buf_addstr(&big, "{"), HM_OK);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(hm_buf_addf(&big, "%s\"k%d\":%d", i ? "," : "", i, i), HM_OK);
+	assert_int_equal(hm_buf_addstr(&big, "}"), HM_OK);
+	assert_non_null(j = hm_json_parse(big.data, big.len, "t"));
+	cJSON_Delete(j);
+	big.len--;
+	assert_int_equal(hm_buf_addstr(&big, ",\"k4321\":0}"), HM_OK);
+	assert_null(hm_json_parse(big.data, big.len, "t"));
+	assert_non_null(strstr(hm_error_message(), "'k4321' is given twice"));
+	hm_buf_release(&big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(buf_cap),         cmocka_unit_test(base64_round_trip),
 		cmocka_unit_test(base64_url_safe_and_invalid), cmocka_unit_test(atomic_write),
 		cmocka_unit_test(digests),         cmocka_unit_test(error_wrap),
-		cmocka_unit_test(array_reserve),
+		cmocka_unit_test(array_reserve),   cmocka_unit_test(json_one_meaning),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

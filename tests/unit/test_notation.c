@@ -572,7 +572,7 @@ static void test_trust_policy(void **state)
 	hm_notation_result_free(&r);
 	hm_notation_policy_free(p);
 
-	bad_policy(DOC(ST("\"r.io/a\"", "{\"level\":\"strict\"}", "\"ca:x\"", "\"*\"")) "x", "invalid JSON");
+	bad_policy(DOC(ST("\"r.io/a\"", "{\"level\":\"strict\"}", "\"ca:x\"", "\"*\"")) "x", "data after the JSON value");
 	bad_policy("{\"version\":\"2.0\",\"trustPolicies\":[]}", "version");
 	bad_policy(DOC(ST("\"r.io/a\"", "{\"level\":\"lenient\"}", "\"ca:x\"", "\"*\"")), "level 'lenient'");
 	bad_policy(DOC(ST("\"*\"", "{\"level\":\"skip\"}", "", "")), "global scope");
