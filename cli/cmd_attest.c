@@ -48,7 +48,7 @@ static int run_attest(hm_args *a)
 	if (hm_predicate_type_resolve(&uri, type))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
-	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	    (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	for (size_t i = 0; i < a->pos.n && !err; i++) {
 		hm_store *s = NULL;
@@ -116,7 +116,7 @@ static int run_provenance(hm_args *a)
 	if (hm_arg(a, "started-on") && !hm_rfc3339_valid(hm_arg(a, "started-on")))
 		return hm_cli_usage(a, "--started-on '%s' is not an RFC 3339 time (2024-05-01T12:00:00Z)",
 				    hm_arg(a, "started-on"));
-	if (!print && (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	if (!print && (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[0])))
 		goto done;

@@ -65,7 +65,7 @@ static int run_sign(hm_args *a)
 	if (hm_arg(a, "type") && hm_predicate_type_resolve(&uri, hm_arg(a, "type")))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = hm_file_read(&blob, file, BLOB_MAX)) ||
-	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	    (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	hm_digest_compute(digest, blob.data, blob.len);
 	if (hm_arg(a, "type")) {

@@ -1,16 +1,64 @@
 /* hallmark key generate | key public */
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "crypto/key.h"
+
+/* Writes the pair with SIGINT, SIGTERM and SIGHUP held back, so that an
+ * interrupt lands before both files exist or after, never between.  The
+ * public key is staged first under a temporary name: whatever can run out
+ * of space (both writes) happens before anything takes its final name, and
+ * what is left (a rename) needs none. */
+static int write_pair(const hm_key *k, const hm_buf *priv_pem, const char *priv, const char *pub,
+		      int force)
+{
+	sigset_t block, old;
+	char *staged = NULL;
+	int err = HM_OK;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	if (asprintf(&staged, "%s.tmp-pair", pub) < 0) {
+		staged = NULL;
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+	}
+	if (!err)
+		err = hm_key_save_public(k, staged, 1);
+	if (!err) {
+		err = hm_file_write_atomic(priv, priv_pem->data, priv_pem->len, 0600, force);
+		if (err)
+			unlink(staged);
+	}
+	if (!err && (force ? rename(staged, pub) : link(staged, pub)) < 0) {
+		if (errno == EEXIST)
+			err = hm_error_set(HM_E_IO, "'%s' exists (use --force to replace it)", pub);
+		else
+			err = hm_error_set(HM_E_IO, "writing '%s': %s", pub, strerror(errno));
+		unlink(priv); /* half a pair is worse than none */
+	}
+	if (staged)
+		unlink(staged);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	free(staged);
+	return err;
+}
 
 static int run_generate(hm_args *a)
 {
 	const char *type_name = hm_arg(a, "type"), *prefix = hm_arg(a, "output-prefix");
 	enum hm_key_type type = HM_KEY_ECDSA_P256;
 	char *priv = NULL, *pub = NULL;
+	hm_buf pem = HM_BUF_INIT;
 	hm_key *k = NULL;
 	int force = hm_arg_flag(a, "force"), err;
 
@@ -22,19 +70,24 @@ static int run_generate(hm_args *a)
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
 		goto done;
 	}
+	/* Refuse before asking for a passphrase twice for nothing. */
+	for (int i = 0; i < 2 && !force; i++)
+		if (access(i ? pub : priv, F_OK) == 0) {
+			err = hm_error_set(HM_E_IO, "'%s' exists (use --force to replace it)", i ? pub : priv);
+			goto done;
+		}
+	/* Everything that can wait on the user or fail slowly happens before
+	 * the first byte is written: Ctrl-C at the prompt leaves nothing. */
 	err = hm_key_generate(&k, type);
-	/* The public half first: if it cannot be written, no private key is left behind. */
 	if (!err)
-		err = hm_key_save_public(k, pub, force);
-	if (!err) {
-		err = hm_key_save_private(k, priv, hm_arg(a, "passphrase-file"), force);
-		if (err)
-			remove(pub);
-	}
+		err = hm_key_seal_private(&pem, k, priv, hm_arg(a, "passphrase-file"));
+	if (!err)
+		err = write_pair(k, &pem, priv, pub, force);
 	if (!err)
 		fprintf(stderr, "wrote %s (private, encrypted, 0600) and %s (public), %s, fingerprint %s\n",
 			priv, pub, hm_key_type_name(type), hm_key_fingerprint(k));
 done:
+	hm_buf_release(&pem);
 	hm_key_free(k);
 	free(priv);
 	free(pub);
@@ -45,7 +98,7 @@ static int run_public(hm_args *a)
 {
 	hm_buf pem = HM_BUF_INIT;
 	hm_key *k = NULL;
-	int err = hm_key_load_private(&k, hm_arg(a, "key"), hm_arg(a, "passphrase-file"));
+	int err = hm_cli_load_private_key(&k, a);
 
 	if (!err)
 		err = hm_key_public_pem(k, &pem);

@@ -42,7 +42,7 @@ static int run(hm_args *a)
 		return hm_cli_usage(a, "--key is required");
 	if (outputs && (a->pos.n > 1 || hm_arg_flag(a, "recursive")))
 		return hm_cli_usage(a, "--output-signature and --output-payload take one image, without --recursive");
-	err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"));
+	err = hm_cli_load_private_key(&key, a);
 	if (err)
 		return hm_cli_fail(err);
 	o.key = key;
