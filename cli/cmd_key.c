@@ -127,16 +127,18 @@ const hm_cmd hm_cmd_key_generate = {
 	    "format (ENCRYPTED SIGSTORE PRIVATE KEY: scrypt N=32768 r=8 p=1 and\n"
 	    "nacl/secretbox), atomically and with mode 0600, and NAME.pub, the public\n"
 	    "key as PEM SubjectPublicKeyInfo. cosign reads these keys, and hallmark\n"
-	    "reads cosign's. The passphrase comes from $HALLMARK_PASSWORD, then\n"
-	    "$COSIGN_PASSWORD, then --passphrase-file, then the terminal (asked twice,\n"
-	    "not echoed). Existing files are kept unless --force.",
+	    "reads cosign's. The passphrase comes from --passphrase-file, then\n"
+	    "$HALLMARK_PASSWORD, then $COSIGN_PASSWORD, then the terminal (asked\n"
+	    "twice, not echoed). The passphrase is asked before anything is written,\n"
+	    "and the two files are written together: an interrupt or a full disk\n"
+	    "leaves both or neither. Existing files are kept unless --force.",
 	.opts = generate_opts,
 	.min_args = 0,
 	.max_args = 0,
 };
 
 static const hm_opt public_opts[] = {
-	{"key", 'k', "FILE", 0, "the private key (cosign's encrypted format, PKCS#8 or SEC1 PEM)"},
+	{"key", 'k', "KEY", 0, "the private key: FILE, env://VAR or pkcs11:URI"},
 	{"passphrase-file", 0, "FILE", 0, "read the passphrase from FILE"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -151,9 +153,12 @@ static int run_public_checked(hm_args *a)
 const hm_cmd hm_cmd_key_public = {
 	.name = "key public",
 	.run = run_public_checked,
-	.usage = "--key FILE [options]",
+	.usage = "--key KEY [options]",
 	.summary = "print the public key of a private key",
-	.description = "Prints the PEM SubjectPublicKeyInfo of the private key in FILE.",
+	.description =
+	    "Prints the PEM SubjectPublicKeyInfo of the private key KEY: a key file,\n"
+	    "env://VAR (the PEM in an environment variable) or a pkcs11: URI (the\n"
+	    "public key object of the token's key). See docs/keys.md.",
 	.opts = public_opts,
 	.min_args = 0,
 	.max_args = 0,
