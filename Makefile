@@ -11,11 +11,12 @@ CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
 PKGS := openssl libcurl libcjson yaml-0.1 libgit2 libsodium libmicrohttpd
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# p11-kit-1 only for the PKCS#11 header: modules are loaded with dlopen.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS)
-LIBS = $(PKG_LIBS) -lpthread -lm
+LIBS = $(PKG_LIBS) -lpthread -lm -ldl
 
 LIB_SRC  := $(sort $(wildcard core/*.c oci/*.c crypto/*.c sigstore/*.c notation/*.c trust/*.c sign/*.c verify/*.c attest/*.c policy/*.c audit/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))

@@ -114,6 +114,13 @@ void hm_cli_json_verdict(cJSON *e, const hm_args *a, hm_key *const *keys, const 
 /* Loads every --key (public keys) into *keys (n); hm_cli_keys_free frees them. */
 int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const char *opt);
 void hm_cli_keys_free(hm_key **keys, size_t n);
+/* Loads the private key of --key (any key source) with --passphrase-file,
+ * then scrubs that --key value as below. */
+int hm_cli_load_private_key(hm_key **out, const hm_args *a);
+/* Replaces the i-th value of --opt by hm_key_name(k), wiping what it held:
+ * a pkcs11: URI may carry its pin-value, which nothing printed later may
+ * show. */
+void hm_cli_key_scrub(const hm_args *a, const char *opt, size_t i, const hm_key *k);
 
 /* Loads and lints the policy file path, printing every problem to f as
  * "file:line:col: message" (flushed).  Returns an HM_E_* code (HM_E_IO for

@@ -48,7 +48,7 @@ static int run_attest(hm_args *a)
 	if (hm_predicate_type_resolve(&uri, type))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
-	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	    (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	for (size_t i = 0; i < a->pos.n && !err; i++) {
 		hm_store *s = NULL;
@@ -116,7 +116,7 @@ static int run_provenance(hm_args *a)
 	if (hm_arg(a, "started-on") && !hm_rfc3339_valid(hm_arg(a, "started-on")))
 		return hm_cli_usage(a, "--started-on '%s' is not an RFC 3339 time (2024-05-01T12:00:00Z)",
 				    hm_arg(a, "started-on"));
-	if (!print && (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	if (!print && (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[0])))
 		goto done;
@@ -253,7 +253,7 @@ static int run_verify(hm_args *a)
 }
 
 static const hm_opt attest_opts[] = {
-	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
 	{"predicate", 0, "FILE", 0, "the predicate: a JSON object (\"-\" reads stdin)"},
 	{"type", 't', "TYPE", 0,
 	 "predicate type: a URI, or slsaprovenance, slsaprovenance02, spdx, spdxjson, cyclonedx, link, openvex, vuln, custom (default)"},
@@ -264,7 +264,7 @@ static const hm_opt attest_opts[] = {
 const hm_cmd hm_cmd_attest = {
 	.name = "attest",
 	.run = run_attest,
-	.usage = "--key FILE --predicate FILE [--type TYPE] IMAGE...",
+	.usage = "--key KEY --predicate FILE [--type TYPE] IMAGE...",
 	.summary = "attach a signed in-toto attestation to images",
 	.description =
 	    "Resolves each IMAGE to its manifest digest once, wraps the predicate in an\n"
@@ -281,7 +281,7 @@ const hm_cmd hm_cmd_attest = {
 };
 
 static const hm_opt provenance_opts[] = {
-	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
 	{"git", 0, "DIR", 0, "the top of the git checkout the image was built from"},
 	{"dockerfile", 'f', "PATH", 0, "the Dockerfile (default: CONTEXT/Dockerfile)"},
 	{"context", 0, "DIR", 0, "the build context (default: the --git directory)"},
@@ -297,7 +297,7 @@ static const hm_opt provenance_opts[] = {
 const hm_cmd hm_cmd_attest_provenance = {
 	.name = "attest provenance",
 	.run = run_provenance,
-	.usage = "--key FILE --git DIR [options] IMAGE",
+	.usage = "--key KEY --git DIR [options] IMAGE",
 	.summary = "generate SLSA provenance from git and the Dockerfile, and attach it",
 	.description =
 	    "Generates SLSA Provenance v1 for IMAGE: the repository URL (credentials\n"
@@ -316,7 +316,7 @@ const hm_cmd hm_cmd_attest_provenance = {
 };
 
 static const hm_opt verify_opts[] = {
-	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"type", 't', "TYPE", 0, "only attestations of this predicate type (URI or short name)"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json (with the decoded statements)"},
 	{NULL, 0, NULL, 0, NULL},
@@ -325,7 +325,7 @@ static const hm_opt verify_opts[] = {
 const hm_cmd hm_cmd_verify_attestation = {
 	.name = "verify-attestation",
 	.run = run_verify,
-	.usage = "--key FILE [--key FILE]... [--type TYPE] [options] IMAGE...",
+	.usage = "--key KEY [--key KEY]... [--type TYPE] [options] IMAGE...",
 	.summary = "verify the attestations of images",
 	.description =
 	    "Finds the attestations of each IMAGE (OCI 1.1 referrers, then the tag\n"

@@ -65,7 +65,7 @@ static int run_sign(hm_args *a)
 	if (hm_arg(a, "type") && hm_predicate_type_resolve(&uri, hm_arg(a, "type")))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = hm_file_read(&blob, file, BLOB_MAX)) ||
-	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
+	    (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	hm_digest_compute(digest, blob.data, blob.len);
 	if (hm_arg(a, "type")) {
@@ -175,7 +175,7 @@ done:
 }
 
 static const hm_opt sign_opts[] = {
-	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
 	{"bundle", 'b', "FILE", 0, "write the Sigstore bundle to FILE"},
 	{"type", 't', "TYPE", 0, "sign an in-toto statement of this predicate type (DSSE)"},
 	{"predicate", 0, "FILE", 0, "the statement's predicate, a JSON object (default {})"},
@@ -186,7 +186,7 @@ static const hm_opt sign_opts[] = {
 const hm_cmd hm_cmd_sign_blob = {
 	.name = "sign-blob",
 	.run = run_sign,
-	.usage = "--key FILE --bundle FILE [options] FILE",
+	.usage = "--key KEY --bundle FILE [options] FILE",
 	.summary = "sign a file into a Sigstore bundle",
 	.description =
 	    "Signs FILE with the key and writes a Sigstore bundle v0.3\n"
@@ -204,7 +204,7 @@ const hm_cmd hm_cmd_sign_blob = {
 };
 
 static const hm_opt verify_opts[] = {
-	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"bundle", 'b', "FILE", 0, "the Sigstore bundle to verify"},
 	{"type", 't', "TYPE", 0, "require an in-toto statement of this predicate type"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
@@ -214,7 +214,7 @@ static const hm_opt verify_opts[] = {
 const hm_cmd hm_cmd_verify_blob = {
 	.name = "verify-blob",
 	.run = run_verify,
-	.usage = "--key FILE [--key FILE]... --bundle FILE [options] FILE|sha256:<hex>",
+	.usage = "--key KEY [--key KEY]... --bundle FILE [options] FILE|sha256:<hex>",
 	.summary = "verify a Sigstore bundle of a file with public keys",
 	.description =
 	    "Reads a Sigstore bundle (v0.1, v0.2 or v0.3) and accepts it when its\n"

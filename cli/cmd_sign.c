@@ -42,7 +42,7 @@ static int run(hm_args *a)
 		return hm_cli_usage(a, "--key is required");
 	if (outputs && (a->pos.n > 1 || hm_arg_flag(a, "recursive")))
 		return hm_cli_usage(a, "--output-signature and --output-payload take one image, without --recursive");
-	err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"));
+	err = hm_cli_load_private_key(&key, a);
 	if (err)
 		return hm_cli_fail(err);
 	o.key = key;
@@ -75,7 +75,7 @@ static int run(hm_args *a)
 }
 
 static const hm_opt opts[] = {
-	{"key", 'k', "FILE", 0, "the private key to sign with"},
+	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
 	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "add KEY=VALUE to the payload's optional section"},
 	{"recursive", 'r', NULL, 0, "also sign every manifest of an index"},
 	{"output-signature", 0, "FILE", 0, "write the base64 signature to FILE"},
@@ -88,7 +88,7 @@ static const hm_opt opts[] = {
 const hm_cmd hm_cmd_sign = {
 	.name = "sign",
 	.run = run,
-	.usage = "--key FILE [options] IMAGE...",
+	.usage = "--key KEY [options] IMAGE...",
 	.summary = "sign images, storing the signatures as cosign does",
 	.description =
 	    "Resolves each IMAGE (registry reference or oci:PATH[:tag|@digest]) to its\n"

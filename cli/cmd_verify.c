@@ -106,7 +106,7 @@ static int run(hm_args *a)
 }
 
 static const hm_opt opts[] = {
-	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in the payload's optional section"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{NULL, 0, NULL, 0, NULL},
@@ -115,7 +115,7 @@ static const hm_opt opts[] = {
 const hm_cmd hm_cmd_verify = {
 	.name = "verify",
 	.run = run,
-	.usage = "--key FILE [--key FILE]... [options] IMAGE...",
+	.usage = "--key KEY [--key KEY]... [options] IMAGE...",
 	.summary = "verify the signatures of images",
 	.description =
 	    "Finds the signatures of each IMAGE (OCI 1.1 referrers, then the tag\n"

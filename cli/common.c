@@ -1,6 +1,7 @@
 /* Helpers shared by the commands. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
@@ -97,14 +98,41 @@ int hm_cli_load_public_keys(hm_key ***keys, size_t *n, const hm_args *a, const c
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < files->n && !err; i++) {
 		err = hm_key_load_public(&(*keys)[i], files->v[i]);
-		if (!err)
+		if (!err) {
 			*n = i + 1;
+			hm_cli_key_scrub(a, opt, i, (*keys)[i]);
+		}
 	}
 	if (err) {
 		hm_cli_keys_free(*keys, *n);
 		*keys = NULL;
 		*n = 0;
 	}
+	return err;
+}
+
+void hm_cli_key_scrub(const hm_args *a, const char *opt, size_t i, const hm_key *k)
+{
+	const hm_strv *sv = hm_arg_all(a, opt);
+	const char *name = hm_key_name(k);
+	size_t have, want = strlen(name);
+
+	if (i >= sv->n)
+		return;
+	have = strlen(sv->v[i]);
+	if (want >= have || strcmp(sv->v[i], name) == 0)
+		return; /* a file or env:// name has nothing to hide */
+	memcpy(sv->v[i], name, want + 1);
+	explicit_bzero(sv->v[i] + want + 1, have - want);
+}
+
+int hm_cli_load_private_key(hm_key **out, const hm_args *a)
+{
+	const hm_strv *sv = hm_arg_all(a, "key");
+	int err = hm_key_load_private(out, hm_arg(a, "key"), hm_arg(a, "passphrase-file"));
+
+	if (!err && sv->n)
+		hm_cli_key_scrub(a, "key", sv->n - 1, *out);
 	return err;
 }
 

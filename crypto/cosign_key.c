@@ -101,7 +101,7 @@ static int b64_member(hm_buf *out, const cJSON *obj, const char *name, const cha
 }
 
 int hm_cosign_open(unsigned char **out, size_t *outlen, const void *json, size_t len,
-		   const char *what, const char *pass, size_t passlen)
+		   const char *what, const char *pass, size_t passlen, const char *pass_source)
 {
 	hm_buf salt = HM_BUF_INIT, nonce = HM_BUF_INIT, box = HM_BUF_INIT;
 	const cJSON *kdf, *params, *cipher;
@@ -178,7 +178,9 @@ int hm_cosign_open(unsigned char **out, size_t *outlen, const void *json, size_t
 		goto done;
 	if (crypto_secretbox_open_easy(plain, (const unsigned char *)box.data, box.len,
 				       (const unsigned char *)nonce.data, key) != 0) {
-		err = hm_error_set(HM_E_IO, "decrypting '%s': wrong passphrase", what);
+		err = hm_error_set(HM_E_IO, "decrypting '%s': wrong passphrase%s%s%s", what,
+				   pass_source ? " (from " : "", pass_source ? pass_source : "",
+				   pass_source ? ")" : "");
 		goto done;
 	}
 	*out = plain;

@@ -21,8 +21,9 @@ int hm_cosign_seal(hm_buf *out, const void *plaintext, size_t len, const char *p
 
 /* Decrypts a JSON envelope; *out is a sodium_malloc'd allocation of *outlen
  * bytes (free with sodium_free).  Errors name what: HM_E_IO "reading 'what':
- * <what is malformed>", "decrypting 'what': wrong passphrase". */
+ * <what is malformed>", "decrypting 'what': wrong passphrase" followed by
+ * " (from SOURCE)" when pass_source is not NULL. */
 int hm_cosign_open(unsigned char **out, size_t *outlen, const void *json, size_t len,
-		   const char *what, const char *pass, size_t passlen);
+		   const char *what, const char *pass, size_t passlen, const char *pass_source);
 
 #endif

@@ -15,18 +15,13 @@
 #include "core/file.h"
 #include "crypto/cosign_key.h"
 #include "crypto/key.h"
+#include "crypto/key_impl.h"
 #include "crypto/pass.h"
 #include "crypto/pem.h"
 
 #define LABEL_SIGSTORE "ENCRYPTED SIGSTORE PRIVATE KEY"
 #define LABEL_COSIGN "ENCRYPTED COSIGN PRIVATE KEY"
 #define KEY_FILE_MAX (1u << 20)
-
-struct hm_key {
-	EVP_PKEY *pkey;
-	enum hm_key_type type;
-	char fingerprint[2 * SHA256_DIGEST_LENGTH + 1];
-};
 
 static const char *const type_names[] = {
 	[HM_KEY_ECDSA_P256] = "ecdsa-p256",
@@ -66,11 +61,19 @@ int hm_key_equal(const hm_key *a, const hm_key *b)
 	return a && b && EVP_PKEY_eq(a->pkey, b->pkey) == 1;
 }
 
+const char *hm_key_name(const hm_key *k)
+{
+	return k->name ? k->name : k->fingerprint;
+}
+
 void hm_key_free(hm_key *k)
 {
 	if (!k)
 		return;
+	if (k->signer && k->signer->release)
+		k->signer->release(k->ctx);
 	EVP_PKEY_free(k->pkey); /* OpenSSL clears private key material on free */
+	free(k->name);
 	free(k);
 }
 
@@ -107,12 +110,10 @@ static int classify(enum hm_key_type *out, EVP_PKEY *pkey, const char *what)
 			    what);
 }
 
-/* Takes ownership of pkey (freed on error). */
-/* Takes pkey into a new hm_key.  spki (may be NULL) is the DER
- * SubjectPublicKeyInfo pkey was decoded from: hashing it directly spares
+/* Hashing the SubjectPublicKeyInfo pkey was decoded from directly spares
  * OpenSSL 3's encoder, a third of the time `hallmark verify` spends in
  * itself when it has to re-encode the key. */
-static int wrap(hm_key **out, EVP_PKEY *pkey, const char *what, const void *spki, size_t spki_len)
+int hm_key_wrap(hm_key **out, EVP_PKEY *pkey, const char *what, const void *spki, size_t spki_len)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH], *der = NULL;
 	hm_key *k = NULL;
@@ -125,6 +126,7 @@ static int wrap(hm_key **out, EVP_PKEY *pkey, const char *what, const void *spki
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	}
 	k->pkey = pkey;
+	k->signer = &hm_key_signer_memory;
 	err = classify(&k->type, pkey, what);
 	if (err)
 		goto done;
@@ -166,7 +168,7 @@ int hm_key_generate(hm_key **out, enum hm_key_type type)
 		ERR_clear_error();
 		return hm_error_set(HM_E_IO, "generating a %s key failed", hm_key_type_name(type));
 	}
-	return wrap(out, pkey, "generated key", NULL, 0);
+	return hm_key_wrap(out, pkey, "generated key", NULL, 0);
 }
 
 /* Parses a DER private key in the given form ("PRIVATE KEY", "EC PRIVATE
@@ -199,7 +201,7 @@ static int parse_private_der(hm_key **out, const unsigned char *der, size_t len,
 		return hm_error_set(HM_E_IO, "reading '%s': invalid %s", what,
 				    strcmp(label, "PRIVATE KEY") == 0 ? "PKCS#8 private key"
 								       : label);
-	return wrap(out, pkey, what, NULL, 0);
+	return hm_key_wrap(out, pkey, what, NULL, 0);
 }
 
 /* have_pass: passphrase/passlen are given; otherwise they are read as
@@ -212,7 +214,7 @@ static int load_private(hm_key **out, const void *pem, size_t len, const char *w
 	hm_buf body = HM_BUF_INIT;
 	unsigned char *der = NULL;
 	size_t derlen = 0;
-	char *pass = NULL;
+	char *pass = NULL, source[HM_PASS_SOURCE_MAX];
 	int err;
 
 	*out = NULL;
@@ -221,12 +223,13 @@ static int load_private(hm_key **out, const void *pem, size_t len, const char *w
 		goto done;
 	if (strcmp(label, LABEL_SIGSTORE) == 0 || strcmp(label, LABEL_COSIGN) == 0) {
 		if (!have_pass) {
-			err = hm_pass_read(&pass, &passlen, what, passphrase_file, 0);
+			err = hm_pass_read(&pass, &passlen, what, passphrase_file, 0, source);
 			if (err)
 				goto done;
 			passphrase = pass;
 		}
-		err = hm_cosign_open(&der, &derlen, body.data, body.len, what, passphrase, passlen);
+		err = hm_cosign_open(&der, &derlen, body.data, body.len, what, passphrase, passlen,
+				     have_pass ? NULL : source);
 		if (!err)
 			err = parse_private_der(out, der, derlen, "PRIVATE KEY", what);
 	} else if (strcmp(label, "PRIVATE KEY") == 0 || strcmp(label, "EC PRIVATE KEY") == 0 ||
@@ -270,7 +273,13 @@ static int read_secret_file(hm_buf *out, const char *path)
 	return err;
 }
 
-int hm_key_load_private(hm_key **out, const char *path, const char *passphrase_file)
+int hm_key_mem_load_private(hm_key **out, const void *pem, size_t len, const char *what,
+			    const char *passphrase_file)
+{
+	return load_private(out, pem, len, what, NULL, 0, 0, passphrase_file);
+}
+
+int hm_key_file_load_private(hm_key **out, const char *path, const char *passphrase_file)
 {
 	hm_buf b = HM_BUF_INIT;
 	int err;
@@ -311,13 +320,13 @@ int hm_key_load_public_mem(hm_key **out, const void *pem, size_t len, const char
 		err = hm_error_set(HM_E_IO, "reading '%s': invalid public key", what);
 		goto done;
 	}
-	err = wrap(out, pkey, what, der.data, der.len);
+	err = hm_key_wrap(out, pkey, what, der.data, der.len);
 done:
 	hm_buf_release(&der);
 	return err;
 }
 
-int hm_key_load_public(hm_key **out, const char *path)
+int hm_key_file_load_public(hm_key **out, const char *path)
 {
 	hm_buf b = HM_BUF_INIT;
 	int err;
@@ -370,22 +379,29 @@ done:
 	return err;
 }
 
+int hm_key_seal_private(hm_buf *out, const hm_key *k, const char *what, const char *passphrase_file)
+{
+	char *pass = NULL;
+	size_t passlen = 0;
+	int err = hm_pass_read(&pass, &passlen, what, passphrase_file, 1, NULL);
+
+	if (!err)
+		err = hm_key_save_private_mem(out, k, pass, passlen);
+	hm_pass_free(pass);
+	return err;
+}
+
 int hm_key_save_private(const hm_key *k, const char *path, const char *passphrase_file, int force)
 {
 	hm_buf pem = HM_BUF_INIT;
-	char *pass = NULL;
-	size_t passlen = 0;
 	int err;
 
 	/* Refuse early, before asking for a passphrase twice for nothing. */
 	if (!force && access(path, F_OK) == 0)
 		return hm_error_set(HM_E_IO, "'%s' exists (use --force to replace it)", path);
-	err = hm_pass_read(&pass, &passlen, path, passphrase_file, 1);
-	if (!err)
-		err = hm_key_save_private_mem(&pem, k, pass, passlen);
+	err = hm_key_seal_private(&pem, k, path, passphrase_file);
 	if (!err)
 		err = hm_file_write_atomic(path, pem.data, pem.len, 0600, force);
-	hm_pass_free(pass);
 	hm_buf_release(&pem);
 	return err;
 }
@@ -408,6 +424,11 @@ static const char *digest_name(const hm_key *k)
 }
 
 int hm_key_sign(const hm_key *k, const void *data, size_t len, hm_buf *sig)
+{
+	return k->signer->sign(k, data, len, sig);
+}
+
+static int memory_sign(const hm_key *k, const void *data, size_t len, hm_buf *sig)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *s = NULL;
@@ -435,6 +456,12 @@ done:
 	ERR_clear_error();
 	return err;
 }
+
+const struct hm_key_signer hm_key_signer_memory = {
+	.name = "memory",
+	.sign = memory_sign,
+	.release = NULL,
+};
 
 int hm_key_verify(const hm_key *k, const void *data, size_t len, const void *sig, size_t siglen)
 {

@@ -20,21 +20,29 @@ const char *hm_key_type_name(enum hm_key_type t);
 
 int hm_key_generate(hm_key **out, enum hm_key_type type);
 
-/* Loads a private key from path: ENCRYPTED SIGSTORE PRIVATE KEY,
- * ENCRYPTED COSIGN PRIVATE KEY, PRIVATE KEY (PKCS#8), EC PRIVATE KEY (SEC1).
- * Encrypted keys take the passphrase from $HALLMARK_PASSWORD, then
- * $COSIGN_PASSWORD, then passphrase_file (when not NULL), then the terminal
- * without echo.  Wrong passphrase: HM_E_IO "decrypting 'path': wrong passphrase". */
-int hm_key_load_private(hm_key **out, const char *path, const char *passphrase_file);
+/* Loads the private key that ref names (a key source, crypto/keysource.c):
+ *   FILE          a PEM file;
+ *   env://VAR     the PEM in the environment variable VAR;
+ *   pkcs11:...    a key on a PKCS#11 token (RFC 7512 URI, as cosign spells
+ *                 it): signing happens on the token, pkey is its public half.
+ * PEM types: ENCRYPTED SIGSTORE PRIVATE KEY, ENCRYPTED COSIGN PRIVATE KEY,
+ * PRIVATE KEY (PKCS#8), EC PRIVATE KEY (SEC1).  Encrypted keys take the
+ * passphrase from passphrase_file (when not NULL), then $HALLMARK_PASSWORD,
+ * then $COSIGN_PASSWORD, then the terminal without echo.  Wrong passphrase:
+ * HM_E_IO "decrypting 'path': wrong passphrase (from SOURCE)".  A KMS scheme
+ * (awskms://, gcpkms://, ...) or any other unknown scheme://: HM_E_USAGE
+ * naming it and what is supported.  Errors never contain a PIN. */
+int hm_key_load_private(hm_key **out, const char *ref, const char *passphrase_file);
 /* The same from memory; what names the key in errors and prompts.  With
  * passphrase NULL an encrypted key takes its passphrase as above (without a
  * file); otherwise passphrase/passlen are used as given (may be empty). */
 int hm_key_load_private_mem(hm_key **out, const void *pem, size_t len, const char *what,
 			    const char *passphrase, size_t passlen);
 
-/* Loads a public key (PEM SubjectPublicKeyInfo) from a file or from memory
- * (what names it in errors). */
-int hm_key_load_public(hm_key **out, const char *path);
+/* Loads a public key (PEM SubjectPublicKeyInfo) from a key source as above
+ * (a pkcs11: URI gives the token's public key), or from memory (what names
+ * it in errors). */
+int hm_key_load_public(hm_key **out, const char *ref);
 int hm_key_load_public_mem(hm_key **out, const void *pem, size_t len, const char *what);
 
 /* Writes the private key encrypted in cosign's format (scrypt N=32768 r=8
@@ -42,10 +50,13 @@ int hm_key_load_public_mem(hm_key **out, const void *pem, size_t len, const char
  * file is replaced only when force is set.  The passphrase is read as for
  * loading, with confirmation on the terminal. */
 int hm_key_save_private(const hm_key *k, const char *path, const char *passphrase_file, int force);
-/* Writes the PEM public key (0644, atomic). */
 /* Appends the ENCRYPTED SIGSTORE PRIVATE KEY PEM of k encrypted under
  * passphrase (NULL or passlen 0: the empty passphrase). */
 int hm_key_save_private_mem(hm_buf *out, const hm_key *k, const char *passphrase, size_t passlen);
+/* The same with the passphrase read as for hm_key_save_private (what names
+ * the key in the prompt): lets a caller ask before it writes anything. */
+int hm_key_seal_private(hm_buf *out, const hm_key *k, const char *what, const char *passphrase_file);
+/* Writes the PEM public key (0644, atomic). */
 int hm_key_save_public(const hm_key *k, const char *path, int force);
 /* Appends the PEM SubjectPublicKeyInfo. */
 int hm_key_public_pem(const hm_key *k, hm_buf *out);
@@ -61,6 +72,9 @@ int hm_key_verify_digest(const hm_key *k, const unsigned char sha256[32], const 
 enum hm_key_type hm_key_type(const hm_key *k);
 /* Hex SHA-256 of the DER SubjectPublicKeyInfo (64 chars + NUL). */
 const char *hm_key_fingerprint(const hm_key *k);
+/* How the user named the key, without secrets (a pkcs11: URI loses its
+ * pin-value); the fingerprint when it was made in memory. */
+const char *hm_key_name(const hm_key *k);
 /* Whether two keys have the same public half. */
 int hm_key_equal(const hm_key *a, const hm_key *b);
 

@@ -38,8 +38,17 @@ static int secure_copy(char **out, const char *s, size_t len)
 	return HM_OK;
 }
 
+int hm_pass_copy(char **out, size_t *outlen, const char *s)
+{
+	int err = secure_copy(out, s, strlen(s));
+
+	if (!err)
+		*outlen = strlen(s);
+	return err;
+}
+
 /* The first line of the file, without its line ending. */
-static int from_file(char **out, size_t *outlen, const char *path)
+int hm_pass_read_file(char **out, size_t *outlen, const char *path)
 {
 	hm_buf b = HM_BUF_INIT;
 	size_t n;
@@ -72,7 +81,8 @@ static void newline(int fd)
 
 /* Prompts on the terminal fd with echo off and reads one line into a
  * secure allocation.  The terminal settings are restored on every path. */
-static int prompt_once(char **out, size_t *outlen, int fd, const char *prompt, const char *what)
+static int prompt_once(char **out, size_t *outlen, int fd, const char *prompt, const char *noun,
+		       const char *what, const char *hint)
 {
 	struct termios old, quiet;
 	char *p = NULL, c = 0;
@@ -81,9 +91,7 @@ static int prompt_once(char **out, size_t *outlen, int fd, const char *prompt, c
 	int err = HM_OK;
 
 	if (tcgetattr(fd, &old) < 0)
-		return hm_error_set(HM_E_IO,
-				    "no passphrase for '%s': set HALLMARK_PASSWORD or use --passphrase-file",
-				    what);
+		return hm_error_set(HM_E_IO, "no %s for '%s': %s", noun, what, hint);
 	p = sodium_malloc(HM_PASS_MAX);
 	if (!p)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
@@ -91,7 +99,7 @@ static int prompt_once(char **out, size_t *outlen, int fd, const char *prompt, c
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
 	if (write(fd, prompt, strlen(prompt)) < 0 || tcsetattr(fd, TCSAFLUSH, &quiet) < 0) {
-		err = hm_error_set(HM_E_IO, "reading the passphrase for '%s': %s", what,
+		err = hm_error_set(HM_E_IO, "reading the %s for '%s': %s", noun, what,
 				   strerror(errno));
 		goto done;
 	}
@@ -100,14 +108,14 @@ static int prompt_once(char **out, size_t *outlen, int fd, const char *prompt, c
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			err = hm_error_set(HM_E_IO, "reading the passphrase for '%s': %s", what,
+			err = hm_error_set(HM_E_IO, "reading the %s for '%s': %s", noun, what,
 					   strerror(errno));
 			goto done;
 		}
 		if (r == 0 || c == '\n' || c == '\r')
 			break;
 		if (n + 1 >= HM_PASS_MAX) {
-			err = hm_error_set(HM_E_IO, "passphrase for '%s' longer than %d bytes", what,
+			err = hm_error_set(HM_E_IO, "%s for '%s' longer than %d bytes", noun, what,
 					   HM_PASS_MAX - 1);
 			goto done;
 		}
@@ -127,7 +135,8 @@ done:
 	return HM_OK;
 }
 
-static int from_terminal(char **out, size_t *outlen, const char *what, int confirm)
+static int from_terminal(char **out, size_t *outlen, const char *noun, const char *what,
+			 const char *hint, int confirm)
 {
 	char *first = NULL, *second = NULL;
 	size_t n1 = 0, n2 = 0;
@@ -136,19 +145,17 @@ static int from_terminal(char **out, size_t *outlen, const char *what, int confi
 
 	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return hm_error_set(HM_E_IO,
-				    "no passphrase for '%s': set HALLMARK_PASSWORD or use --passphrase-file",
-				    what);
-	snprintf(prompt, sizeof(prompt), "Enter passphrase for '%s': ", what);
-	err = prompt_once(&first, &n1, fd, prompt, what);
+		return hm_error_set(HM_E_IO, "no %s for '%s': %s", noun, what, hint);
+	snprintf(prompt, sizeof(prompt), "Enter %s for '%s': ", noun, what);
+	err = prompt_once(&first, &n1, fd, prompt, noun, what, hint);
 	if (err || !confirm)
 		goto done;
-	snprintf(prompt, sizeof(prompt), "Enter passphrase for '%s' again: ", what);
-	err = prompt_once(&second, &n2, fd, prompt, what);
+	snprintf(prompt, sizeof(prompt), "Enter %s for '%s' again: ", noun, what);
+	err = prompt_once(&second, &n2, fd, prompt, noun, what, hint);
 	if (err)
 		goto done;
 	if (n1 != n2 || sodium_memcmp(first, second, n1) != 0)
-		err = hm_error_set(HM_E_USAGE, "passphrases for '%s' do not match", what);
+		err = hm_error_set(HM_E_USAGE, "%ss for '%s' do not match", noun, what);
 done:
 	close(fd);
 	hm_pass_free(second);
@@ -161,27 +168,47 @@ done:
 	return HM_OK;
 }
 
-int hm_pass_read(char **out, size_t *outlen, const char *what, const char *passphrase_file,
-		 int confirm)
+int hm_pass_prompt(char **out, size_t *outlen, const char *noun, const char *what,
+		   const char *hint)
 {
-	const char *env;
+	int err = hm_sodium_ready();
+
+	*out = NULL;
+	*outlen = 0;
+	return err ? err : from_terminal(out, outlen, noun, what, hint, 0);
+}
+
+static void set_source(char *source, const char *what, const char *arg)
+{
+	if (source)
+		snprintf(source, HM_PASS_SOURCE_MAX, arg ? "%s '%.256s'" : "%s", what, arg ? arg : "");
+}
+
+int hm_pass_read(char **out, size_t *outlen, const char *what, const char *passphrase_file,
+		 int confirm, char source[HM_PASS_SOURCE_MAX])
+{
+	const char *env, *name = "$HALLMARK_PASSWORD";
 	int err = hm_sodium_ready();
 
 	*out = NULL;
 	*outlen = 0;
 	if (err)
 		return err;
-	/* Set but empty still counts: cosign allows an empty passphrase. */
-	env = getenv("HALLMARK_PASSWORD");
-	if (!env)
-		env = getenv("COSIGN_PASSWORD");
-	if (env) {
-		err = secure_copy(out, env, strlen(env));
-		if (!err)
-			*outlen = strlen(env);
-		return err;
+	/* What the user named on this command line beats what the environment
+	 * happens to carry (a CI job's COSIGN_PASSWORD for another key). */
+	if (passphrase_file) {
+		set_source(source, "--passphrase-file", passphrase_file);
+		return hm_pass_read_file(out, outlen, passphrase_file);
 	}
-	if (passphrase_file)
-		return from_file(out, outlen, passphrase_file);
-	return from_terminal(out, outlen, what, confirm);
+	/* Set but empty still counts: cosign allows an empty passphrase. */
+	env = getenv(name + 1);
+	if (!env)
+		env = getenv((name = "$COSIGN_PASSWORD") + 1);
+	if (env) {
+		set_source(source, name, NULL);
+		return hm_pass_copy(out, outlen, env);
+	}
+	set_source(source, "the terminal", NULL);
+	return from_terminal(out, outlen, "passphrase", what,
+			     "set HALLMARK_PASSWORD or use --passphrase-file", confirm);
 }
