@@ -106,8 +106,11 @@ fuzz:
 	    -o $(FUZZ_BUILD)/$$name $$src $(FUZZ_BUILD)/libhallmark.a $(LIBS); \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$name; \
 	  echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
-	  $(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    $(FUZZ_BUILD)/corpus/$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) 2>&1 | tail -n 2; \
+	  $(FUZZ_BUILD)/$$name -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=$(FUZZ_BUILD)/$$name- \
+	    $(FUZZ_BUILD)/corpus/$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) \
+	    >$(FUZZ_BUILD)/$$name.log 2>&1 && tail -n 1 $(FUZZ_BUILD)/$$name.log || { \
+	    grep -A 20 'ERROR:' $(FUZZ_BUILD)/$$name.log | head -n 30; \
+	    echo "fuzz: $$name failed; the input is in $(FUZZ_BUILD)/$$name-*; log $(FUZZ_BUILD)/$$name.log" >&2; exit 1; }; \
 	done
 
 bench: $(BIN)

@@ -149,26 +149,27 @@ int hm_checkpoint_verify(hm_checkpoint *out, const char *note, size_t len, const
 		return err;
 	if (note[len - 1] != '\n')
 		return hm_error_set(HM_E_VERIFY, "checkpoint: signature block does not end with a newline");
-	for (p = sep + 2; p < end; nsigs++) {
+	for (p = sep + 2; p < end && !err; nsigs++) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *name, *sp;
 
-		if (nsigs >= HM_REKOR_MAX_NOTE_SIGS)
-			return hm_error_set(HM_E_VERIFY, "checkpoint has more than %d signatures",
-					    HM_REKOR_MAX_NOTE_SIGS);
+		if (nsigs >= HM_REKOR_MAX_NOTE_SIGS) {
+			err = hm_error_set(HM_E_VERIFY, "checkpoint has more than %d signatures", HM_REKOR_MAX_NOTE_SIGS);
+			break;
+		}
 		if ((size_t)(nl - p) < sizeof(dash) - 1 || memcmp(p, dash, sizeof(dash) - 1) != 0) {
-			hm_buf_release(&sig);
-			return hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature line");
+			err = hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature line");
+			break;
 		}
 		name = p + sizeof(dash) - 1;
 		sp = memchr(name, ' ', (size_t)(nl - name));
 		if (!sp || sp == name) {
-			hm_buf_release(&sig);
-			return hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature line");
+			err = hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature line");
+			break;
 		}
 		hm_buf_reset(&sig);
 		if (hm_base64_decode(&sig, sp + 1, (size_t)(nl - sp - 1)) != HM_OK || sig.len < 5) {
-			hm_buf_release(&sig);
-			return hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature");
+			err = hm_error_set(HM_E_VERIFY, "checkpoint: malformed signature");
+			break;
 		}
 		if (!verified && (size_t)(sp - name) == nameLen && memcmp(name, log->origin, nameLen) == 0 &&
 		    memcmp(sig.data, log->key_hint, 4) == 0 &&
@@ -177,9 +178,9 @@ int hm_checkpoint_verify(hm_checkpoint *out, const char *note, size_t len, const
 		p = nl + 1;
 	}
 	hm_buf_release(&sig);
-	if (!verified)
-		return hm_error_set(HM_E_VERIFY, "checkpoint carries no valid signature by log '%s'", log->origin);
-	return HM_OK;
+	if (!err && !verified)
+		err = hm_error_set(HM_E_VERIFY, "checkpoint carries no valid signature by log '%s'", log->origin);
+	return err;
 }
 
 int hm_rekor_verify_inclusion(const hm_tlog_entry *e, const hm_trustroot *tr)
