@@ -64,4 +64,8 @@ const char *hm_fulcio_claim_name(int arc);
  * match"; HM_E_USAGE for an incomplete policy or a bad regexp. */
 int hm_fulcio_identity_match(const hm_fulcio_identity *id, const hm_identity_policy *p);
 
+/* The first SAN of id that satisfies p's subject (exact or regexp); NULL
+ * when none does or p is incomplete.  Borrowed from id. */
+const char *hm_fulcio_identity_san(const hm_fulcio_identity *id, const hm_identity_policy *p);
+
 #endif
