@@ -28,10 +28,14 @@ typedef struct hm_fulcio_identity {
  * A regexp is POSIX extended (regcomp REG_EXTENDED) and, as in cosign (Go's
  * regexp.MatchString), UNANCHORED: "github.com/org/" matches any SAN that
  * contains it anywhere.  Write ^...$ to pin the whole value.  One of subject
- * and subject_regexp, and one of issuer and issuer_regexp, is required. */
+ * and subject_regexp, and one of issuer and issuer_regexp, is required.
+ * claims[N], when not NULL, is the exact value claim arc N must have
+ * (cosign's --certificate-github-workflow-trigger/-sha/-name/-repository/
+ * -ref are arcs 2, 3, 4, 5, 6: the legacy raw-bytes extensions). */
 typedef struct hm_identity_policy {
 	const char *subject, *subject_regexp;
 	const char *issuer, *issuer_regexp;
+	const char *claims[HM_FULCIO_MAX_ARC + 1];
 } hm_identity_policy;
 
 /* Loads one DER certificate (exactly len bytes); HM_E_VERIFY "<what>: ...". */
