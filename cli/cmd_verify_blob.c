@@ -2,6 +2,7 @@
  * keys or keyless (a Fulcio certificate of an expected identity, against a
  * trusted root).  All checks are hm_bundle_verify's; this file turns flags
  * into its options and renders its verdict. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,18 @@ static int check_mode(const hm_args *a, const hm_identity_policy *p, int keyless
 	if (!p->issuer && !p->issuer_regexp)
 		return hm_cli_usage(a, "keyless verification needs --certificate-oidc-issuer or "
 				       "--certificate-oidc-issuer-regexp");
+	/* A bad regexp is a usage error before anything is read, not a refusal. */
+	for (int i = 0; i < 2; i++) {
+		const char *re = i ? p->issuer_regexp : p->subject_regexp;
+		regex_t rx;
+
+		if (!re)
+			continue;
+		if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+			return hm_cli_usage(a, "%s: invalid regular expression '%s'",
+					    i ? "--certificate-oidc-issuer-regexp" : "--certificate-identity-regexp", re);
+		regfree(&rx);
+	}
 	return -1;
 }
 
