@@ -108,7 +108,7 @@ kv() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"subjects do not include"* ]]
 	# the messageDigest rewritten to the changed file's: the signature no longer binds
-	alt=$(sha256sum "$D/changed.tar" | cut -c1-64 | xxd -r -p | base64)
+	alt=$(openssl dgst -sha256 -binary "$D/changed.tar" | base64)
 	jq --arg d "$alt" '.messageSignature.messageDigest.digest = $d' "$D/msg.json" >"$BATS_TEST_TMPDIR/m.json"
 	run kv "$BATS_TEST_TMPDIR/m.json" "$D/msg-root.json" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" "$D/changed.tar"
 	[ "$status" -eq 1 ]
