@@ -234,3 +234,10 @@ kv() {
 	HALLMARK=$HALLMARK run "$s" sign-bundle --identity-token x --bundle "$D/x.json" "$D/app.tar"
 	[ "$status" -eq 2 ]
 }
+
+@test "examples/keyless-verify-blob.sh runs" {
+	cd "$REPO_ROOT"
+	HALLMARK=$HALLMARK run sh examples/keyless-verify-blob.sh
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"identity https://github.com/sigstore-conformance/"* ]]
+}
