@@ -68,12 +68,18 @@ static int establish_times(hm_keyless_result *out, const hm_keyless_input *in, c
 			   int64_t now, int keyless)
 {
 	const char *who = keyless ? "keyless" : "key bundle";
-	hm_rekor_subject s = {in->sig, in->sig_len, keyless ? in->leaf_der : NULL, keyless ? in->leaf_len : 0,
-			      in->digest, in->payload_type, in->payload, in->payload_len,
-			      keyless ? NULL : in->key_der, keyless ? 0 : in->key_len};
+	hm_rekor_subject s = {.sig = in->sig, .sig_len = in->sig_len, .digest = in->digest,
+			      .payload_type = in->payload_type, .payload = in->payload, .payload_len = in->payload_len};
 	int64_t t;
 	int err;
 
+	if (keyless) {
+		s.cert_der = in->leaf_der;
+		s.cert_len = in->leaf_len;
+	} else {
+		s.key_der = in->key_der;
+		s.key_len = in->key_len;
+	}
 	for (size_t i = 0; i < in->n_tsa; i++) {
 		if ((err = hm_tsa_verify(&t, in->tsa_der[i], in->tsa_len[i], in->sig, in->sig_len, tr)) != HM_OK)
 			return hm_error_wrap(err, "%s: timestamp %zu", who, i);
