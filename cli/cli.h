@@ -17,6 +17,9 @@ struct hm_policy;
 #define HM_VERSION "0.1.0"
 #endif
 
+/* sign-blob and verify-blob read a blob whole; this is the largest. */
+#define HM_CLI_BLOB_MAX (1024u << 20)
+
 #define HM_OPT_MULTI 1u /* may be given several times */
 
 typedef struct hm_opt {

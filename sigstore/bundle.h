@@ -21,6 +21,9 @@
 #include <cjson/cJSON.h>
 #include "core/buf.h"
 #include "crypto/key.h"
+#include "sigstore/fulcio.h"
+#include "sigstore/keyless.h"
+#include "sigstore/trustroot.h"
 
 #define HM_BUNDLE_MEDIA_TYPE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define HM_BUNDLE_MEDIA_TYPE_LEGACY "application/vnd.dev.sigstore.bundle+json;version="
@@ -132,7 +135,7 @@ const char *hm_bundle_version_name(enum hm_bundle_version v);
  * SubjectPublicKeyInfo (what sigstore-go and cosign write). */
 int hm_bundle_key_hint(hm_buf *out, const hm_key *k);
 
-/* ---- verifying with keys ---- */
+/* ---- verifying: with keys, or keyless with an identity ---- */
 
 typedef struct hm_bundle_verify_opts {
 	hm_key *const *keys; /* borrowed; the first key that verifies wins */
@@ -146,33 +149,64 @@ typedef struct hm_bundle_verify_opts {
 	/* When not NULL, the bundle must be a DSSE in-toto statement of exactly
 	 * this predicate type (a message signature is then refused too). */
 	const char *predicate_type;
+	/* Keyless: who a certificate bundle's signer must be (borrowed).  NULL:
+	 * a certificate bundle is refused.  Given: a public-key bundle is
+	 * verified only with keys, never "keyless" (GHSA-fx35-mq7g-6g98). */
+	const hm_identity_policy *identity;
+	/* The trusted root for keyless bundles and for the log entries and
+	 * timestamps of key bundles (borrowed).  NULL: the built-in Sigstore
+	 * public-good root, loaded only when a bundle needs one. */
+	const hm_trustroot *trustroot;
+	int64_t now; /* 0: the current time (tests pin it) */
 } hm_bundle_verify_opts;
 
 enum hm_bundle_kind { HM_BUNDLE_KIND_MESSAGE = 1, HM_BUNDLE_KIND_STATEMENT = 2 };
+
+#define HM_BUNDLE_MAX_TIMES (HM_KEYLESS_MAX_TLOG + HM_KEYLESS_MAX_TSA)
 
 typedef struct hm_bundle_verdict {
 	enum hm_bundle_kind kind;
 	char digest[72];       /* "sha256:<hex>" of the artifact checked */
 	char *predicate_type;  /* owned; NULL for a message signature */
 	cJSON *statement;      /* owned; the verified statement, NULL for a message signature */
-	int key_index;         /* which of opts.keys verified, -1 when none */
+	int key_index;         /* which of opts.keys verified, -1 when none (or keyless) */
 	char *reason;          /* owned; why the bundle was refused, NULL when verified */
+	/* Keyless (keyless == 1 when the bundle verified by its certificate): */
+	int keyless;
+	hm_fulcio_identity cert;   /* owned; the leaf's SANs, OIDC issuer (cert.issuer), claims */
+	const char *identity;      /* the SAN that satisfied the policy; points into cert */
+	/* Both: what the transparency log and the timestamps established. */
+	int64_t log_index;         /* the first log entry's index, -1 when none */
+	int64_t times[HM_BUNDLE_MAX_TIMES]; /* verified times (Unix seconds): TSA genTimes, then SET integratedTimes */
+	size_t n_times;
 } hm_bundle_verdict;
 
-/* Verifies a parsed bundle with the keys: the key material must be a public
- * key (a certificate bundle is refused: keyless needs an identity and an
- * issuer); a DSSE envelope's keyid and the publicKey hint must agree when
- * both are non-empty.  A message signature must verify over the artifact
- * (or its digest) and its messageDigest, when present, must be the
- * artifact's SHA-256.  A DSSE envelope must have payloadType
- * application/vnd.in-toto+json, its PAE must verify, and the payload must
- * be an in-toto statement with the artifact's digest among its subjects.
- * Transparency log entries and timestamps are not checked here.
+/* Verifies a parsed bundle against the artifact, and fills out.
+ *
+ * The material decides the path.  A public key: its signature must verify
+ * with one of o->keys (none given: refused, as a bare key cannot satisfy an
+ * identity); a DSSE envelope's keyid and the publicKey hint must agree when
+ * both are non-empty; then, when the bundle carries transparency log entries
+ * or RFC 3161 timestamps, every one must verify against the trusted root and
+ * bind this signature and key (a key bundle with neither is accepted
+ * offline, as hallmark's own are).  A certificate (v0.3) or certificate chain
+ * (v0.1/v0.2): o->identity is required, and hm_keyless_verify runs every
+ * check of the Sigstore client specification (times from the log and TSAs,
+ * the Fulcio chain at those times, an SCT, the signature, the identity);
+ * bundles v0.2 and later need an inclusion proof on every entry.
+ *
+ * For both: a message signature's messageDigest, when present, must be
+ * SHA2_256 and the artifact's digest (the artifact is hashed here, never
+ * taken from the bundle).  A DSSE envelope must have payloadType
+ * application/vnd.in-toto+json, and the verified payload must be an in-toto
+ * statement with the artifact's digest among its subjects (and, with
+ * o->predicate_type, of that type).
  *
  * HM_OK when verified; HM_E_VERIFY with the reason (also in out->reason)
- * when refused; HM_E_USAGE for options that cannot work (no keys, no
- * artifact, an Ed25519 key with a digest).  out is always filled; free it
- * with hm_bundle_verdict_free. */
+ * when refused; HM_E_USAGE for options that cannot work (no keys and no
+ * identity, no artifact, an Ed25519 key with a digest, a bad regexp);
+ * HM_E_IO when the built-in trusted root cannot be loaded.  out is always
+ * filled; free it with hm_bundle_verdict_free. */
 int hm_bundle_verify(hm_bundle_verdict *out, const hm_bundle *b, const hm_bundle_verify_opts *o);
 void hm_bundle_verdict_free(hm_bundle_verdict *v);
 

@@ -305,6 +305,15 @@ int hm_fulcio_identity_match(const hm_fulcio_identity *id, const hm_identity_pol
 		return hm_error_set(HM_E_VERIFY, "certificate issuer '%s' does not match %s '%s'", id->issuer,
 				    p->issuer ? "the expected issuer" : "the issuer regexp",
 				    p->issuer ? p->issuer : p->issuer_regexp);
+	for (int arc = 1; arc <= HM_FULCIO_MAX_ARC; arc++) {
+		const char *name = hm_fulcio_claim_name(arc);
+
+		if (p->claims[arc] && (!id->claims[arc] || strcmp(id->claims[arc], p->claims[arc]) != 0))
+			return hm_error_set(HM_E_VERIFY, "certificate claim %s (1.3.6.1.4.1.57264.1.%d) is '%.200s', not "
+							 "the expected '%.200s'",
+					    name ? name : "?", arc, id->claims[arc] ? id->claims[arc] : "(absent)",
+					    p->claims[arc]);
+	}
 	for (size_t i = 0; i < id->n_sans; i++) {
 		if ((rc = match_one(id->sans[i], p->subject, p->subject_regexp)) < 0)
 			return rc;
@@ -315,4 +324,14 @@ int hm_fulcio_identity_match(const hm_fulcio_identity *id, const hm_identity_pol
 			    id->n_sans ? id->sans[0] : "(none)",
 			    p->subject ? "the expected identity" : "the identity regexp",
 			    p->subject ? p->subject : p->subject_regexp);
+}
+
+const char *hm_fulcio_identity_san(const hm_fulcio_identity *id, const hm_identity_policy *p)
+{
+	if (!p || (!p->subject && !p->subject_regexp))
+		return NULL;
+	for (size_t i = 0; i < id->n_sans; i++)
+		if (match_one(id->sans[i], p->subject, p->subject_regexp) == 1)
+			return id->sans[i];
+	return NULL;
 }

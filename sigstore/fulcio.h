@@ -28,10 +28,14 @@ typedef struct hm_fulcio_identity {
  * A regexp is POSIX extended (regcomp REG_EXTENDED) and, as in cosign (Go's
  * regexp.MatchString), UNANCHORED: "github.com/org/" matches any SAN that
  * contains it anywhere.  Write ^...$ to pin the whole value.  One of subject
- * and subject_regexp, and one of issuer and issuer_regexp, is required. */
+ * and subject_regexp, and one of issuer and issuer_regexp, is required.
+ * claims[N], when not NULL, is the exact value claim arc N must have
+ * (cosign's --certificate-github-workflow-trigger/-sha/-name/-repository/
+ * -ref are arcs 2, 3, 4, 5, 6: the legacy raw-bytes extensions). */
 typedef struct hm_identity_policy {
 	const char *subject, *subject_regexp;
 	const char *issuer, *issuer_regexp;
+	const char *claims[HM_FULCIO_MAX_ARC + 1];
 } hm_identity_policy;
 
 /* Loads one DER certificate (exactly len bytes); HM_E_VERIFY "<what>: ...". */
@@ -63,5 +67,9 @@ const char *hm_fulcio_claim_name(int arc);
 /* HM_OK when id satisfies p; HM_E_VERIFY "certificate identity ... does not
  * match"; HM_E_USAGE for an incomplete policy or a bad regexp. */
 int hm_fulcio_identity_match(const hm_fulcio_identity *id, const hm_identity_policy *p);
+
+/* The first SAN of id that satisfies p's subject (exact or regexp); NULL
+ * when none does or p is incomplete.  Borrowed from id. */
+const char *hm_fulcio_identity_san(const hm_fulcio_identity *id, const hm_identity_policy *p);
 
 #endif

@@ -49,6 +49,10 @@ typedef struct hm_keyless_input {
 	size_t n_tsa;
 	int64_t now;                            /* 0: the current time */
 	int require_inclusion_proof;            /* bundles v0.2 and later: every entry needs one */
+	/* hm_keyless_verify_log only: the managed key's DER
+	 * SubjectPublicKeyInfo, in place of leaf_der. */
+	const unsigned char *key_der;
+	size_t key_len;
 } hm_keyless_input;
 
 typedef struct hm_keyless_result {
@@ -64,5 +68,14 @@ typedef struct hm_keyless_result {
 int hm_keyless_verify(hm_keyless_result *out, const hm_keyless_input *in, const hm_trustroot *tr,
 		      const hm_identity_policy *policy);
 void hm_keyless_result_release(hm_keyless_result *r);
+
+/* Step 1 alone, for a signature made with a managed key (in->key_der, no
+ * certificate): every RFC 3161 token and every transparency log entry must
+ * verify against tr and bind (sig, key_der) and the artifact or payload;
+ * none may be duplicated or later than now.  Unlike keyless, no minimum:
+ * with neither log entries nor timestamps (an offline key bundle) this
+ * returns HM_OK with no times; the caller decides whether that is enough.
+ * The signature itself is not checked here.  Same returns as above. */
+int hm_keyless_verify_log(hm_keyless_result *out, const hm_keyless_input *in, const hm_trustroot *tr);
 
 #endif

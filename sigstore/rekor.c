@@ -128,6 +128,38 @@ done:
 	return eq;
 }
 
+/* 1 when pem_b64 (base64 of a PEM public key) is the SubjectPublicKeyInfo
+ * der. */
+static int pem_key_equals(const char *pem_b64, const unsigned char *der, size_t len)
+{
+	hm_buf pem = HM_BUF_INIT;
+	BIO *bio = NULL;
+	EVP_PKEY *k = NULL;
+	unsigned char *mine = NULL;
+	int n, eq = 0;
+
+	if (!pem_b64 || hm_base64_decode(&pem, pem_b64, strlen(pem_b64)) != HM_OK)
+		goto done;
+	if (!(bio = BIO_new_mem_buf(pem.data, (int)pem.len)) || !(k = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)))
+		goto done;
+	n = i2d_PUBKEY(k, &mine);
+	eq = n > 0 && (size_t)n == len && memcmp(mine, der, len) == 0;
+done:
+	OPENSSL_free(mine);
+	EVP_PKEY_free(k);
+	BIO_free(bio);
+	hm_buf_release(&pem);
+	return eq;
+}
+
+/* 1 when pem_b64 (Rekor v1: base64 of PEM) is the subject's certificate or,
+ * for a managed key, its public key. */
+static int pem_verifier_is(const char *pem_b64, const hm_rekor_subject *s)
+{
+	return s->cert_der ? pem_cert_equals(pem_b64, s->cert_der, s->cert_len)
+			   : pem_key_equals(pem_b64, s->key_der, s->key_len);
+}
+
 /* The SHA-256 the entry's data digest must be: the artifact's for a
  * message signature, PAE(type, payload)'s for a DSSE envelope. */
 static int signed_digest(unsigned char out[32], const hm_rekor_subject *s)
@@ -163,15 +195,17 @@ static int bind_hashedrekord_v1(const cJSON *spec, const hm_rekor_subject *s)
 		return mismatch("hashedrekord", "artifact digest");
 	if (!b64_equals(str_at(spec, "signature.content"), s->sig, s->sig_len))
 		return mismatch("hashedrekord", "signature");
-	if (!pem_cert_equals(str_at(spec, "signature.publicKey.content"), s->cert_der, s->cert_len))
-		return mismatch("hashedrekord", "certificate");
+	if (!pem_verifier_is(str_at(spec, "signature.publicKey.content"), s))
+		return mismatch("hashedrekord", s->cert_der ? "certificate" : "public key");
 	return HM_OK;
 }
 
-/* Rekor v2 Verifier {x509Certificate {rawBytes}}. */
+/* Rekor v2 Verifier {x509Certificate {rawBytes}} or {publicKey {rawBytes}}. */
 static int v2_verifier_is(const cJSON *verifier, const hm_rekor_subject *s)
 {
-	return b64_equals(str_at(verifier, "x509Certificate.rawBytes"), s->cert_der, s->cert_len);
+	if (s->cert_der)
+		return b64_equals(str_at(verifier, "x509Certificate.rawBytes"), s->cert_der, s->cert_len);
+	return b64_equals(str_at(verifier, "publicKey.rawBytes"), s->key_der, s->key_len);
 }
 
 static int bind_hashedrekord_v2(const cJSON *spec, const hm_rekor_subject *s)
@@ -219,7 +253,7 @@ static int bind_dsse(const cJSON *spec, const hm_rekor_subject *s, int v2)
 	cJSON_ArrayForEach(one, sigs) {
 		if (v2 ? b64_equals(str_at(one, "content"), s->sig, s->sig_len) && v2_verifier_is(at(one, "verifier"), s)
 		       : b64_equals(str_at(one, "signature"), s->sig, s->sig_len) &&
-				 pem_cert_equals(str_at(one, "verifier"), s->cert_der, s->cert_len))
+				 pem_verifier_is(str_at(one, "verifier"), s))
 			return HM_OK;
 	}
 	return mismatch("dsse", "signature or certificate");
@@ -246,7 +280,7 @@ static int bind_intoto(const cJSON *spec, const hm_rekor_subject *s)
 		sigs = NULL;
 	cJSON_ArrayForEach(one, sigs) {
 		if (b64_equals(str_at(one, "sig"), sigb64.data, sigb64.len) &&
-		    pem_cert_equals(str_at(one, "publicKey"), s->cert_der, s->cert_len)) {
+		    pem_verifier_is(str_at(one, "publicKey"), s)) {
 			hm_error_clear();
 			err = HM_OK;
 			break;
@@ -265,7 +299,7 @@ int hm_rekor_entry_binds(const void *body, size_t len, const hm_rekor_subject *s
 
 	if (len > HM_REKOR_MAX_BODY)
 		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_REKOR_MAX_BODY);
-	if (!s->sig || !s->cert_der || (!s->digest && !s->payload))
+	if (!s->sig || (!s->cert_der && !s->key_der) || (!s->digest && !s->payload))
 		return hm_error_set(HM_E_USAGE, "nothing to bind the log entry to");
 	if (!(j = hm_json_parse(body, len, "transparency log entry body")))
 		return HM_E_VERIFY;

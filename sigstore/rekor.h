@@ -38,7 +38,8 @@ typedef struct hm_tlog_entry {
 	size_t checkpoint_len;
 } hm_tlog_entry;
 
-/* What the entry must be about.  sig and cert_der always; then either
+/* What the entry must be about.  sig, and cert_der (a Fulcio certificate)
+ * or key_der (a managed key's DER SubjectPublicKeyInfo); then either
  * digest (SHA-256 of the artifact, message signatures) or payload_type and
  * payload (a DSSE envelope's, whose signature covers PAE(type, payload)). */
 typedef struct hm_rekor_subject {
@@ -50,6 +51,8 @@ typedef struct hm_rekor_subject {
 	const char *payload_type;
 	const unsigned char *payload;
 	size_t payload_len;
+	const unsigned char *key_der;      /* only when cert_der is NULL */
+	size_t key_len;
 } hm_rekor_subject;
 
 /* The parsed text of a checkpoint. */

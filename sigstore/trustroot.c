@@ -7,6 +7,7 @@
 #include "core/array.h"
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/file.h"
 #include "core/json.h"
 #include "sigstore/trustroot.h"
 
@@ -396,6 +397,18 @@ int hm_trustroot_parse(hm_trustroot **out, const void *json, size_t len, const c
 	err = hm_trustroot_from_json(out, j, what);
 	cJSON_Delete(j);
 	return err;
+}
+
+int hm_trustroot_load(hm_trustroot **out, const char *path)
+{
+	hm_buf b = HM_BUF_INIT;
+	int err;
+
+	*out = NULL;
+	if ((err = hm_file_read(&b, path, HM_TRUSTROOT_MAX_BYTES)) == HM_OK)
+		err = hm_trustroot_parse(out, b.data, b.len, path);
+	hm_buf_release(&b);
+	return err == HM_E_NOMEM ? err : (err ? HM_E_IO : HM_OK);
 }
 
 const unsigned char *hm_trustroot_builtin_bytes(size_t *len)

@@ -58,6 +58,9 @@ typedef struct hm_trustroot {
 int hm_trustroot_parse(hm_trustroot **out, const void *json, size_t len, const char *what);
 /* The same from an already parsed tree (borrowed). */
 int hm_trustroot_from_json(hm_trustroot **out, const cJSON *root, const char *what);
+/* Reads and parses the TrustedRoot file at path (at most
+ * HM_TRUSTROOT_MAX_BYTES).  HM_E_IO "<path>: ..." when unreadable or invalid. */
+int hm_trustroot_load(hm_trustroot **out, const char *path);
 /* The Sigstore public-good root built into the binary (sigstore/data/). */
 int hm_trustroot_builtin(hm_trustroot **out);
 /* The bytes of the built-in root (borrowed, static). */

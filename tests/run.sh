@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the unit test binaries given as arguments (cmocka, TAP output) and,
-# unless --unit-only, the CLI tests (bats, TAP output), then prints one
+# unless --unit-only, the Sigstore conformance cases and the CLI tests
+# (bats, TAP output), then prints one
 # closing line "N passed, N failed".  Exit 0 only when nothing failed.
 unit_only=0
 [ "$1" = "--unit-only" ] && { unit_only=1; shift; }
@@ -30,6 +31,14 @@ for t in "$@"; do
 	cat "$log"
 	cat "$log" >>"$log.all"
 done
+# The Sigstore conformance cases through the conformance entry point: one
+# "ok"/"not ok" line per case and form (tests/conformance/run.sh).
+if [ $unit_only = 0 ] && [ -f tests/conformance/run.sh ]; then
+	echo "# conformance: tests/conformance/run.sh"
+	sh tests/conformance/run.sh >"$log" 2>&1 || status=1
+	cat "$log"
+	cat "$log" >>"$log.all"
+fi
 if [ $unit_only = 0 ] && [ -d tests/cli ] && ls tests/cli/*.bats >/dev/null 2>&1; then
 	echo "# cli: bats tests/cli"
 	bats --tap tests/cli >"$log" 2>&1 || status=1

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static hm_trustroot *root;
 	static const unsigned char z[32];
-	hm_rekor_subject s = {z, 8, z, 8, z, NULL, NULL, 0};
+	hm_rekor_subject s = {.sig = z, .sig_len = 8, .cert_der = z, .cert_len = 8, .digest = z};
 	hm_checkpoint cp;
 
 	if (!root && hm_trustroot_builtin(&root) != HM_OK)

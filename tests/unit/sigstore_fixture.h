@@ -251,7 +251,7 @@ static inline void fx_free(fx_case *c)
 
 static inline int fx_verify(fx_case *c, hm_keyless_result *r)
 {
-	hm_identity_policy p = {c->identity, NULL, c->issuer, NULL};
+	hm_identity_policy p = {.subject = c->identity, .issuer = c->issuer};
 
 	return hm_keyless_verify(r, &c->in, c->root, &p);
 }

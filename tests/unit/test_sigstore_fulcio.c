@@ -87,13 +87,13 @@ static void test_match(void **state)
 	char *sans[] = {"https://evil.example/x?https://github.com/sigstore-conformance/"};
 	hm_fulcio_identity attacker = {.sans = sans, .n_sans = 1, .issuer = FX_ISSUER};
 	hm_fulcio_identity real;
-	hm_identity_policy exact = {FX_IDENTITY, NULL, FX_ISSUER, NULL};
-	hm_identity_policy loose = {NULL, "https://github.com/sigstore-conformance/", FX_ISSUER, NULL};
-	hm_identity_policy anchored = {NULL, "^https://github\\.com/sigstore-conformance/", NULL,
-				       "^https://token\\.actions\\.githubusercontent\\.com$"};
-	hm_identity_policy other_issuer = {FX_IDENTITY, NULL, "https://accounts.google.com", NULL};
-	hm_identity_policy incomplete = {FX_IDENTITY, NULL, NULL, NULL};
-	hm_identity_policy badre = {NULL, "(", FX_ISSUER, NULL};
+	hm_identity_policy exact = {.subject = FX_IDENTITY, .issuer = FX_ISSUER};
+	hm_identity_policy loose = {.subject_regexp = "https://github.com/sigstore-conformance/", .issuer = FX_ISSUER};
+	hm_identity_policy anchored = {.subject_regexp = "^https://github\\.com/sigstore-conformance/",
+				       .issuer_regexp = "^https://token\\.actions\\.githubusercontent\\.com$"};
+	hm_identity_policy other_issuer = {.subject = FX_IDENTITY, .issuer = "https://accounts.google.com"};
+	hm_identity_policy incomplete = {.subject = FX_IDENTITY};
+	hm_identity_policy badre = {.subject_regexp = "(", .issuer = FX_ISSUER};
 
 	assert_int_equal(hm_fulcio_identity_get(&real, leaf), HM_OK);
 	assert_int_equal(hm_fulcio_identity_match(&real, &exact), HM_OK);
@@ -107,6 +107,19 @@ static void test_match(void **state)
 	assert_int_equal(hm_fulcio_identity_match(&attacker, &exact), HM_E_VERIFY);
 	assert_int_equal(hm_fulcio_identity_match(&attacker, &anchored), HM_E_VERIFY);
 	assert_int_equal(hm_fulcio_identity_match(&attacker, &loose), HM_OK);
+	/* The SAN that matched, for the verdict. */
+	assert_string_equal(hm_fulcio_identity_san(&real, &loose), FX_IDENTITY);
+	assert_null(hm_fulcio_identity_san(&attacker, &anchored));
+	/* cosign's --certificate-github-workflow-repository is claim 5, exact. */
+	assert_non_null(real.claims[5]);
+	exact.claims[5] = real.claims[5];
+	assert_int_equal(hm_fulcio_identity_match(&real, &exact), HM_OK);
+	exact.claims[5] = "attacker/repo";
+	assert_int_equal(hm_fulcio_identity_match(&real, &exact), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "githubWorkflowRepository"));
+	exact.claims[5] = NULL;
+	exact.claims[2] = "workflow_dispatch-not";
+	assert_int_equal(hm_fulcio_identity_match(&real, &exact), HM_E_VERIFY);
 	hm_fulcio_identity_release(&real);
 }
 

@@ -76,8 +76,8 @@ static void test_result_and_forgeries(void **state)
 	assert_int_equal(fx_verify(&c, &r), HM_E_VERIFY);
 	c.in.sig = saved;
 	/* Another identity. */
-	p = (hm_identity_policy){"https://github.com/other/repo/.github/workflows/x.yml@refs/heads/main", NULL,
-				 FX_ISSUER, NULL};
+	p = (hm_identity_policy){.subject = "https://github.com/other/repo/.github/workflows/x.yml@refs/heads/main",
+				 .issuer = FX_ISSUER};
 	assert_int_equal(hm_keyless_verify(&r, &c.in, c.root, &p), HM_E_VERIFY);
 	/* No log entry, so no time. */
 	c.in.n_tlog = 0;

@@ -13,8 +13,9 @@
 
 static hm_rekor_subject subject(const fx_case *c)
 {
-	hm_rekor_subject s = {c->in.sig, c->in.sig_len, c->in.leaf_der, c->in.leaf_len,
-			      c->in.digest, c->in.payload_type, c->in.payload, c->in.payload_len};
+	hm_rekor_subject s = {.sig = c->in.sig, .sig_len = c->in.sig_len, .cert_der = c->in.leaf_der,
+			      .cert_len = c->in.leaf_len, .digest = c->in.digest, .payload_type = c->in.payload_type,
+			      .payload = c->in.payload, .payload_len = c->in.payload_len};
 	return s;
 }
 
