@@ -17,7 +17,8 @@ struct hm_policy;
 #define HM_VERSION "0.1.0"
 #endif
 
-#define HM_OPT_MULTI 1u /* may be given several times */
+#define HM_OPT_MULTI 1u  /* may be given several times */
+#define HM_OPT_INLINE 2u /* its value only as --name=VALUE, optional (then "true") */
 
 typedef struct hm_opt {
 	const char *name;    /* long name, without "--" */
@@ -27,7 +28,7 @@ typedef struct hm_opt {
 	const char *help;
 } hm_opt;
 
-#define HM_CMD_STORE 1u /* takes --insecure-registry, --ca-file, --timeout */
+#define HM_CMD_STORE 1u /* takes the common registry options (cli/opt.c) */
 
 #define HM_MAX_OPTS 32
 
