@@ -20,7 +20,8 @@ struct hm_policy;
 /* sign-blob and verify-blob read a blob whole; this is the largest. */
 #define HM_CLI_BLOB_MAX (1024u << 20)
 
-#define HM_OPT_MULTI 1u /* may be given several times */
+#define HM_OPT_MULTI 1u  /* may be given several times */
+#define HM_OPT_INLINE 2u /* its value only as --name=VALUE, optional (then "true") */
 
 typedef struct hm_opt {
 	const char *name;    /* long name, without "--" */
@@ -30,7 +31,7 @@ typedef struct hm_opt {
 	const char *help;
 } hm_opt;
 
-#define HM_CMD_STORE 1u /* takes --insecure-registry, --ca-file, --timeout */
+#define HM_CMD_STORE 1u /* takes the common registry options (cli/opt.c) */
 
 #define HM_MAX_OPTS 32
 

@@ -4,18 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
 #include "oci/http.h"
 
 static const hm_opt common_store_opts[] = {
-	{"insecure-registry", 0, "HOST", HM_OPT_MULTI,
-	 "allow plain HTTP to HOST (loopback hosts always may)"},
-	{"ca-file", 0, "FILE", 0, "trust the CA certificates in FILE for HTTPS"},
-	{"registry-config", 0, "FILE", 0,
-	 "registry credentials (default: $REGISTRY_AUTH_FILE, then ~/.docker/config.json)"},
+	{"insecure-registry", 0, "HOST", HM_OPT_MULTI, "skip HOST's certificate check; plain HTTP if it has no HTTPS"},
+	{"tls-verify", 0, "BOOL", HM_OPT_INLINE, "false: every registry as an --insecure-registry"},
+	{"ca-file", 0, "FILE", HM_OPT_MULTI, "trust the CA certificates in FILE too (repeatable)"},
+	{"registry-config", 0, "FILE", 0, "credentials (default: $REGISTRY_AUTH_FILE, docker's, podman's)"},
 	{"timeout", 0, "SECONDS", 0, "stop all registry work after SECONDS in total (default 600)"},
+	{"verbose", 'v', NULL, 0, "say on stderr how each registry is reached"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -104,7 +105,7 @@ static void help_line(FILE *f, const hm_cmd *cmd, const hm_opt *o)
 	else
 		n = snprintf(left, sizeof(left), "      --%s", o->name);
 	if (o->metavar && n > 0 && (size_t)n < sizeof(left))
-		snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->metavar);
+		snprintf(left + n, sizeof(left) - (size_t)n, o->flags & HM_OPT_INLINE ? "[=%s]" : " %s", o->metavar);
 	/* a command may say what --timeout bounds for it */
 	if (cmd && cmd->timeout_help && strcmp(o->name, "timeout") == 0)
 		help = cmd->timeout_help;
@@ -138,15 +139,32 @@ static int add_opts(hm_args *a, const hm_opt *opts)
 	return 0;
 }
 
+static void log_stderr(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "hallmark: %s\n", line);
+}
+
 static int store_opts(hm_args *a)
 {
-	const hm_strv *ins = hm_arg_all(a, "insecure-registry");
-	const char *t = hm_arg(a, "timeout");
+	const hm_strv *ins = hm_arg_all(a, "insecure-registry"), *cas = hm_arg_all(a, "ca-file");
+	const char *t = hm_arg(a, "timeout"), *verify = hm_arg(a, "tls-verify");
 
 	a->store.insecure_hosts = (const char *const *)ins->v;
 	a->store.n_insecure = ins->n;
-	a->store.ca_file = hm_arg(a, "ca-file");
+	a->store.ca_files = (const char *const *)cas->v;
+	a->store.n_ca_files = cas->n;
 	a->store.auth_file = hm_arg(a, "registry-config");
+	if (verify && strcmp(verify, "true") != 0 && strcmp(verify, "false") != 0)
+		return hm_cli_usage(a, "--tls-verify takes true or false, not '%s'", verify);
+	a->store.insecure_all = verify && strcmp(verify, "false") == 0;
+	if (hm_arg_flag(a, "verbose"))
+		a->store.log = log_stderr;
+	/* a file named on the command line that is not there is a mistake,
+	 * not an anonymous registry */
+	if (a->store.auth_file && access(a->store.auth_file, R_OK) != 0)
+		return hm_cli_fail(hm_error_set(HM_E_IO, "--registry-config '%s': %s", a->store.auth_file,
+						strerror(errno)));
 	if (t) {
 		char *end;
 
@@ -207,7 +225,11 @@ int hm_cli_parse(hm_args *a, const hm_cmd *cmd, int argc, char **argv)
 		}
 		if (k < 0)
 			return hm_cli_usage(a, "unknown option '%s'", arg);
-		if (a->opts[k]->metavar) {
+		if (a->opts[k]->flags & HM_OPT_INLINE) {
+			/* a value only after '=' (--tls-verify=false), as skopeo's */
+			if (!val)
+				val = "true";
+		} else if (a->opts[k]->metavar) {
 			if (!val) {
 				if (i + 1 >= argc)
 					return hm_cli_usage(a, "option '%s' needs a value (%s)", arg,

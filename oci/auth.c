@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/strv.h"
 #include "oci/auth.h"
 
 #define MAX_PARAM 8192       /* one WWW-Authenticate value */
@@ -344,37 +345,69 @@ static const char *helper_server(const char *registry)
 	return is_docker_hub(registry) ? "https://index.docker.io/v1/" : registry;
 }
 
-int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file, long timeout_ms)
+/* Looks registry up in one file; *found when it named the registry (an
+ * entry, or a helper that knew it).  A missing file is skipped unless
+ * must_exist. */
+static int lookup_in(hm_auth_cred *out, int *found, const char *path, const char *registry, long timeout_ms,
+		     int must_exist)
 {
-	hm_buf path = HM_BUF_INIT, text = HM_BUF_INIT;
-	const char *env;
+	hm_buf text = HM_BUF_INIT;
 	char *helper = NULL;
-	int err = HM_OK;
+	int err;
 
-	out->username = out->password = out->identity_token = NULL;
-	if (auth_file && *auth_file)
-		err = hm_buf_addstr(&path, auth_file);
-	else if ((env = getenv("REGISTRY_AUTH_FILE")) && *env)
-		err = hm_buf_addstr(&path, env);
-	else if ((env = getenv("DOCKER_CONFIG")) && *env)
-		err = hm_buf_addf(&path, "%s/config.json", env);
-	else if ((env = getenv("HOME")) && *env)
-		err = hm_buf_addf(&path, "%s/.docker/config.json", env);
-	else
+	*found = 0;
+	if (!must_exist && access(path, F_OK) != 0 && errno == ENOENT)
+		return HM_OK;
+	if ((err = hm_file_read(&text, path, HM_AUTH_MAX_CONFIG)))
 		goto done;
-	if (err)
-		goto done;
-	if (access(path.data, F_OK) != 0 && errno == ENOENT)
-		goto done; /* no config: anonymous */
-	if ((err = hm_file_read(&text, path.data, HM_AUTH_MAX_CONFIG)))
-		goto done;
-	if ((err = hm_auth_config_parse(out, &helper, hm_buf_cstr(&text), text.len, registry, path.data)))
+	if ((err = hm_auth_config_parse(out, &helper, hm_buf_cstr(&text), text.len, registry, path)))
 		goto done;
 	if (helper)
 		err = hm_auth_helper_get(out, helper, helper_server(registry), timeout_ms);
+	*found = !err && (out->username || out->identity_token);
 done:
 	free(helper);
 	hm_buf_release_secret(&text);
+	return err;
+}
+
+int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file, long timeout_ms)
+{
+	hm_strv paths = HM_STRV_INIT;
+	hm_buf path = HM_BUF_INIT;
+	const char *env, *home = getenv("HOME");
+	int err = HM_OK, found = 0;
+
+	out->username = out->password = out->identity_token = NULL;
+	if (auth_file && *auth_file)
+		return lookup_in(out, &found, auth_file, registry, timeout_ms, 1);
+	/* $REGISTRY_AUTH_FILE, docker's file, then podman's (containers-auth.json(5)) */
+	if ((env = getenv("REGISTRY_AUTH_FILE")) && *env && (err = hm_strv_push(&paths, env)))
+		goto done;
+	if ((env = getenv("DOCKER_CONFIG")) && *env)
+		err = hm_buf_addf(&path, "%s/config.json", env);
+	else if (home && *home)
+		err = hm_buf_addf(&path, "%s/.docker/config.json", home);
+	if (err || (path.len && (err = hm_strv_push(&paths, path.data))))
+		goto done;
+	hm_buf_reset(&path);
+	if ((env = getenv("XDG_RUNTIME_DIR")) && *env &&
+	    ((err = hm_buf_addf(&path, "%s/containers/auth.json", env)) || (err = hm_strv_push(&paths, path.data))))
+		goto done;
+	hm_buf_reset(&path);
+	if ((env = getenv("XDG_CONFIG_HOME")) && *env)
+		err = hm_buf_addf(&path, "%s/containers/auth.json", env);
+	else if (home && *home)
+		err = hm_buf_addf(&path, "%s/.config/containers/auth.json", home);
+	if (err || (path.len && (err = hm_strv_push(&paths, path.data))))
+		goto done;
+	/* the first file that knows the registry gives its credentials */
+	for (size_t i = 0; i < paths.n && !found && !err; i++)
+		err = lookup_in(out, &found, paths.v[i], registry, timeout_ms, 0);
+done:
+	if (err)
+		hm_auth_cred_free(out);
+	hm_strv_free(&paths);
 	hm_buf_release(&path);
 	return err;
 }

@@ -25,13 +25,17 @@ typedef struct hm_auth_cred {
 /* Wipes and frees the strings; the struct may be reused. */
 void hm_auth_cred_free(hm_auth_cred *c);
 
-/* The credentials for registry ("host[:port]", "docker.io" for Docker Hub),
- * looked up in auth_file, else $REGISTRY_AUTH_FILE, else
- * $DOCKER_CONFIG/config.json, else ~/.docker/config.json.  A missing file or
- * no entry leaves out anonymous (all NULL) and returns HM_OK.  A credential
- * helper named by credHelpers/credsStore is run, for at most timeout_ms (0:
- * 30 s).  HM_E_IO for an unreadable
- * or malformed file, or a helper that fails or is missing. */
+/* The credentials for registry ("host[:port]", "docker.io" for Docker Hub):
+ * from auth_file alone when it is not NULL (HM_E_IO when it is missing);
+ * otherwise from the first of these files that knows the registry (an
+ * entry, or a credential helper that has it), missing files skipped:
+ * $REGISTRY_AUTH_FILE, $DOCKER_CONFIG/config.json (else
+ * ~/.docker/config.json), $XDG_RUNTIME_DIR/containers/auth.json,
+ * $XDG_CONFIG_HOME/containers/auth.json (else
+ * ~/.config/containers/auth.json).  None: out is anonymous (all NULL) and
+ * HM_OK.  A credential helper named by credHelpers/credsStore is run, for
+ * at most timeout_ms (0: 30 s).  HM_E_IO for an unreadable or malformed
+ * file, or a helper that fails or is missing. */
 int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *auth_file, long timeout_ms);
 
 /* The part of hm_auth_cred_lookup() that reads the config text: fills out

@@ -27,6 +27,7 @@
 #define NAME_MAX_LEN 255
 #define TAG_MAX_LEN 128
 #define LAYOUT_PREFIX "oci:"
+#define DOCKER_PREFIX "docker://"
 #define HUB "docker.io"
 
 static int is_lower_alnum(char c)
@@ -499,6 +500,10 @@ int hm_ref_parse(hm_ref *out, const char *s)
 		return refuse(s ? s : "", "empty");
 	if (strncmp(s, LAYOUT_PREFIX, strlen(LAYOUT_PREFIX)) == 0)
 		err = parse_layout(&r, s);
+	else if (strncmp(s, DOCKER_PREFIX, strlen(DOCKER_PREFIX)) == 0)
+		/* skopeo's spelling of a registry reference */
+		err = s[strlen(DOCKER_PREFIX)] ? parse_registry(&r, s + strlen(DOCKER_PREFIX))
+					       : refuse(s, "nothing after docker://");
 	else
 		err = parse_registry(&r, s);
 	if (err) {

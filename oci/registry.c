@@ -6,6 +6,8 @@
  * answer is read into a capped hm_buf. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +20,7 @@
 #include "oci/auth.h"
 #include "oci/http.h"
 #include "oci/store_impl.h"
+#include "oci/tls.h"
 
 #define MAX_REDIRECTS 5
 #define MAX_HEADER 8192
@@ -33,10 +36,15 @@ struct reg {
 	CURL *curl;
 	char *host;    /* as in the reference: "127.0.0.1:5000", "docker.io" */
 	char *repo;
-	char *base;    /* "https://registry-1.docker.io" */
-	char *ca_file;
+	char *api_host; /* the host (and port) spoken to: "registry-1.docker.io" */
+	char *host_only; /* api_host without its port */
+	char *base;    /* "https://registry-1.docker.io"; NULL until choose_scheme() */
+	hm_tls tls;
 	char **insecure;
 	size_t n_insecure;
+	int insecure_all;
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 	long timeout_ms;       /* one request */
 	int64_t deadline_ms;   /* the whole operation (hm_store_opts), 0: none */
 	long deadline_total_ms;
@@ -58,6 +66,7 @@ struct resp {
 	char *link;
 	char *www_auth;
 	curl_off_t length;
+	CURLcode rc;    /* of the transfer that failed, else CURLE_OK */
 	/* streaming a blob: the body of a 200 goes to sink (at most sink_max
 	 * bytes, hashed by md), any other answer's body to body */
 	FILE *sink;
@@ -150,14 +159,22 @@ done:
 	return err;
 }
 
+/* A host given with --insecure-registry (or every host, --tls-verify=false):
+ * its certificate is not verified and it may fall back to plain HTTP. */
 static int host_insecure(const struct reg *r, const char *host, const char *hostport)
 {
-	if (hm_http_is_loopback(host))
+	if (r->insecure_all)
 		return 1;
 	for (size_t i = 0; i < r->n_insecure; i++)
 		if (strcasecmp(r->insecure[i], host) == 0 || strcasecmp(r->insecure[i], hostport) == 0)
 			return 1;
 	return 0;
+}
+
+/* May be spoken to over plain HTTP: loopback or an insecure host. */
+static int host_plain_ok(const struct reg *r, const char *host, const char *hostport)
+{
+	return hm_http_is_loopback(host) || host_insecure(r, host, hostport);
 }
 
 /* HTTPS always; plain HTTP only to loopback or an insecure host. */
@@ -168,7 +185,7 @@ static int check_scheme(const struct reg *r, const struct origin *o)
 	if (strcasecmp(o->scheme, "https") == 0)
 		return HM_OK;
 	snprintf(hp, sizeof(hp), "%s:%s", o->host, o->port);
-	if (strcasecmp(o->scheme, "http") == 0 && host_insecure(r, o->host, hp))
+	if (strcasecmp(o->scheme, "http") == 0 && host_plain_ok(r, o->host, hp))
 		return HM_OK;
 	return hm_error_set(HM_E_IO, "refusing plain %s to '%s' (only loopback or --insecure-registry hosts)",
 			    o->scheme, o->host);
@@ -198,6 +215,7 @@ static void resp_clear(struct resp *res)
 	free(res->www_auth);
 	res->location = res->link = res->www_auth = NULL;
 	res->length = -1;
+	res->rc = CURLE_OK;
 	if (res->body)
 		hm_buf_reset(res->body);
 }
@@ -333,12 +351,14 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	hm_buf line = HM_BUF_INIT;
 	struct origin o;
 	CURLcode rc;
+	char hp[300];
 	long low_s, budget;
 	int err;
 
 	resp_clear(res);
 	if ((err = url_origin(&o, url)) || (err = check_scheme(r, &o)))
 		return err;
+	snprintf(hp, sizeof(hp), "%s:%s", o.host, o.port);
 	if (!(budget = request_budget(r)))
 		return deadline_error(r, o.host);
 	curl_easy_reset(r->curl);
@@ -359,8 +379,7 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, res);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, res);
-	if (r->ca_file)
-		curl_easy_setopt(r->curl, CURLOPT_CAINFO, r->ca_file);
+	hm_tls_setup(&r->tls, r->curl, strcasecmp(o.host, r->host_only) == 0, !host_insecure(r, o.host, hp));
 	if (res->body && res->body->max)
 		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
 	if (res->sink)
@@ -402,6 +421,8 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
+		res->rc = rc;
+
 		if (r->deadline_ms && (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 				       rc == CURLE_COULDNT_CONNECT) && hm_http_now_ms() >= r->deadline_ms - 10)
 			err = deadline_error(r, o.host);
@@ -412,9 +433,10 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 		} else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
 			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
 					   res->body ? res->body->max : 0);
+		else if (strcasecmp(o.scheme, "https") == 0 && hm_tls_is_tls_error(rc, why))
+			err = hm_tls_error(&r->tls, r->curl, rc, o.host, hp, why);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
-			 rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
-			 rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_COULDNT_RESOLVE_PROXY)
+			 rc == CURLE_COULDNT_RESOLVE_PROXY)
 			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", o.host, (int)n, why);
 		else
 			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", o.host, (int)n, why);
@@ -428,6 +450,162 @@ done:
 	curl_slist_free_all(h);
 	hm_buf_release_secret(&line);
 	return err;
+}
+
+/* --- HTTPS, or plain HTTP ------------------------------------------------------ */
+
+/* As docker does: HTTPS first, always; a loopback or insecure host that
+ * does not speak it falls back to plain HTTP.  The choice is made once per
+ * host and process, by asking /v2/ (which every registry answers with 200
+ * or 401, and a TLS port asked in plain HTTP with 400), never by retrying a
+ * real request, so nothing is sent twice and no credentials go out before
+ * the scheme is known. */
+#define SCHEMES_MAX 64
+static struct {
+	pthread_mutex_t mu;
+	char host[SCHEMES_MAX][256];
+	char plain[SCHEMES_MAX];
+	unsigned next;
+} schemes = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, 0};
+
+/* 1: plain HTTP, 0: HTTPS, -1: not known yet. */
+static int scheme_remembered(const char *host)
+{
+	int found = -1;
+
+	pthread_mutex_lock(&schemes.mu);
+	for (unsigned i = 0; i < SCHEMES_MAX && found < 0; i++)
+		if (strcmp(schemes.host[i], host) == 0)
+			found = schemes.plain[i];
+	pthread_mutex_unlock(&schemes.mu);
+	return found;
+}
+
+static void scheme_remember(const char *host, int plain)
+{
+	unsigned i;
+
+	if (strlen(host) >= sizeof(schemes.host[0]))
+		return;
+	pthread_mutex_lock(&schemes.mu);
+	for (i = 0; i < SCHEMES_MAX; i++)
+		if (strcmp(schemes.host[i], host) == 0)
+			break;
+	if (i == SCHEMES_MAX)
+		i = schemes.next++ % SCHEMES_MAX;
+	snprintf(schemes.host[i], sizeof(schemes.host[i]), "%s", host);
+	schemes.plain[i] = (char)plain;
+	pthread_mutex_unlock(&schemes.mu);
+}
+
+static void say(const struct reg *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const struct reg *r, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	if (!r->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->log(r->log_ctx, line);
+}
+
+/* GET scheme://host/v2/, no credentials: HM_OK when an HTTP answer came. */
+static int ping(struct reg *r, const char *scheme, struct resp *res)
+{
+	hm_buf url = HM_BUF_INIT, body = HM_BUF_INIT;
+	struct req q = {"GET", NULL, NULL, NULL, NULL, 0, 0};
+	CURLcode rc;
+	long status;
+	int err;
+
+	hm_buf_init(&body, MAX_ERROR_BODY);
+	res->body = &body;
+	if (!(err = hm_buf_addf(&url, "%s://%s/v2/", scheme, r->api_host))) {
+		q.url = url.data;
+		err = perform(r, &q, url.data, NULL, res);
+	}
+	status = res->status;
+	rc = res->rc;
+	resp_clear(res);
+	res->status = status;
+	res->rc = rc;
+	res->body = NULL;
+	hm_buf_release(&url);
+	hm_buf_release(&body);
+	return err;
+}
+
+static void say_https(const struct reg *r, const char *how)
+{
+	say(r, "registry %s: HTTPS%s%s; CAs: %s%s%s; client certificate: %s", r->api_host, how,
+	    host_insecure(r, r->host_only, r->api_host) ? ", certificate not verified (insecure registry)" : "",
+	    r->tls.cert_file || r->tls.cert_dir ? "SSL_CERT_FILE/SSL_CERT_DIR" : "the system store",
+	    r->tls.sources.len ? ", " : "", hm_buf_cstr(&r->tls.sources),
+	    r->tls.client_cert ? r->tls.client_cert : "none");
+}
+
+static int set_base(struct reg *r, int plain)
+{
+	hm_buf base = HM_BUF_INIT;
+	int err = hm_buf_addf(&base, "%s://%s", plain ? "http" : "https", r->api_host);
+
+	if (!err)
+		r->base = hm_buf_detach(&base, NULL);
+	return err;
+}
+
+static int choose_scheme(struct reg *r)
+{
+	struct resp res = {0};
+	char https_why[1024], curl_why[CURL_ERROR_SIZE];
+	CURLcode https_rc;
+	int err, https_err, known;
+
+	if (r->base)
+		return HM_OK;
+	if (!host_plain_ok(r, r->host_only, r->api_host)) {
+		say_https(r, "");
+		return set_base(r, 0);
+	}
+	if ((known = scheme_remembered(r->api_host)) >= 0) {
+		if (known)
+			say(r, "registry %s: plain HTTP (chosen earlier by this process)", r->api_host);
+		else
+			say_https(r, " (chosen earlier by this process)");
+		return set_base(r, known);
+	}
+	if (!(https_err = ping(r, "https", &res))) {
+		say_https(r, "");
+		scheme_remember(r->api_host, 0);
+		return set_base(r, 0);
+	}
+	snprintf(https_why, sizeof(https_why), "%s", hm_error_message());
+	snprintf(curl_why, sizeof(curl_why), "%s", r->errbuf);
+	https_rc = res.rc;
+	/* out of time; or a TLS server whose certificate is not trusted: no
+	 * plain HTTP there, and the certificate error is the one to see */
+	if ((r->deadline_ms && hm_http_now_ms() >= r->deadline_ms - 10) ||
+	    (!host_insecure(r, r->host_only, r->api_host) &&
+	     (res.rc == CURLE_PEER_FAILED_VERIFICATION || res.rc == CURLE_SSL_ISSUER_ERROR)))
+		return https_err;
+	err = ping(r, "http", &res);
+	if (!err && res.status != 400) {
+		say(r, "registry %s: plain HTTP (HTTPS failed: %s)", r->api_host, https_why);
+		scheme_remember(r->api_host, 1);
+		return set_base(r, 1);
+	}
+	/* neither: what HTTPS said is what the user needs to read.  A TLS port
+	 * (plain HTTP got 400) that cut the connection right after the
+	 * handshake is a TLS 1.3 server refusing the client certificate. */
+	if (!err && (https_rc == CURLE_SEND_ERROR || https_rc == CURLE_RECV_ERROR || https_rc == CURLE_GOT_NOTHING ||
+		     https_rc == CURLE_HTTP2))
+		return hm_tls_error(&r->tls, r->curl, https_rc, r->host_only, r->api_host,
+				    curl_why[0] ? curl_why : curl_easy_strerror(https_rc));
+	return hm_error_set(https_err, "%s%s", https_why, err ? "" : "; plain HTTP answered HTTP 400 (a TLS port)");
 }
 
 /* --- authentication ---------------------------------------------------------- */
@@ -551,7 +729,7 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 	char *url = NULL, *next = NULL;
 	int err, hops = 0, challenged = 0;
 
-	if ((err = url_origin(&home, r->base)))
+	if ((err = choose_scheme(r)) || (err = url_origin(&home, r->base)))
 		return err;
 	if (!(url = strdup(q->url)))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
@@ -661,9 +839,12 @@ static int check_reference(const char *ref)
 	return hm_error_set(HM_E_USAGE, "invalid tag or digest '%.200s'", ref ? ref : "(null)");
 }
 
+/* The URL of the API; the scheme is chosen on first use. */
 static int api_url(hm_buf *out, struct reg *r, const char *kind, const char *ref)
 {
-	return hm_buf_addf(out, "%s/v2/%s/%s/%s", r->base, r->repo, kind, ref);
+	int err = choose_scheme(r);
+
+	return err ? err : hm_buf_addf(out, "%s/v2/%s/%s/%s", r->base, r->repo, kind, ref);
 }
 
 static void media_type_of(char out[256], const char *ctype, const hm_buf *body)
@@ -915,7 +1096,7 @@ static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, cons
 		err = err < 0 ? err : HM_OK;
 		goto done;
 	}
-	if ((err = hm_buf_addf(&url, "%s/v2/%s/blobs/uploads/", r->base, r->repo)) ||
+	if ((err = api_url(&url, r, "blobs", "uploads/")) ||
 	    (err = hm_buf_addf(&what, "uploading blob '%s'", digest)))
 		goto done;
 	q.url = url.data;
@@ -1045,7 +1226,7 @@ static int reg_list_tags(hm_store *s, hm_strv *out)
 
 	hm_buf_init(&page, HM_MAX_MANIFEST);
 	res.body = &page;
-	if ((err = hm_buf_addf(&first, "%s/v2/%s/tags/list?n=%u", r->base, r->repo, r->page)))
+	if ((err = api_url(&first, r, "tags", "list")) || (err = hm_buf_addf(&first, "?n=%u", r->page)))
 		goto done;
 	url = hm_buf_detach(&first, NULL);
 	while (url) {
@@ -1159,12 +1340,12 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 		err = hm_error_set(HM_E_USAGE, "invalid digest '%.200s'", digest);
 		goto done;
 	}
+	if ((err = api_url(&first, r, "referrers", digest)) || (err = hm_buf_addf(&what, "referrers of '%s'", digest)))
+		goto done;
 	if (referrers_absent(r->base)) {
 		err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
 		goto done;
 	}
-	if ((err = api_url(&first, r, "referrers", digest)) || (err = hm_buf_addf(&what, "referrers of '%s'", digest)))
-		goto done;
 	if (artifact_type && ((err = hm_buf_addstr(&first, "?artifactType=")) || (err = add_escaped(&first, artifact_type))))
 		goto done;
 	url = hm_buf_detach(&first, NULL);
@@ -1247,7 +1428,9 @@ static void reg_free(hm_store *s)
 	free(r->host);
 	free(r->repo);
 	free(r->base);
-	free(r->ca_file);
+	free(r->api_host);
+	free(r->host_only);
+	hm_tls_free(&r->tls);
 	hm_auth_cred_free(&r->cred);
 	hm_buf_release_secret(&r->auth);
 	free(r);
@@ -1279,7 +1462,7 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 {
 	hm_store *s = NULL;
 	struct reg *r = NULL;
-	hm_buf name = HM_BUF_INIT, base = HM_BUF_INIT;
+	hm_buf name = HM_BUF_INIT;
 	const char *api_host;
 	char host_only[256];
 	int err = HM_OK;
@@ -1301,9 +1484,10 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	r->deadline_total_ms = opts->deadline_total_ms;
 	r->page = DEFAULT_PAGE;
 	r->auth_file = opts->auth_file;
+	r->insecure_all = opts->insecure_all;
+	r->log = opts->log;
+	r->log_ctx = opts->log_ctx;
 	if (!(r->host = strdup(ref->registry)) || !(r->repo = strdup(ref->repository)))
-		goto nomem;
-	if (opts->ca_file && !(r->ca_file = strdup(opts->ca_file)))
 		goto nomem;
 	if (opts->n_insecure) {
 		if (!(r->insecure = calloc(opts->n_insecure, sizeof(char *))))
@@ -1325,9 +1509,10 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	} else {
 		host_only[strcspn(host_only, ":")] = '\0';
 	}
-	if ((err = hm_buf_addf(&base, "%s://%s", host_insecure(r, host_only, api_host) ? "http" : "https", api_host)))
+	if (!(r->api_host = strdup(api_host)) || !(r->host_only = strdup(host_only)))
+		goto nomem;
+	if ((err = hm_tls_load(&r->tls, api_host, opts->ca_files, opts->n_ca_files)))
 		goto done;
-	r->base = hm_buf_detach(&base, NULL);
 	if (!(r->curl = curl_easy_init())) {
 		err = hm_error_set(HM_E_IO, "initialising libcurl failed");
 		goto done;
@@ -1347,6 +1532,5 @@ done:
 		free(s);
 	}
 	hm_buf_release(&name);
-	hm_buf_release(&base);
 	return err;
 }

@@ -29,10 +29,25 @@ typedef struct hm_desc {
 } hm_desc;
 
 typedef struct hm_store_opts {
-	const char *const *insecure_hosts; /* hosts (host or host:port) allowed plain HTTP */
+	/* Hosts (host or host:port) whose certificate is not verified and
+	 * that may fall back to plain HTTP when HTTPS fails (docker's
+	 * insecure registries).  Loopback hosts may fall back too, but their
+	 * certificate is verified. */
+	const char *const *insecure_hosts;
 	size_t n_insecure;
-	const char *auth_file;  /* NULL: $REGISTRY_AUTH_FILE, then ~/.docker/config.json */
-	const char *ca_file;    /* extra CA bundle for HTTPS, or NULL */
+	int insecure_all;       /* every host as an insecure one (--tls-verify=false) */
+	/* NULL: the search of hm_auth_cred_lookup; otherwise only this file,
+	 * which must exist (HM_E_IO when it does not) */
+	const char *auth_file;
+	/* extra CA bundles (PEM) trusted for HTTPS besides the system store
+	 * and the certs.d folders (oci/tls.h) */
+	const char *const *ca_files;
+	size_t n_ca_files;
+	/* Diagnostics (which scheme a registry was spoken to with, which CAs
+	 * and client certificate were used), one line each, without a
+	 * newline; NULL: none.  May be called from several threads at once. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
 	long timeout_ms;        /* one request at most; 0: 30000 */
 	/* The deadline of the whole operation: an absolute hm_http_now_ms()
 	 * time after which no request starts and every request under way is

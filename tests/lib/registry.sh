@@ -7,11 +7,17 @@
 #   registry_start_auth U P   the same with htpasswd basic auth for user U,
 #                             password P; exports HM_TEST_AUTH_REGISTRY,
 #                             HM_TEST_AUTH_REGISTRY_PID, HM_TEST_AUTH_REGISTRY_DIR
+#   registry_start_tls CERT KEY [CLIENT_CA]
+#                             the same over HTTPS with the server certificate
+#                             CERT and key KEY (PEM), requiring a client
+#                             certificate issued by CLIENT_CA when given;
+#                             exports HM_TEST_TLS_REGISTRY, _PID, _DIR (one
+#                             at a time: stop it before starting another)
 #   liar_start                tests/lib/liar.py, a hostile registry (modes in
 #                             its header); exports HM_TEST_LIAR=127.0.0.1:PORT,
 #                             HM_TEST_LIAR_PID, HM_TEST_LIAR_DIR (GET /ports
 #                             gives its second port, the redirect target)
-#   registry_stop / registry_stop_auth / liar_stop
+#   registry_stop / registry_stop_auth / registry_stop_tls / liar_stop
 #
 # Nothing listens on anything but 127.0.0.1.  Functions return non-zero
 # (and say why on stderr) when a server does not come up within 20 s.
@@ -37,7 +43,22 @@ _hm_wait_http() {
 	return 1
 }
 
-# _hm_registry_up DIR PORT [HTPASSWD]: writes config.yml and starts the registry.
+# _hm_wait_port PORT PID: until 127.0.0.1:PORT accepts a connection, 20 s
+# (a TLS registry that wants a client certificate answers nothing else).
+_hm_wait_port() {
+	i=0
+	while [ $i -lt 200 ]; do
+		kill -0 "$2" 2>/dev/null || return 1
+		"${PYTHON:-python3}" -c 'import socket, sys
+socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# _hm_registry_up DIR PORT [HTPASSWD [CERT KEY [CLIENT_CA]]]: writes
+# config.yml and starts the registry.
 _hm_registry_up() {
 	mkdir -p "$1/data"
 	{
@@ -53,6 +74,15 @@ _hm_registry_up() {
 		echo "    enabled: true"
 		echo "http:"
 		echo "  addr: 127.0.0.1:$2"
+		if [ -n "${4:-}" ]; then
+			echo "  tls:"
+			echo "    certificate: $4"
+			echo "    key: $5"
+			if [ -n "${6:-}" ]; then
+				echo "    clientcas:"
+				echo "      - $6"
+			fi
+		fi
 		if [ -n "$3" ]; then
 			echo "auth:"
 			echo "  htpasswd:"
@@ -62,7 +92,12 @@ _hm_registry_up() {
 	} >"$1/config.yml"
 	docker-registry serve "$1/config.yml" </dev/null >"$1/registry.log" 2>&1 3>&- &
 	_hm_pid=$!
-	if ! _hm_wait_http "http://127.0.0.1:$2/v2/" $_hm_pid; then
+	if [ -n "${4:-}" ]; then
+		_hm_wait_port "$2" $_hm_pid
+	else
+		_hm_wait_http "http://127.0.0.1:$2/v2/" $_hm_pid
+	fi
+	if [ $? -ne 0 ]; then
 		echo "registry: did not start on 127.0.0.1:$2 (see $1/registry.log)" >&2
 		kill $_hm_pid 2>/dev/null
 		return 1
@@ -93,6 +128,16 @@ registry_start_auth() {
 	export HM_TEST_AUTH_REGISTRY HM_TEST_AUTH_REGISTRY_PID HM_TEST_AUTH_REGISTRY_DIR
 }
 
+registry_start_tls() {
+	HM_TEST_TLS_REGISTRY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hm-registry-tls.XXXXXX") || return 1
+	port=$(_hm_free_port) || return 1
+	_hm_registry_up "$HM_TEST_TLS_REGISTRY_DIR" "$port" "" "$1" "$2" "${3:-}" ||
+		{ rm -rf "$HM_TEST_TLS_REGISTRY_DIR"; return 1; }
+	HM_TEST_TLS_REGISTRY=127.0.0.1:$port
+	HM_TEST_TLS_REGISTRY_PID=$_hm_pid
+	export HM_TEST_TLS_REGISTRY HM_TEST_TLS_REGISTRY_PID HM_TEST_TLS_REGISTRY_DIR
+}
+
 _hm_stop() {
 	if [ -n "$1" ]; then
 		kill "$1" 2>/dev/null
@@ -109,6 +154,11 @@ registry_stop() {
 registry_stop_auth() {
 	_hm_stop "$HM_TEST_AUTH_REGISTRY_PID" "$HM_TEST_AUTH_REGISTRY_DIR"
 	unset HM_TEST_AUTH_REGISTRY HM_TEST_AUTH_REGISTRY_PID HM_TEST_AUTH_REGISTRY_DIR
+}
+
+registry_stop_tls() {
+	_hm_stop "$HM_TEST_TLS_REGISTRY_PID" "$HM_TEST_TLS_REGISTRY_DIR"
+	unset HM_TEST_TLS_REGISTRY HM_TEST_TLS_REGISTRY_PID HM_TEST_TLS_REGISTRY_DIR
 }
 
 liar_start() {

@@ -137,12 +137,107 @@ static void test_helper(void **state)
 	assert_int_equal(hm_auth_cred_lookup(&c, "x.example", cfg, 0), HM_E_IO);
 	assert_non_null(strstr(hm_error_message(), "'docker-credential-missing-helper' not found"));
 
-	/* no file at all: anonymous */
+	/* a file named explicitly (--registry-config) must be there */
 	snprintf(cfg, sizeof(cfg), "%s/absent.json", tmpdir);
-	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_OK);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", cfg, 0), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "absent.json"));
 	assert_null(c.username);
 	if (old)
 		setenv("PATH", old, 1);
+}
+
+/* "user:password" in an auths entry for host, base64 as docker writes it. */
+static void write_auths(const char *path, const char *host, const char *b64)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), "{\"auths\":{\"%s\":{\"auth\":\"%s\"}}}", host, b64);
+	write_file(path, text, 0600);
+}
+
+/* The search without --registry-config: $REGISTRY_AUTH_FILE, docker's
+ * file, $XDG_RUNTIME_DIR/containers/auth.json, then
+ * $XDG_CONFIG_HOME/containers/auth.json (~/.config/...); the first file
+ * that knows the registry wins, missing files are skipped. */
+static void test_search_order(void **state)
+{
+	static const char *const vars[] = {"HOME", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR",
+					   "XDG_CONFIG_HOME"};
+	char *saved[5];
+	char home[256], run[256], p[1024];
+	hm_auth_cred c = HM_AUTH_CRED_INIT;
+
+	for (size_t i = 0; i < 5; i++) {
+		const char *v = getenv(vars[i]);
+
+		saved[i] = v ? strdup(v) : NULL;
+		unsetenv(vars[i]);
+	}
+	snprintf(home, sizeof(home), "%s/home", tmpdir);
+	snprintf(run, sizeof(run), "%s/run", tmpdir);
+	snprintf(p, sizeof(p), "mkdir -p %s/.docker %s/.config/containers %s/containers", home, home, run);
+	assert_int_equal(system(p), 0);
+	setenv("HOME", home, 1);
+
+	/* nothing anywhere: anonymous */
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_null(c.username);
+
+	/* ~/.config/containers/auth.json (podman's, read-only one) */
+	snprintf(p, sizeof(p), "%s/.config/containers/auth.json", home);
+	write_auths(p, "reg.example", "Y2ZnOnB3"); /* cfg:pw */
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "cfg");
+	hm_auth_cred_free(&c);
+
+	/* $XDG_RUNTIME_DIR/containers/auth.json comes before it */
+	setenv("XDG_RUNTIME_DIR", run, 1);
+	snprintf(p, sizeof(p), "%s/containers/auth.json", run);
+	write_auths(p, "reg.example", "cnVuOnB3"); /* run:pw */
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "run");
+	hm_auth_cred_free(&c);
+
+	/* docker's file before podman's, but only when it knows the registry */
+	snprintf(p, sizeof(p), "%s/.docker/config.json", home);
+	write_auths(p, "other.example", "ZG9jOnB3"); /* doc:pw */
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "run");
+	hm_auth_cred_free(&c);
+	write_auths(p, "reg.example", "ZG9jOnB3");
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "doc");
+	hm_auth_cred_free(&c);
+
+	/* $REGISTRY_AUTH_FILE first of all; when missing, skipped */
+	snprintf(p, sizeof(p), "%s/env.json", tmpdir);
+	setenv("REGISTRY_AUTH_FILE", p, 1);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "doc");
+	hm_auth_cred_free(&c);
+	write_auths(p, "reg.example", "ZW52OnB3"); /* env:pw */
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_OK);
+	assert_string_equal(c.username, "env");
+	hm_auth_cred_free(&c);
+
+	/* an explicit file alone: the others are not searched */
+	snprintf(p, sizeof(p), "%s/only.json", tmpdir);
+	write_auths(p, "other.example", "eDp5");
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", p, 0), HM_OK);
+	assert_null(c.username);
+
+	/* a malformed file on the way is an error, not skipped */
+	snprintf(p, sizeof(p), "%s/env.json", tmpdir);
+	write_file(p, "{not json", 0600);
+	assert_int_equal(hm_auth_cred_lookup(&c, "reg.example", NULL, 0), HM_E_IO);
+
+	for (size_t i = 0; i < 5; i++) {
+		if (saved[i])
+			setenv(vars[i], saved[i], 1);
+		else
+			unsetenv(vars[i]);
+		free(saved[i]);
+	}
 }
 
 static void test_challenge(void **state)
@@ -299,7 +394,7 @@ int main(void)
 		cmocka_unit_test(test_config_bad),    cmocka_unit_test(test_helper),
 		cmocka_unit_test(test_challenge),     cmocka_unit_test(test_token_url_and_parse),
 		cmocka_unit_test(test_link),          cmocka_unit_test(test_loopback),
-		cmocka_unit_test(test_realm_rules),
+		cmocka_unit_test(test_realm_rules),   cmocka_unit_test(test_search_order),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -296,6 +296,21 @@ static void test_layouts(void **state)
 	hm_ref_free(&r);
 }
 
+/* skopeo's transport prefix: the same reference, normalised the same way;
+ * never a way to reach a layout or to smuggle another spelling in. */
+static void test_docker_prefix(void **state)
+{
+	(void)state;
+	ok("docker://alpine", "docker.io/library/alpine:latest", "alpine:latest");
+	ok("docker://LOCALHOST:80/app:v1", "localhost/app:v1", NULL);
+	ok("docker://registry.example.com:443/prod/app@" DIG, "registry.example.com/prod/app@" DIG, NULL);
+	ok("docker://[0:0::1]:5000/app", "[::1]:5000/app:latest", NULL);
+	bad("docker://", "nothing after docker://");
+	bad("docker://oci:/tmp/dir", "invalid reference 'oci:/tmp/dir'");
+	bad("docker://docker://alpine", "invalid reference");
+	bad("docker://Team/App", "must be lowercase");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,7 +321,7 @@ int main(void)
 	    cmocka_unit_test(test_tags_and_digests),
 	    cmocka_unit_test(test_name_length),
 	    cmocka_unit_test(test_fields),
-	    cmocka_unit_test(test_layouts),
+	    cmocka_unit_test(test_layouts), cmocka_unit_test(test_docker_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
