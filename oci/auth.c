@@ -15,6 +15,7 @@
 
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/file.h"
 #include "core/json.h"
 #include "oci/auth.h"
@@ -364,12 +365,24 @@ int hm_auth_cred_lookup(hm_auth_cred *out, const char *registry, const char *aut
 		goto done;
 	if (err)
 		goto done;
-	if (access(path.data, F_OK) != 0 && errno == ENOENT)
-		goto done; /* no config: anonymous */
+	if (access(path.data, F_OK) != 0 && errno == ENOENT) {
+		hm_log(HM_LOG_INFO, "credentials for %s: none (no %s), anonymous", registry, path.data);
+		goto done;
+	}
 	if ((err = hm_file_read(&text, path.data, HM_AUTH_MAX_CONFIG)))
 		goto done;
 	if ((err = hm_auth_config_parse(out, &helper, hm_buf_cstr(&text), text.len, registry, path.data)))
 		goto done;
+	/* where they come from, never what they are */
+	if (helper)
+		hm_log(HM_LOG_INFO, "credentials for %s: from docker-credential-%s (named in %s)", registry, helper,
+		       path.data);
+	else
+		hm_log(HM_LOG_INFO, "credentials for %s: %s %s", registry,
+		       out->identity_token ? "an identity token from"
+		       : out->username    ? "a username and password from"
+					  : "anonymous, no entry in",
+		       path.data);
 	if (helper)
 		err = hm_auth_helper_get(out, helper, helper_server(registry), timeout_ms);
 done:

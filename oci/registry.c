@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "oci/auth.h"
 #include "oci/http.h"
 #include "oci/store_impl.h"
@@ -325,6 +326,26 @@ static long request_budget(const struct reg *r)
 	return left < r->timeout_ms ? (long)left : r->timeout_ms;
 }
 
+/* --debug: one line per request.  Only the method, the URL and the
+ * status: never a header.  The query string is shown for the registry's
+ * own URLs (tag pages, upload state) and dropped elsewhere, where a
+ * redirect to storage may carry a signed URL. */
+static void log_request(const struct reg *r, const char *method, const char *url, const char *auth, long status)
+{
+	struct origin home, here;
+	size_t keep = strlen(url);
+
+	if (!hm_log_enabled(HM_LOG_DEBUG))
+		return;
+	if (url_origin(&home, r->base) || url_origin(&here, url) || !same_origin(&home, &here))
+		keep = strcspn(url, "?#");
+	if (status)
+		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> %ld%s", method, (int)keep, url, url[keep] ? "?..." : "", status,
+		       auth ? (strncmp(auth, "Bearer ", 7) == 0 ? " (bearer token sent)" : " (credentials sent)") : "");
+	else
+		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> no answer", method, (int)keep, url, url[keep] ? "?..." : "");
+}
+
 /* One request, no redirects, no auth dance.  auth: the Authorization value
  * to send, or NULL. */
 static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
@@ -398,6 +419,7 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	rc = curl_easy_perform(r->curl);
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
+	log_request(r, q->method, url, auth, rc == CURLE_OK ? res->status : 0);
 	if (rc != CURLE_OK) {
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
@@ -472,6 +494,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 					   name, r->host);
 			goto done;
 		}
+		hm_log(HM_LOG_INFO, "registry %s: basic auth as the user of the credentials file", r->host);
 		hm_buf_reset(&r->auth);
 		err = hm_auth_basic(&r->auth, &r->cred);
 		goto done;
@@ -491,6 +514,9 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		hm_error_wrap(err, "getting a token for '%s'", name);
 		goto done;
 	}
+	hm_log(HM_LOG_INFO, "registry %s: bearer auth, %s token for %s from %.*s", r->host,
+	       r->cred.identity_token ? "an identity-token" : r->cred.username ? "a password-backed" : "an anonymous",
+	       push ? "push" : "pull", (int)strcspn(c.realm, "?#"), c.realm);
 	if (r->cred.identity_token) {
 		if ((err = hm_auth_token_form(&form, &c, r->repo, push, r->cred.identity_token)))
 			goto done;
@@ -1328,6 +1354,9 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	if ((err = hm_buf_addf(&base, "%s://%s", host_insecure(r, host_only, api_host) ? "http" : "https", api_host)))
 		goto done;
 	r->base = hm_buf_detach(&base, NULL);
+	hm_log(HM_LOG_INFO, "registry %s: repository %s at %s, %s%s", r->host, r->repo, r->base,
+	       strncmp(r->base, "http:", 5) == 0 ? "plain HTTP" : r->ca_file ? "TLS, CA certificates from " : "TLS, system CA certificates",
+	       strncmp(r->base, "http:", 5) != 0 && r->ca_file ? r->ca_file : "");
 	if (!(r->curl = curl_easy_init())) {
 		err = hm_error_set(HM_E_IO, "initialising libcurl failed");
 		goto done;
