@@ -273,3 +273,77 @@ no_secrets() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"takes true or false"* ]]
 }
+
+# --- 8. examples/ci ----------------------------------------------------------
+
+# A project checkout as CI sees it: a Dockerfile, the public key committed,
+# a release tag.  The signing key is made outside it.
+ci_checkout() {
+	mkdir -p secrets proj
+	(cd secrets && hm key generate -o release >/dev/null 2>&1)
+	cp secrets/release.pub proj/
+	cp "$REPO_ROOT/examples/Dockerfile" proj/
+	echo "hello from $BATS_TEST_NAME $RANDOM" >proj/motd
+	git -C proj init -q
+	git -C proj -c user.name=ci -c user.email=ci@example.com add .
+	git -C proj -c user.name=ci -c user.email=ci@example.com commit -qm release
+	git -C proj tag v1.2.0
+	git -C proj remote add origin https://git.example.com/team/app.git
+	mkdir -p bin
+	ln -sf "$HALLMARK" bin/hallmark
+	ln -sf "$REPO_ROOT/tests/lib/fake-docker/docker" bin/docker
+}
+
+@test "examples/ci/build-sign-attest.sh runs end to end against the registry" {
+	ci_checkout
+	cd proj
+	run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" FAKE_DOCKER_STATE="$BATS_TEST_TMPDIR/docker" \
+		IMAGE="$HM_TEST_REGISTRY/ci/app" VERSION=v1.2.0 HALLMARK_KEY="$BATS_TEST_TMPDIR/secrets/release.key" \
+		CI_BUILDER_ID=https://ci.example.com/team/app/pipelines \
+		sh "$REPO_ROOT/examples/ci/build-sign-attest.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"released $HM_TEST_REGISTRY/ci/app@sha256:"* ]]
+	digest=$(digest_of "$HM_TEST_REGISTRY/ci/app:v1.2.0")
+	# what the pipeline left can be checked by anyone with the public key
+	run hm verify-attestation -k release.pub -t slsaprovenance -o json "$HM_TEST_REGISTRY/ci/app@$digest"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"https://ci.example.com/team/app/pipelines"* ]]
+	[[ "$output" == *"refs/tags/v1.2.0"* ]]
+	# and the image holds no key
+	[ -z "$(git status --porcelain)" ]
+}
+
+@test "examples/ci/build-sign-attest.sh refuses a signing key inside the checkout" {
+	ci_checkout
+	cp secrets/release.key proj/
+	cd proj
+	run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" FAKE_DOCKER_STATE="$BATS_TEST_TMPDIR/docker" \
+		IMAGE="$HM_TEST_REGISTRY/ci/app" VERSION=v1.2.0 HALLMARK_KEY=release.key \
+		sh "$REPO_ROOT/examples/ci/build-sign-attest.sh"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"keep HALLMARK_KEY out of the checkout"* ]]
+	[ ! -d "$BATS_TEST_TMPDIR/docker" ]
+}
+
+@test "the CI pipelines parse, log in, keep the key out of the checkout and run the script" {
+	cd "$REPO_ROOT/examples/ci"
+	run "$PYTHON" - <<-'PY'
+	import yaml
+	gl = yaml.safe_load(open("gitlab-ci.yml"))["release"]
+	steps = " ".join(gl["before_script"] + gl["script"])
+	assert "docker login" in steps and "--password-stdin" in steps, steps
+	assert gl["image"], "a job image"
+	assert "HALLMARK_KEY=\"$HALLMARK_SIGNING_KEY\" sh examples/ci/build-sign-attest.sh" in steps, steps
+	gh = yaml.safe_load(open("github-actions.yml"))
+	job = gh["jobs"]["release"]
+	runs = "\n".join(s.get("run", "") for s in job["steps"])
+	assert "docker login ghcr.io" in runs and "--password-stdin" in runs
+	assert "$RUNNER_TEMP/release.key" in runs and "sh examples/ci/build-sign-attest.sh" in runs
+	assert gh[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads "on" as true
+	print("ok")
+	PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
