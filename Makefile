@@ -31,7 +31,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libhallmark.a
 BIN      := $(BUILD)/hallmark
 
-.PHONY: all deps check test unit cli-test demo asan fuzz bench install clean help-check
+.PHONY: all deps check test unit cli-test demo asan fuzz bench install clean help-check man completions
 
 all: $(BIN)
 
@@ -116,10 +116,60 @@ fuzz:
 bench: $(BIN)
 	@HALLMARK=$(abspath $(BIN)) sh bench/run.sh
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/hallmark
+# Man pages from docs/ (lowdown): every command page as hallmark-CMD(1),
+# docs/cli.md as hallmark(1), the policy format as hallmark-policy(5), the
+# other pages as hallmark-NAME(7).
+MAN_DIR   := $(BUILD)/man
+MAN1      := $(patsubst docs/%.md,$(MAN_DIR)/%.1,$(wildcard docs/hallmark-*.md)) $(MAN_DIR)/hallmark.1
+MAN5      := $(MAN_DIR)/hallmark-policy.5
+MAN7_SRC  := $(filter-out docs/hallmark-%.md docs/cli.md docs/policy.md,$(wildcard docs/*.md))
+MAN7      := $(patsubst docs/%.md,$(MAN_DIR)/hallmark-%.7,$(MAN7_SRC))
+MD2MAN    := sh tests/lib/md2man.sh
+
+man: $(MAN1) $(MAN5) $(MAN7)
+
+$(MAN_DIR)/hallmark-%.1: docs/hallmark-%.md tests/lib/md2man.sh
+	@mkdir -p $(@D)
+	$(MD2MAN) $< $@ 1 hallmark-$*
+
+$(MAN_DIR)/hallmark.1: docs/cli.md tests/lib/md2man.sh
+	@mkdir -p $(@D)
+	$(MD2MAN) $< $@ 1 hallmark
+
+$(MAN_DIR)/hallmark-policy.5: docs/policy.md tests/lib/md2man.sh
+	@mkdir -p $(@D)
+	$(MD2MAN) $< $@ 5 hallmark-policy
+
+$(MAN_DIR)/hallmark-%.7: docs/%.md tests/lib/md2man.sh
+	@mkdir -p $(@D)
+	$(MD2MAN) $< $@ 7 hallmark-$*
+
+# Shell completion scripts, printed by the binary from its command table.
+COMPLETIONS := $(BUILD)/completion/hallmark.bash $(BUILD)/completion/_hallmark $(BUILD)/completion/hallmark.fish
+completions: $(COMPLETIONS)
+
+$(BUILD)/completion/hallmark.bash: $(BIN)
+	@mkdir -p $(@D)
+	$(BIN) completion bash >$@
+$(BUILD)/completion/_hallmark: $(BIN)
+	@mkdir -p $(@D)
+	$(BIN) completion zsh >$@
+$(BUILD)/completion/hallmark.fish: $(BIN)
+	@mkdir -p $(@D)
+	$(BIN) completion fish >$@
+
+SHARE := $(DESTDIR)$(PREFIX)/share
+install: $(BIN) man completions
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/doc/hallmark $(SHARE)/man/man1 $(SHARE)/man/man5 $(SHARE)/man/man7 \
+	  $(SHARE)/bash-completion/completions $(SHARE)/zsh/site-functions $(SHARE)/fish/vendor_completions.d
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hallmark
-	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/hallmark/
+	install -m 0644 docs/*.md LICENSE $(SHARE)/doc/hallmark/
+	install -m 0644 $(MAN1) $(SHARE)/man/man1/
+	install -m 0644 $(MAN5) $(SHARE)/man/man5/
+	install -m 0644 $(MAN7) $(SHARE)/man/man7/
+	install -m 0644 $(BUILD)/completion/hallmark.bash $(SHARE)/bash-completion/completions/hallmark
+	install -m 0644 $(BUILD)/completion/_hallmark $(SHARE)/zsh/site-functions/_hallmark
+	install -m 0644 $(BUILD)/completion/hallmark.fish $(SHARE)/fish/vendor_completions.d/hallmark.fish
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -33,7 +33,7 @@ typedef struct hm_opt {
 
 #define HM_CMD_STORE 1u /* takes the common registry options (cli/opt.c) */
 
-#define HM_MAX_OPTS 32
+#define HM_MAX_OPTS 40
 
 /* --timeout: the deadline of a whole command (hm_store_opts.deadline_ms). */
 #define HM_CLI_DEFAULT_TIMEOUT_S 600
@@ -62,7 +62,32 @@ struct hm_args {
 	hm_strv pos;                     /* positional arguments */
 	hm_store_opts store;             /* from the common registry options */
 	long timeout_s;                  /* --timeout, 0 when not given */
+	unsigned needs_key;              /* cosign flags accepted only with --key (cli/compat.c) */
 };
+
+/* The command table of cli/main.c, NULL-terminated. */
+extern const hm_cmd *const hm_cli_commands[];
+
+/* Every option cmd takes, in --help order: its own, the store options when
+ * HM_CMD_STORE, then -v/--verbose, --debug and -h/--help.  Fills at most
+ * cap entries of out and returns how many. */
+size_t hm_cli_opts(const hm_cmd *cmd, const hm_opt **out, size_t cap);
+
+/* Edit distance of two names (capped at 9), and whether typed is a likely
+ * slip for name (distance 1, or 2 for names of 5 or more characters): what
+ * "did you mean" suggests. */
+int hm_cli_distance(const char *a, const char *b);
+int hm_cli_close_enough(const char *typed, const char *name);
+
+/* cosign's flags that scripts moving over still pass (cli/compat.c,
+ * docs/cosign.md).  arg is an option the command does not know; returns -1
+ * and sets *taken when it is a cosign flag accepted as a no-op (noted on
+ * stderr), -1 with *taken 0 when it is none of them, else the exit code of
+ * a refusal that says why. */
+int hm_cli_cosign_flag(hm_args *a, const char *arg, int *taken);
+/* After parsing: refuses the cosign flags accepted only with --key when
+ * there is none.  -1 when fine, else an exit code. */
+int hm_cli_cosign_check(const hm_args *a);
 
 /* The last value of --name, or NULL. */
 const char *hm_arg(const hm_args *a, const char *name);

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "oci/http.h"
 
 static const hm_opt common_store_opts[] = {
@@ -16,11 +17,16 @@ static const hm_opt common_store_opts[] = {
 	{"ca-file", 0, "FILE", HM_OPT_MULTI, "trust the CA certificates in FILE too (repeatable)"},
 	{"registry-config", 0, "FILE", 0, "credentials (default: $REGISTRY_AUTH_FILE, docker's, podman's)"},
 	{"timeout", 0, "SECONDS", 0, "stop all registry work after SECONDS in total (default 600)"},
-	{"verbose", 'v', NULL, 0, "say on stderr how each registry is reached"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
-static const hm_opt help_opt = {"help", 'h', NULL, 0, "show this help and exit"};
+/* Every command takes these, after its own and the store options. */
+static const hm_opt global_opts[] = {
+	{"verbose", 'v', NULL, 0, "say what is done: registry, credentials source, auth scheme, CA, cache hits"},
+	{"debug", 0, NULL, 0, "as --verbose, and one line per HTTP request (never credentials)"},
+	{"help", 'h', NULL, 0, "show this help and exit"},
+	{NULL, 0, NULL, 0, NULL},
+};
 
 static int find(const hm_args *a, const char *name)
 {
@@ -126,23 +132,19 @@ void hm_cli_help(const hm_cmd *cmd, FILE *f)
 	if (cmd->flags & HM_CMD_STORE)
 		for (const hm_opt *o = common_store_opts; o->name; o++)
 			help_line(f, cmd, o);
-	help_line(f, cmd, &help_opt);
+	for (const hm_opt *o = global_opts; o->name; o++)
+		help_line(f, cmd, o);
 }
 
-static int add_opts(hm_args *a, const hm_opt *opts)
+size_t hm_cli_opts(const hm_cmd *cmd, const hm_opt **out, size_t cap)
 {
-	for (const hm_opt *o = opts; o && o->name; o++) {
-		if (a->n_opts == HM_MAX_OPTS)
-			return -1;
-		a->opts[a->n_opts++] = o;
-	}
-	return 0;
-}
+	const hm_opt *const lists[] = {cmd->opts, cmd->flags & HM_CMD_STORE ? common_store_opts : NULL, global_opts};
+	size_t n = 0;
 
-static void log_stderr(void *ctx, const char *line)
-{
-	(void)ctx;
-	fprintf(stderr, "hallmark: %s\n", line);
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++)
+		for (const hm_opt *o = lists[l]; o && o->name && n < cap; o++)
+			out[n++] = o;
+	return n;
 }
 
 static int store_opts(hm_args *a)
@@ -158,8 +160,6 @@ static int store_opts(hm_args *a)
 	if (verify && strcmp(verify, "true") != 0 && strcmp(verify, "false") != 0)
 		return hm_cli_usage(a, "--tls-verify takes true or false, not '%s'", verify);
 	a->store.insecure_all = verify && strcmp(verify, "false") == 0;
-	if (hm_arg_flag(a, "verbose"))
-		a->store.log = log_stderr;
 	/* a file named on the command line that is not there is a mistake,
 	 * not an anonymous registry */
 	if (a->store.auth_file && access(a->store.auth_file, R_OK) != 0)
@@ -180,19 +180,176 @@ static int store_opts(hm_args *a)
 	return -1;
 }
 
+/* Edit distance of a and b counting a swap of two neighbours as one edit
+ * (optimal string alignment), capped: anything over 9 is 9 (names are
+ * short, and only distances of 1 or 2 are ever suggested). */
+int hm_cli_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int d[33][33];
+
+	if (la > 32 || lb > 32)
+		return 9;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (int)j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			int best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[la][lb] > 9 ? 9 : d[la][lb];
+}
+
+int hm_cli_close_enough(const char *typed, const char *name)
+{
+	int d = hm_cli_distance(typed, name);
+	size_t n = strlen(name);
+
+	/* one slip in a short name, two in a longer one */
+	return d > 0 && (d == 1 ? n >= 2 : d == 2 && n >= 5);
+}
+
+/* The usage error for an unknown option, with the closest known one. */
+static int unknown_option(const hm_args *a, const char *arg)
+{
+	const hm_opt *best = NULL;
+	char name[80];
+	int bestd = 10;
+
+	if (arg[1] == '-') {
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+		for (size_t i = 0; i < a->n_opts; i++) {
+			int d = hm_cli_distance(name, a->opts[i]->name);
+
+			if (d < bestd && hm_cli_close_enough(name, a->opts[i]->name)) {
+				best = a->opts[i];
+				bestd = d;
+			}
+		}
+		if (best)
+			return hm_cli_usage(a, "unknown option '--%s'; did you mean '--%s'?", name, best->name);
+		return hm_cli_usage(a, "unknown option '--%s'", name);
+	}
+	return hm_cli_usage(a, "unknown option '%s'", arg);
+}
+
+/* Stores val for option k (a flag stores "1").  -1 on success, else an exit code. */
+static int set_value(hm_args *a, int k, const char *val)
+{
+	if (!(a->opts[k]->flags & HM_OPT_MULTI))
+		hm_strv_free(&a->values[k]);
+	if (hm_strv_push(&a->values[k], val))
+		return hm_cli_fail(HM_E_NOMEM);
+	return -1;
+}
+
+/* A run of short options: "-r", "-rf" (flags), "-ojson", "-kkey.pub",
+ * "-rk key.pub" (as getopt: a short option that takes a value takes the
+ * rest of the word, or else the next argument).  *i is advanced past a
+ * value taken from the next argument. */
+static int parse_short(hm_args *a, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i];
+
+	/* "-key" is "-k ey" to getopt, but surely meant "--key" */
+	if (arg[2] && find(a, arg + 1) >= 0)
+		return hm_cli_usage(a, "unknown option '%s'; did you mean '-%s'?", arg, arg);
+	for (const char *p = arg + 1; *p; p++) {
+		int k = -1, rc;
+
+		if (*p == 'h') {
+			hm_cli_help(a->cmd, stdout);
+			return HM_EXIT_OK;
+		}
+		for (size_t j = 0; j < a->n_opts; j++)
+			if (a->opts[j]->short_name == *p)
+				k = (int)j;
+		if (k < 0) {
+			int taken = 0;
+
+			if (p == arg + 1 && (rc = hm_cli_cosign_flag(a, arg, &taken)) >= 0)
+				return rc;
+			if (taken)
+				return -1;
+			if (p == arg + 1)
+				return unknown_option(a, arg);
+			return hm_cli_usage(a, "unknown option '-%c' in '%s'", *p, arg);
+		}
+		if (!a->opts[k]->metavar) {
+			if ((rc = set_value(a, k, "1")) >= 0)
+				return rc;
+			continue;
+		}
+		if (p[1])
+			return set_value(a, k, p + 1);
+		if (*i + 1 >= argc)
+			return hm_cli_usage(a, "option '-%c' needs a value (%s)", *p, a->opts[k]->metavar);
+		return set_value(a, k, argv[++*i]);
+	}
+	return -1;
+}
+
+/* "--name" or "--name=value". */
+static int parse_long(hm_args *a, int argc, char **argv, int *i)
+{
+	const char *arg = argv[*i], *eq = strchr(arg + 2, '='), *val = eq ? eq + 1 : NULL;
+	size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	char name[64];
+	int k, taken = 0, rc;
+
+	if (len >= sizeof(name))
+		return hm_cli_usage(a, "unknown option '%.80s...'", arg);
+	memcpy(name, arg + 2, len);
+	name[len] = '\0';
+	if (strcmp(name, "help") == 0) {
+		hm_cli_help(a->cmd, stdout);
+		return HM_EXIT_OK;
+	}
+	if ((k = find(a, name)) < 0) {
+		if ((rc = hm_cli_cosign_flag(a, arg, &taken)) >= 0)
+			return rc;
+		return taken ? -1 : unknown_option(a, arg);
+	}
+	if (a->opts[k]->flags & HM_OPT_INLINE) /* a value only after '=' (--tls-verify=false), as skopeo's */
+		return set_value(a, k, val ? val : "true");
+	if (!a->opts[k]->metavar) {
+		if (val)
+			return hm_cli_usage(a, "option '--%s' takes no value", name);
+		return set_value(a, k, "1");
+	}
+	if (!val) {
+		if (*i + 1 >= argc)
+			return hm_cli_usage(a, "option '%s' needs a value (%s)", arg, a->opts[k]->metavar);
+		val = argv[++*i];
+	}
+	return set_value(a, k, val);
+}
+
+/* What -v and --debug ask for goes to stderr, one line each. */
+static void log_to_stderr(enum hm_log_level level, const char *line)
+{
+	fprintf(stderr, "hallmark: %s%s\n", level == HM_LOG_DEBUG ? "debug: " : "", line);
+}
+
 int hm_cli_parse(hm_args *a, const hm_cmd *cmd, int argc, char **argv)
 {
-	int only_pos = 0;
+	int only_pos = 0, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->cmd = cmd;
-	add_opts(a, cmd->opts);
-	if (cmd->flags & HM_CMD_STORE)
-		add_opts(a, common_store_opts);
+	/* the options and their values share one index (a->opts, a->values) */
+	a->n_opts = hm_cli_opts(cmd, a->opts, HM_MAX_OPTS);
 	for (int i = 0; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		char name[64];
-		int k = -1;
+		const char *arg = argv[i];
 
 		if (only_pos || arg[0] != '-' || arg[1] == '\0') {
 			if (hm_strv_push(&a->pos, arg))
@@ -203,49 +360,16 @@ int hm_cli_parse(hm_args *a, const hm_cmd *cmd, int argc, char **argv)
 			only_pos = 1;
 			continue;
 		}
-		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			hm_cli_help(cmd, stdout);
-			return HM_EXIT_OK;
-		}
-		if (arg[1] == '-') {
-			const char *eq = strchr(arg + 2, '=');
-			size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-
-			if (len >= sizeof(name))
-				len = sizeof(name) - 1;
-			memcpy(name, arg + 2, len);
-			name[len] = '\0';
-			k = find(a, name);
-			if (eq)
-				val = eq + 1;
-		} else if (arg[2] == '\0') {
-			for (size_t j = 0; j < a->n_opts; j++)
-				if (a->opts[j]->short_name == arg[1])
-					k = (int)j;
-		}
-		if (k < 0)
-			return hm_cli_usage(a, "unknown option '%s'", arg);
-		if (a->opts[k]->flags & HM_OPT_INLINE) {
-			/* a value only after '=' (--tls-verify=false), as skopeo's */
-			if (!val)
-				val = "true";
-		} else if (a->opts[k]->metavar) {
-			if (!val) {
-				if (i + 1 >= argc)
-					return hm_cli_usage(a, "option '%s' needs a value (%s)", arg,
-							    a->opts[k]->metavar);
-				val = argv[++i];
-			}
-		} else {
-			if (val)
-				return hm_cli_usage(a, "option '--%s' takes no value", a->opts[k]->name);
-			val = "1";
-		}
-		if (!(a->opts[k]->flags & HM_OPT_MULTI))
-			hm_strv_free(&a->values[k]);
-		if (hm_strv_push(&a->values[k], val))
-			return hm_cli_fail(HM_E_NOMEM);
+		rc = arg[1] == '-' ? parse_long(a, argc, argv, &i) : parse_short(a, argc, argv, &i);
+		if (rc >= 0)
+			return rc;
 	}
+	if (hm_arg_flag(a, "debug"))
+		hm_log_set_sink(log_to_stderr, HM_LOG_DEBUG);
+	else if (hm_arg_flag(a, "verbose"))
+		hm_log_set_sink(log_to_stderr, HM_LOG_INFO);
+	if ((rc = hm_cli_cosign_check(a)) >= 0)
+		return rc;
 	if ((int)a->pos.n < cmd->min_args)
 		return hm_cli_usage(a, "missing argument: %s", cmd->usage);
 	if (cmd->max_args >= 0 && (int)a->pos.n > cmd->max_args)

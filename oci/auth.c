@@ -15,6 +15,7 @@
 
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "core/file.h"
 #include "core/json.h"
 #include "core/strv.h"
@@ -362,6 +363,16 @@ static int lookup_in(hm_auth_cred *out, int *found, const char *path, const char
 		goto done;
 	if ((err = hm_auth_config_parse(out, &helper, hm_buf_cstr(&text), text.len, registry, path)))
 		goto done;
+	/* where they come from, never what they are */
+	if (helper)
+		hm_log(HM_LOG_INFO, "credentials for %s: from docker-credential-%s (named in %s)", registry, helper,
+		       path);
+	else
+		hm_log(HM_LOG_INFO, "credentials for %s: %s %s", registry,
+		       out->identity_token ? "an identity token from"
+		       : out->username    ? "a username and password from"
+					  : "anonymous, no entry in",
+		       path);
 	if (helper)
 		err = hm_auth_helper_get(out, helper, helper_server(registry), timeout_ms);
 	*found = !err && (out->username || out->identity_token);

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "oci/auth.h"
 #include "oci/http.h"
 #include "oci/store_impl.h"
@@ -43,8 +44,6 @@ struct reg {
 	char **insecure;
 	size_t n_insecure;
 	int insecure_all;
-	void (*log)(void *ctx, const char *line);
-	void *log_ctx;
 	long timeout_ms;       /* one request */
 	int64_t deadline_ms;   /* the whole operation (hm_store_opts), 0: none */
 	long deadline_total_ms;
@@ -343,6 +342,26 @@ static long request_budget(const struct reg *r)
 	return left < r->timeout_ms ? (long)left : r->timeout_ms;
 }
 
+/* --debug: one line per request.  Only the method, the URL and the
+ * status: never a header.  The query string is shown for the registry's
+ * own URLs (tag pages, upload state) and dropped elsewhere, where a
+ * redirect to storage may carry a signed URL. */
+static void log_request(const struct reg *r, const char *method, const char *url, const char *auth, long status)
+{
+	struct origin home, here;
+	size_t keep = strlen(url);
+
+	if (!hm_log_enabled(HM_LOG_DEBUG))
+		return;
+	if (url_origin(&home, r->base) || url_origin(&here, url) || !same_origin(&home, &here))
+		keep = strcspn(url, "?#");
+	if (status)
+		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> %ld%s", method, (int)keep, url, url[keep] ? "?..." : "", status,
+		       auth ? (strncmp(auth, "Bearer ", 7) == 0 ? " (bearer token sent)" : " (credentials sent)") : "");
+	else
+		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> no answer", method, (int)keep, url, url[keep] ? "?..." : "");
+}
+
 /* One request, no redirects, no auth dance.  auth: the Authorization value
  * to send, or NULL. */
 static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
@@ -417,6 +436,7 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	rc = curl_easy_perform(r->curl);
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
+	log_request(r, q->method, url, auth, rc == CURLE_OK ? res->status : 0);
 	if (rc != CURLE_OK) {
 		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
@@ -498,21 +518,6 @@ static void scheme_remember(const char *host, int plain)
 	pthread_mutex_unlock(&schemes.mu);
 }
 
-static void say(const struct reg *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say(const struct reg *r, const char *fmt, ...)
-{
-	char line[2048];
-	va_list ap;
-
-	if (!r->log)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	r->log(r->log_ctx, line);
-}
-
 /* GET scheme://host/v2/, no credentials: HM_OK when an HTTP answer came. */
 static int ping(struct reg *r, const char *scheme, struct resp *res)
 {
@@ -541,7 +546,7 @@ static int ping(struct reg *r, const char *scheme, struct resp *res)
 
 static void say_https(const struct reg *r, const char *how)
 {
-	say(r, "registry %s: HTTPS%s%s; CAs: %s%s%s; client certificate: %s", r->api_host, how,
+	hm_log(HM_LOG_INFO, "registry %s: HTTPS%s%s; CAs: %s%s%s; client certificate: %s", r->api_host, how,
 	    host_insecure(r, r->host_only, r->api_host) ? ", certificate not verified (insecure registry)" : "",
 	    r->tls.cert_file || r->tls.cert_dir ? "SSL_CERT_FILE/SSL_CERT_DIR" : "the system store",
 	    r->tls.sources.len ? ", " : "", hm_buf_cstr(&r->tls.sources),
@@ -573,7 +578,7 @@ static int choose_scheme(struct reg *r)
 	}
 	if ((known = scheme_remembered(r->api_host)) >= 0) {
 		if (known)
-			say(r, "registry %s: plain HTTP (chosen earlier by this process)", r->api_host);
+			hm_log(HM_LOG_INFO, "registry %s: plain HTTP (chosen earlier by this process)", r->api_host);
 		else
 			say_https(r, " (chosen earlier by this process)");
 		return set_base(r, known);
@@ -594,7 +599,7 @@ static int choose_scheme(struct reg *r)
 		return https_err;
 	err = ping(r, "http", &res);
 	if (!err && res.status != 400) {
-		say(r, "registry %s: plain HTTP (HTTPS failed: %s)", r->api_host, https_why);
+		hm_log(HM_LOG_INFO, "registry %s: plain HTTP (HTTPS failed: %s)", r->api_host, https_why);
 		scheme_remember(r->api_host, 1);
 		return set_base(r, 1);
 	}
@@ -650,6 +655,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 					   name, r->host);
 			goto done;
 		}
+		hm_log(HM_LOG_INFO, "registry %s: basic auth as the user of the credentials file", r->host);
 		hm_buf_reset(&r->auth);
 		err = hm_auth_basic(&r->auth, &r->cred);
 		goto done;
@@ -669,6 +675,9 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		hm_error_wrap(err, "getting a token for '%s'", name);
 		goto done;
 	}
+	hm_log(HM_LOG_INFO, "registry %s: bearer auth, %s token for %s from %.*s", r->host,
+	       r->cred.identity_token ? "an identity-token" : r->cred.username ? "a password-backed" : "an anonymous",
+	       push ? "push" : "pull", (int)strcspn(c.realm, "?#"), c.realm);
 	if (r->cred.identity_token) {
 		if ((err = hm_auth_token_form(&form, &c, r->repo, push, r->cred.identity_token)))
 			goto done;
@@ -1485,8 +1494,6 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	r->page = DEFAULT_PAGE;
 	r->auth_file = opts->auth_file;
 	r->insecure_all = opts->insecure_all;
-	r->log = opts->log;
-	r->log_ctx = opts->log_ctx;
 	if (!(r->host = strdup(ref->registry)) || !(r->repo = strdup(ref->repository)))
 		goto nomem;
 	if (opts->n_insecure) {

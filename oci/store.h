@@ -43,11 +43,6 @@ typedef struct hm_store_opts {
 	 * and the certs.d folders (oci/tls.h) */
 	const char *const *ca_files;
 	size_t n_ca_files;
-	/* Diagnostics (which scheme a registry was spoken to with, which CAs
-	 * and client certificate were used), one line each, without a
-	 * newline; NULL: none.  May be called from several threads at once. */
-	void (*log)(void *ctx, const char *line);
-	void *log_ctx;
 	long timeout_ms;        /* one request at most; 0: 30000 */
 	/* The deadline of the whole operation: an absolute hm_http_now_ms()
 	 * time after which no request starts and every request under way is

@@ -8,6 +8,7 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "oci/ref.h"
 #include "policy/eval.h"
 
@@ -714,6 +715,9 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 			r.ver[j].rule = im[i].rule;
 			r.ver[j].digest = digest;
 			r.n_ver++;
+		} else {
+			hm_log(HM_LOG_INFO, "cache hit: %s@%s is verified once for rule '%s'", im[i].name, digest,
+			       p->rules[im[i].rule].name ? p->rules[im[i].rule].name : "?");
 		}
 		if (!r.ver[j].session && im[i].res && im[i].res->session) {
 			r.ver[j].session = im[i].res->session;

@@ -1,10 +1,25 @@
 #!/bin/sh
 # A CI step: build, push, sign, attest provenance, and check it, for one
-# image.  Expects IMAGE (registry.example.com/team/app), VERSION (the git
-# tag being released), the signing key in $HALLMARK_KEY (a file) with its
-# passphrase in $HALLMARK_PASSWORD, and the public key in release.pub.
+# image, from the top of a clean git checkout.
+#
+#   IMAGE          registry.example.com/team/app (the registry is logged in
+#                  already: docker login writes ~/.docker/config.json, which
+#                  hallmark reads too)
+#   VERSION        the git tag being released
+#   HALLMARK_KEY   the signing key: a file OUTSIDE the checkout (a CI file
+#                  variable or secret written to a temporary directory), so
+#                  that it is never built into the image nor makes the tree dirty
+#   HALLMARK_PASSWORD  its passphrase
+#   HALLMARK_PUB   the public key to check with (default: release.pub, committed)
+#   CI_BUILDER_ID  the builder, recorded as runDetails.builder.id
+#   BUILD_STARTED  when the job started (RFC 3339; default: now)
 set -eu
+: "${IMAGE:?}" "${VERSION:?}" "${HALLMARK_KEY:?}"
+pub=${HALLMARK_PUB:-release.pub}
 ref="$IMAGE:$VERSION"
+case $(realpath "$HALLMARK_KEY") in
+"$(pwd -P)"/*) echo "build-sign-attest: keep HALLMARK_KEY out of the checkout" >&2; exit 2 ;;
+esac
 
 docker build --build-arg VERSION="$VERSION" -t "$ref" .
 docker push "$ref"
@@ -12,11 +27,12 @@ docker push "$ref"
 digest=$(docker inspect --format '{{index .RepoDigests 0}}' "$ref" | sed 's/.*@//')
 pinned="$IMAGE@$digest"
 
-hallmark sign --key "$HALLMARK_KEY" "$pinned"
+hallmark sign --yes --key "$HALLMARK_KEY" "$pinned"
 hallmark attest provenance --key "$HALLMARK_KEY" --git . \
 	--build-arg VERSION="$VERSION" \
 	--builder-id "${CI_BUILDER_ID:-https://ci.example.com/builder}" \
 	--started-on "${BUILD_STARTED:-$(date -u +%Y-%m-%dT%H:%M:%SZ)}" \
 	"$pinned"
-hallmark verify --key release.pub "$pinned"
-hallmark verify-attestation --key release.pub --type slsaprovenance "$pinned"
+hallmark verify --key "$pub" "$pinned"
+hallmark verify-attestation --key "$pub" --type slsaprovenance "$pinned"
+echo "released $pinned"
