@@ -49,7 +49,7 @@ static int is_command(const char *word, size_t len)
 
 static int takes_file(const hm_opt *o)
 {
-	return o->metavar && (strcmp(o->metavar, "FILE") == 0 || strcmp(o->metavar, "PATH") == 0 ||
+	return o->metavar && (strcmp(o->metavar, "FILE") == 0 || strcmp(o->metavar, "KEY") == 0 || strcmp(o->metavar, "PATH") == 0 ||
 			      strcmp(o->metavar, "DIR") == 0);
 }
 

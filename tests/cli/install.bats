@@ -27,7 +27,7 @@ load ../lib/common
 	run env MANWIDTH=80 man -l "$root/usr/share/man/man1/hallmark-sign.1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"hallmark-sign - Sign images"* ]]
-	[[ "$output" == *"-k, --key FILE"* ]]
+	[[ "$output" == *"-k, --key KEY"* ]]
 	[[ "$output" == *EXAMPLES* ]]
 	# the completion scripts are the binary's own
 	cmp "$root/usr/share/bash-completion/completions/hallmark" <(hm completion bash)
