@@ -12,6 +12,7 @@
 #include "attest/provenance.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/time.h"
 
 int hm_rfc3339_valid(const char *s)
 {
@@ -35,15 +36,6 @@ int hm_rfc3339_valid(const char *s)
 	return (*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) &&
 	       isdigit((unsigned char)s[2]) && s[3] == ':' && isdigit((unsigned char)s[4]) &&
 	       isdigit((unsigned char)s[5]) && !s[6];
-}
-
-static void now_rfc3339(char out[32])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static int uuid4(char out[37])
@@ -196,7 +188,7 @@ int hm_provenance_generate(cJSON **out, const hm_provenance_opts *o)
 	if (o->finished_on && !hm_rfc3339_valid(o->finished_on))
 		return hm_error_set(HM_E_USAGE, "invalid finish time '%s' (want RFC 3339, e.g. 2024-05-01T12:00:00Z)",
 				    o->finished_on);
-	now_rfc3339(started);
+	hm_time_format(started, time(NULL));
 	if ((err = hm_git_info_read(&g, o->git_dir)))
 		goto done;
 	if (g.n_dirty && !o->allow_dirty) {
@@ -281,7 +273,7 @@ int hm_provenance_generate(cJSON **out, const hm_provenance_opts *o)
 		goto done;
 	if (!o->invocation_id && (err = uuid4(uuid)))
 		goto done;
-	now_rfc3339(finished);
+	hm_time_format(finished, time(NULL));
 	meta = add_obj(run, "metadata");
 	if (add_str(meta, "invocationId", o->invocation_id ? o->invocation_id : uuid) ||
 	    add_str(meta, "startedOn", o->started_on ? o->started_on : started) ||

@@ -12,6 +12,7 @@
 #include "attest/statement.h"
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "core/file.h"
 #include "oci/digest.h"
 #include "sigstore/bundle.h"
@@ -27,15 +28,6 @@ static const struct {
 	{"certificate-github-workflow-ref", 6},
 };
 #define N_WORKFLOW_FLAGS (sizeof(workflow_flags) / sizeof(workflow_flags[0]))
-
-static void rfc3339(char out[32], int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(out, 32, "%lld", (long long)t);
-}
 
 static cJSON *verdict_json(const hm_args *a, hm_key *const *keys, const hm_bundle *b,
 			   const hm_bundle_verdict *v, const char *reason)
@@ -71,7 +63,7 @@ static cJSON *verdict_json(const hm_args *a, hm_key *const *keys, const hm_bundl
 	if (v->n_times) {
 		times = cJSON_AddArrayToObject(j, "times");
 		for (size_t i = 0; i < v->n_times; i++) {
-			rfc3339(when, v->times[i]);
+			hm_time_format(when, v->times[i]);
 			cJSON_AddItemToArray(times, cJSON_CreateString(when));
 		}
 	}
@@ -97,7 +89,7 @@ static void print_text(const hm_args *a, const char *file, int by_digest, const 
 	if (v->log_index >= 0)
 		printf(", log index %lld", (long long)v->log_index);
 	for (size_t i = 0; i < v->n_times; i++) {
-		rfc3339(when, v->times[i]);
+		hm_time_format(when, v->times[i]);
 		printf("%s%s", i ? ", " : ", signed at ", when);
 	}
 	printf("\n");

@@ -331,56 +331,6 @@ int nt_b64url_decode(hm_buf *out, const char *in, size_t len, const char *what)
 	return HM_OK;
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		*out = *out * 10 + (s[i] - '0');
-	}
-	return 1;
-}
-
-int nt_rfc3339(int64_t *out, const char *s)
-{
-	struct tm tm = {0};
-	int y, mo, d, h, mi, sec, oh, om;
-	size_t i = 19;
-	int64_t t;
-
-	if (strlen(s) < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
-	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') || !digits(s + 11, 2, &h) || s[13] != ':' ||
-	    !digits(s + 14, 2, &mi) || s[16] != ':' || !digits(s + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	if (s[i] == '.') {
-		size_t n = 0;
-
-		for (i++; s[i] >= '0' && s[i] <= '9' && n < 9; i++)
-			n++;
-		if (n == 0)
-			return -1;
-	}
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (int64_t)timegm(&tm);
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0') {
-		*out = t;
-		return 0;
-	}
-	if ((s[i] != '+' && s[i] != '-') || !digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
-	    !digits(s + i + 4, 2, &om) || s[i + 6] != '\0' || oh > 23 || om > 59)
-		return -1;
-	*out = s[i] == '+' ? t - (oh * 3600 + om * 60) : t + (oh * 3600 + om * 60);
-	return 0;
-}
-
 cJSON *nt_json_parse(const void *data, size_t len, const char *what, int code)
 {
 	cJSON *j = hm_json_parse(data, len, what);

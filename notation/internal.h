@@ -74,7 +74,5 @@ int nt_b64url_decode(hm_buf *out, const char *in, size_t len, const char *what);
 /* One JSON value and nothing after it but white space; failures record
  * "what: invalid JSON near byte N" with code.  Caller cJSON_Deletes. */
 cJSON *nt_json_parse(const void *data, size_t len, const char *what, int code);
-/* RFC 3339 date-time to Unix seconds (fraction dropped); -1 if malformed. */
-int nt_rfc3339(int64_t *out, const char *s);
 
 #endif

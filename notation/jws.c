@@ -6,6 +6,7 @@
 
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "core/json.h"
 #include "notation/internal.h"
 
@@ -52,7 +53,7 @@ static int parse_alg(hm_notation_envelope *e, const char *s)
 
 static int time_header(int64_t *out, int *has, const cJSON *v)
 {
-	if (!cJSON_IsString(v) || nt_rfc3339(out, v->valuestring) != 0)
+	if (!cJSON_IsString(v) || hm_time_parse(out, v->valuestring) != HM_OK)
 		return hm_error_set(HM_E_VERIFY, "notation JWS envelope: %s is not an RFC 3339 date-time", v->string);
 	*has = 1;
 	return HM_OK;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/time.h"
 #include "policy/condition.h"
 #include "policy/diag.h"
 #include "policy/pattern.h"
@@ -41,7 +42,7 @@ struct hm_cond {
 	regex_t re;
 	int has_re;
 	int is_time;      /* lessThan/greaterThan against a timestamp */
-	time_t bound;
+	int64_t bound;
 	long long age;    /* maxAge, seconds */
 	hm_cond **kids;
 	size_t nkids;
@@ -81,63 +82,6 @@ int hm_duration_parse(long long *out, const char *s)
 	return HM_OK;
 bad:
 	return hm_error_set(HM_E_USAGE, "invalid duration '%s' (use e.g. 30d, 12h, 1w2d, 90m, 45s)", s);
-}
-
-static int num(const char **p, int n, int *out)
-{
-	*out = 0;
-	for (int i = 0; i < n; i++, (*p)++) {
-		if (!isdigit((unsigned char)**p))
-			return 0;
-		*out = *out * 10 + (**p - '0');
-	}
-	return 1;
-}
-
-int hm_time_parse(time_t *out, const char *s)
-{
-	struct tm tm = {0};
-	const char *p = s;
-	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
-	time_t t;
-
-	*out = 0;
-	if (!num(&p, 4, &y) || *p++ != '-' || !num(&p, 2, &mo) || *p++ != '-' || !num(&p, 2, &d))
-		goto bad;
-	if (*p != 'T' && *p != 't')
-		goto bad;
-	p++;
-	if (!num(&p, 2, &h) || *p++ != ':' || !num(&p, 2, &mi) || *p++ != ':' || !num(&p, 2, &sec))
-		goto bad;
-	if (*p == '.') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		while (isdigit((unsigned char)*p))
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		sign = *p++ == '-' ? -1 : 1;
-		if (!num(&p, 2, &oh) || *p++ != ':' || !num(&p, 2, &om) || oh > 23 || om > 59)
-			goto bad;
-	} else {
-		goto bad;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
-		goto bad;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	*out = t - sign * (oh * 3600 + om * 60);
-	return HM_OK;
-bad:
-	return hm_error_set(HM_E_USAGE, "invalid RFC 3339 timestamp '%s'", s);
 }
 
 /* ---- paths ---- */
@@ -583,7 +527,7 @@ static int walk_steps(walk *w, const cJSON *node, size_t i)
 
 static int value_ok(const hm_cond *c, const cJSON *v, time_t now)
 {
-	time_t t;
+	int64_t t;
 
 	switch (c->op) {
 	case OP_EQUALS:

@@ -24,6 +24,7 @@
 
 #include <time.h>
 #include <cjson/cJSON.h>
+#include "core/time.h"
 #include "core/buf.h"
 #include "core/strv.h"
 #include "core/yaml.h"
@@ -48,7 +49,5 @@ void hm_cond_free(hm_cond *c);
 
 /* "30d", "12h", "1w2d", "90m", "45s" -> seconds (> 0).  HM_E_USAGE otherwise. */
 int hm_duration_parse(long long *out, const char *s);
-/* RFC 3339 "2024-05-01T12:00:00Z", "...:00.123+02:00" -> time.  HM_E_USAGE otherwise. */
-int hm_time_parse(time_t *out, const char *s);
 
 #endif

@@ -7,6 +7,7 @@
 #include "core/array.h"
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "core/file.h"
 #include "core/json.h"
 #include "sigstore/trustroot.h"
@@ -18,51 +19,6 @@ extern const unsigned long hm_trustroot_builtin_len;
 int hm_trust_valid_at(int64_t start, int64_t end, int64_t t)
 {
 	return start <= t && t <= end;
-}
-
-int hm_rfc3339_parse(int64_t *out, const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	struct tm tm = {0};
-	const char *p;
-	int64_t off = 0;
-	time_t t;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return hm_error_set(HM_E_IO, "invalid RFC 3339 time '%.40s'", s ? s : "");
-	p = s + n;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return hm_error_set(HM_E_IO, "invalid RFC 3339 time '%.40s'", s);
-		while (*p >= '0' && *p <= '9')
-			p++;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '9' && p[2] >= '0' &&
-		   p[2] <= '9' && p[3] == ':' && p[4] >= '0' && p[4] <= '9' && p[5] >= '0' && p[5] <= '9') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '+')
-			off = -off;
-		p += 6;
-	} else {
-		return hm_error_set(HM_E_IO, "invalid RFC 3339 time '%.40s': no time zone", s);
-	}
-	if (*p)
-		return hm_error_set(HM_E_IO, "invalid RFC 3339 time '%.40s'", s);
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return hm_error_set(HM_E_IO, "invalid RFC 3339 time '%.40s'", s);
-	*out = (int64_t)t + off;
-	return HM_OK;
 }
 
 int hm_trust_log_key_hint(unsigned char hint[4], EVP_PKEY *key, const char *origin)
@@ -108,9 +64,9 @@ static int parse_window(int64_t *start, int64_t *end, const cJSON *obj, const ch
 	*end = HM_TRUST_FOREVER;
 	if (vf && !cJSON_IsObject(vf))
 		return hm_error_set(HM_E_IO, "%s: validFor is not an object", what);
-	if (s && hm_rfc3339_parse(start, s) != HM_OK)
+	if (s && hm_time_parse(start, s) != HM_OK)
 		return hm_error_wrap(HM_E_IO, "%s: validFor.start", what);
-	if (e && hm_rfc3339_parse(end, e) != HM_OK)
+	if (e && hm_time_parse(end, e) != HM_OK)
 		return hm_error_wrap(HM_E_IO, "%s: validFor.end", what);
 	if (!s)
 		return hm_error_set(HM_E_IO, "%s: validFor.start is required", what);

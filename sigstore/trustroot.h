@@ -86,8 +86,5 @@ const hm_trust_log *hm_trustroot_tlog_by_hint(const hm_trustroot *r, const char 
  * which is what Rekor v1 puts on its checkpoints (and is its log id). */
 int hm_trust_log_key_hint(unsigned char hint[4], EVP_PKEY *key, const char *origin);
 
-/* Parses an RFC 3339 UTC time ("2021-01-12T11:53:27Z", fractions and
- * numeric offsets allowed) into Unix seconds.  HM_E_IO on anything else. */
-int hm_rfc3339_parse(int64_t *out, const char *s);
 
 #endif
