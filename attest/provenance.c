@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "oci/ref.h"
 
 int hm_rfc3339_valid(const char *s)
 {
@@ -132,33 +133,58 @@ static int add_dependency(cJSON *deps, const char *uri, const char *name, const 
 	return add_str(dig, alg, hex);
 }
 
+/* The digest an image reference pins ("alpine@sha256:...", also with a
+ * tag before it) into digest; 0 when it pins none (or not a sha256 one). */
+static int pinned_digest(const char *image, char digest[HM_DIGEST_SIZE])
+{
+	hm_ref r;
+	int ok;
+
+	if (!strchr(image, '@') || hm_ref_parse(&r, image) < 0) {
+		hm_error_clear();
+		return 0;
+	}
+	ok = r.kind == HM_REF_REGISTRY && r.digest && strncmp(r.digest, "sha256:", 7) == 0 &&
+	     hm_digest_valid(r.digest) && strlen(r.digest) < HM_DIGEST_SIZE;
+	if (ok)
+		memcpy(digest, r.digest, strlen(r.digest) + 1);
+	hm_ref_free(&r);
+	return ok;
+}
+
+/* The digest of one external image: the one its reference pins (the build
+ * used exactly that, and no registry needs asking), else o->resolve's. */
+static int image_digest(const hm_provenance_opts *o, const hm_df_image *im, const char *dfname,
+			char digest[HM_DIGEST_SIZE])
+{
+	int err;
+
+	if (pinned_digest(im->ref, digest))
+		return HM_OK;
+	if (!o->resolve)
+		return hm_error_set(HM_E_USAGE, "%s:%d: no way to resolve base image '%s'", dfname, im->line,
+				    im->ref);
+	hm_error_clear();
+	if ((err = o->resolve(o->resolve_ctx, im->ref, digest)))
+		return hm_error_wrap(err, "%s:%d: resolving base image '%s'", dfname, im->line, im->ref);
+	if (strncmp(digest, "sha256:", 7) || !hm_digest_valid(digest))
+		return hm_error_set(HM_E_IO, "%s:%d: base image '%s' resolved to an invalid digest", dfname,
+				    im->line, im->ref);
+	return HM_OK;
+}
+
 static int base_images(cJSON *deps, const hm_dockerfile *df, const char *dfname,
 		       const hm_provenance_opts *o)
 {
 	hm_buf purl = HM_BUF_INIT;
-	size_t i;
 	int err = HM_OK;
 
-	for (i = 0; i < df->n_images && !err; i++) {
+	for (size_t i = 0; i < df->n_images && !err; i++) {
 		const hm_df_image *im = &df->images[i];
 		char digest[HM_DIGEST_SIZE] = "";
 
-		if (!o->resolve) {
-			err = hm_error_set(HM_E_USAGE, "%s:%d: no way to resolve base image '%s'",
-					   dfname, im->line, im->ref);
+		if ((err = image_digest(o, im, dfname, digest)))
 			break;
-		}
-		hm_error_clear();
-		if ((err = o->resolve(o->resolve_ctx, im->ref, digest))) {
-			err = hm_error_wrap(err, "%s:%d: resolving base image '%s'", dfname, im->line,
-					    im->ref);
-			break;
-		}
-		if (strncmp(digest, "sha256:", 7) || !hm_digest_valid(digest)) {
-			err = hm_error_set(HM_E_IO, "%s:%d: base image '%s' resolved to an invalid digest",
-					   dfname, im->line, im->ref);
-			break;
-		}
 		hm_buf_reset(&purl);
 		if (!(err = image_purl(&purl, im->ref, im->platform)))
 			err = add_dependency(deps, hm_buf_cstr(&purl), im->ref, "sha256", digest + 7);

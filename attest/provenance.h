@@ -71,7 +71,10 @@ typedef struct hm_provenance_opts {
 	const char *finished_on;   /* RFC 3339; NULL: now */
 	const char *invocation_id; /* NULL: a random UUID */
 	int allow_dirty;           /* record a dirty work tree instead of refusing it */
-	hm_image_resolve_fn resolve; /* required when the Dockerfile names images */
+	/* Called for each image the Dockerfile names without pinning it by
+	 * digest ("FROM alpine@sha256:..." is recorded as written, never
+	 * resolved); required when there are such images. */
+	hm_image_resolve_fn resolve;
 	void *resolve_ctx;
 } hm_provenance_opts;
 

@@ -275,7 +275,7 @@ static int pool_run(pool *p, const char *phase, work_fn work, size_t total, size
 
 static int by_tag(const void *a, const void *b)
 {
-	return strcmp(((const hm_audit_tag *)a)->tag, ((const hm_audit_tag *)b)->tag);
+	return hm_audit_tag_compare(((const hm_audit_tag *)a)->tag, ((const hm_audit_tag *)b)->tag);
 }
 
 static int list_tags(hm_audit_report *r, hm_store *s, const hm_audit_opts *o)

@@ -97,6 +97,8 @@ typedef struct hm_audit_image {
 	hm_audit_provenance prov;
 	hm_audit_decision decision;
 	char *error;          /* an operational error while checking it, or NULL */
+	size_t first_tag;     /* the first tag (report order) pointing to it; */
+	size_t n_tags;        /* how many do (both set by hm_audit_summarize) */
 } hm_audit_image;
 
 enum hm_audit_git_state {
@@ -115,6 +117,8 @@ typedef struct hm_audit_tag {
 	enum hm_audit_git_state git;
 	hm_audit_findings findings;
 	char *error;           /* resolving the tag failed (operational), or NULL */
+	size_t next_tag;       /* the next tag pointing to the same image, or
+				  n_tags (set by hm_audit_summarize) */
 } hm_audit_tag;
 
 typedef struct hm_audit_summary {
@@ -137,7 +141,7 @@ typedef struct hm_git_tags {
 
 typedef struct hm_audit_report {
 	char *repository;   /* hm_store_name() of the repository */
-	hm_audit_tag *tags; /* sorted by tag name */
+	hm_audit_tag *tags; /* sorted by hm_audit_tag_compare */
 	size_t n_tags;
 	hm_audit_image *images;
 	size_t n_images;
@@ -213,6 +217,16 @@ int hm_audit_tag_selected(const char *tag, const char *const *patterns, size_t n
  * MAJOR.MINOR[.PATCH], then optionally "-prerelease" and/or "+build". */
 int hm_audit_is_release(const char *s);
 
+/* Orders tags as versions: those hm_audit_is_release() accepts first, by
+ * semantic-version precedence ("v" ignored, a missing PATCH is 0, numbers
+ * compared as numbers, "1.0.0-rc.1" before "1.0.0", build metadata
+ * ignored), equal ones by name; then every other tag by name (strcmp). */
+int hm_audit_tag_compare(const char *a, const char *b);
+
+/* 1 when a finding of this code is about the tag itself (its git tag), 0
+ * when it is about the digest, and so the same for every tag sharing it. */
+int hm_audit_finding_per_tag(const char *code);
+
 /* 1 when a registry tag and a git tag name the same version: equal, or
  * equal but for a "v" before a digit ("v1.2.3" and "1.2.3"). */
 int hm_audit_tags_pair(const char *registry_tag, const char *git_tag);
@@ -244,6 +258,11 @@ int hm_audit_identity_matches(const char *docker_reference, const char *expected
 int hm_audit_tag_findings(hm_audit_tag *t, const hm_audit_image *img, size_t n_sharing,
 			  const char *repo_identity);
 
+/* How many attestations of img say they are SLSA provenance (verified or
+ * not): none means "nothing attached", whatever other attestations there
+ * are. */
+size_t hm_audit_provenance_attached(const hm_audit_image *img);
+
 /* Appends a finding (message printf-style). */
 int hm_audit_finding_add(hm_audit_findings *f, const char *code, enum hm_audit_severity sev,
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -252,7 +271,9 @@ void hm_audit_findings_release(hm_audit_findings *f);
 /* "info", "warning", "error". */
 const char *hm_audit_severity_name(enum hm_audit_severity s);
 
-/* Fills r->summary from the tags, images and findings. */
+/* Links the tags of each image (first_tag, n_tags, next_tag) and fills
+ * r->summary from the tags, images and findings; a finding about a digest
+ * counts once, from the first of its tags. */
 void hm_audit_summarize(hm_audit_report *r);
 
 #endif

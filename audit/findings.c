@@ -111,6 +111,116 @@ int hm_audit_is_release(const char *s)
 	return *p == '\0';
 }
 
+/* A version's parts as spans of the tag: MAJOR, MINOR, PATCH (len 0 when
+ * absent) and the pre-release identifiers (NULL when none). */
+typedef struct version {
+	const char *num[3];
+	size_t len[3];
+	const char *pre;
+	size_t pre_len;
+} version;
+
+static int version_parse(version *v, const char *s)
+{
+	const char *p = s + (*s == 'v');
+
+	memset(v, 0, sizeof(*v));
+	if (!hm_audit_is_release(s))
+		return 0;
+	for (int i = 0; i < 3 && isdigit((unsigned char)*p); i++) {
+		v->num[i] = p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		v->len[i] = (size_t)(p - v->num[i]);
+		if (*p == '.')
+			p++;
+	}
+	if (*p == '-') {
+		v->pre = ++p;
+		v->pre_len = strcspn(p, "+");
+	}
+	return 1;
+}
+
+/* Decimal numbers of any length (a missing one is 0). */
+static int num_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	int c;
+
+	while (na && *a == '0')
+		a++, na--;
+	while (nb && *b == '0')
+		b++, nb--;
+	if (na != nb)
+		return na < nb ? -1 : 1;
+	c = na ? memcmp(a, b, na) : 0;
+	return (c > 0) - (c < 0);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return n > 0;
+}
+
+/* Semantic versioning 2.0.0, item 11: identifiers from left to right;
+ * numeric ones as numbers and before alphanumeric ones, those in ASCII
+ * order; a shorter list that is a prefix comes first. */
+static int pre_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	while (na && nb) {
+		size_t la = strcspn(a, ".+"), lb = strcspn(b, ".+");
+		int da, db, c;
+
+		la = la < na ? la : na;
+		lb = lb < nb ? lb : nb;
+		da = all_digits(a, la);
+		db = all_digits(b, lb);
+		if (da != db)
+			return da ? -1 : 1;
+		if (da) {
+			c = num_cmp(a, la, b, lb);
+		} else {
+			c = memcmp(a, b, la < lb ? la : lb);
+			c = c ? (c > 0) - (c < 0) : (la > lb) - (la < lb);
+		}
+		if (c)
+			return c;
+		a += la, na -= la;
+		b += lb, nb -= lb;
+		if (na)
+			a++, na--;
+		if (nb)
+			b++, nb--;
+	}
+	return (na > 0) - (nb > 0);
+}
+
+int hm_audit_tag_compare(const char *a, const char *b)
+{
+	version va, vb;
+	int isa = version_parse(&va, a), isb = version_parse(&vb, b), c = 0;
+
+	if (isa != isb)
+		return isa ? -1 : 1;
+	for (int i = 0; isa && i < 3 && !c; i++)
+		c = num_cmp(va.num[i], va.len[i], vb.num[i], vb.len[i]);
+	if (isa && !c && (va.pre != NULL) != (vb.pre != NULL))
+		c = va.pre ? -1 : 1; /* a pre-release comes before its release */
+	if (isa && !c && va.pre)
+		c = pre_cmp(va.pre, va.pre_len, vb.pre, vb.pre_len);
+	if (!c)
+		c = strcmp(a, b);
+	return (c > 0) - (c < 0);
+}
+
+int hm_audit_finding_per_tag(const char *code)
+{
+	return strcmp(code, HM_AUDIT_NO_GIT_TAG) == 0 || strcmp(code, HM_AUDIT_COMMIT_MISMATCH) == 0;
+}
+
 /* s without a leading "v" before a digit. */
 static const char *unv(const char *s)
 {
@@ -337,6 +447,17 @@ static int signature_findings(hm_audit_tag *t, const hm_audit_image *img, const 
 	return err;
 }
 
+size_t hm_audit_provenance_attached(const hm_audit_image *img)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < img->n_atts; i++)
+		if (img->atts[i].predicate_type &&
+		    strncmp(img->atts[i].predicate_type, "https://slsa.dev/provenance/", 28) == 0)
+			n++;
+	return n;
+}
+
 static int provenance_findings(hm_audit_tag *t, const hm_audit_image *img)
 {
 	const hm_audit_provenance *p = &img->prov;
@@ -344,11 +465,7 @@ static int provenance_findings(hm_audit_tag *t, const hm_audit_image *img)
 	int err = HM_OK;
 
 	if (!p->present) {
-		for (size_t i = 0; i < img->n_atts; i++)
-			if (img->atts[i].predicate_type &&
-			    strncmp(img->atts[i].predicate_type, "https://slsa.dev/provenance/", 28) == 0)
-				n_prov++;
-		if (n_prov)
+		if ((n_prov = hm_audit_provenance_attached(img)))
 			return hm_audit_finding_add(&t->findings, HM_AUDIT_PROVENANCE_MISSING, HM_AUDIT_ERROR,
 						    "%zu provenance attestation%s found, none verified with the given keys",
 						    n_prov, n_prov == 1 ? "" : "s");
@@ -419,12 +536,17 @@ int hm_audit_tag_findings(hm_audit_tag *t, const hm_audit_image *img, size_t n_s
 	return err;
 }
 
-static void count(hm_audit_summary *s, const hm_audit_findings *f, int *failed)
+/* Counts the findings of f, those about a digest only when digest_too;
+ * failed is set by any error (the tag fails by its digest's too). */
+static void count(hm_audit_summary *s, const hm_audit_findings *f, int digest_too, int *failed)
 {
 	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].severity == HM_AUDIT_ERROR)
+			*failed = 1;
+		if (!digest_too && !hm_audit_finding_per_tag(f->v[i].code))
+			continue;
 		if (f->v[i].severity == HM_AUDIT_ERROR) {
 			s->errors++;
-			*failed = 1;
 		} else if (f->v[i].severity == HM_AUDIT_WARNING) {
 			s->warnings++;
 		} else {
@@ -441,15 +563,29 @@ void hm_audit_summarize(hm_audit_report *r)
 	memset(s, 0, sizeof(*s));
 	s->tags = r->n_tags;
 	s->digests = r->n_images;
-	for (size_t i = 0; i < r->n_images; i++)
+	for (size_t i = 0; i < r->n_images; i++) {
+		r->images[i].n_tags = 0;
+		r->images[i].first_tag = r->n_tags;
 		if (r->images[i].error)
 			s->operational++;
+	}
+	/* backwards, so that each image ends up with its first tag */
+	for (size_t i = r->n_tags; i-- > 0;) {
+		hm_audit_tag *t = &r->tags[i];
+		hm_audit_image *img = t->error ? NULL : &r->images[t->image];
+
+		t->next_tag = img ? img->first_tag : r->n_tags;
+		if (img) {
+			img->first_tag = i;
+			img->n_tags++;
+		}
+	}
 	for (size_t i = 0; i < r->n_tags; i++) {
 		const hm_audit_tag *t = &r->tags[i];
 		const hm_audit_image *img = t->error ? NULL : &r->images[t->image];
 
 		failed = 0;
-		count(s, &t->findings, &failed);
+		count(s, &t->findings, !img || img->first_tag == i, &failed);
 		if (t->error)
 			s->operational++;
 		if (failed || t->error || (img && img->error))
@@ -461,5 +597,5 @@ void hm_audit_summarize(hm_audit_report *r)
 		s->with_provenance += img->prov.present;
 		s->git_matched += t->git == HM_AUDIT_GIT_MATCH;
 	}
-	count(s, &r->findings, &failed);
+	count(s, &r->findings, 1, &failed);
 }

@@ -77,14 +77,117 @@ done:
 	return err ? hm_cli_fail(err) : HM_EXIT_OK;
 }
 
-/* Base images resolve through the store their reference names. */
+/* How base images that the Dockerfile does not pin get their digest. */
+typedef struct base_ctx {
+	const hm_args *a;
+	char **names;      /* --base-image NAMEs, normalised (hm_ref_string) */
+	const char **digests;
+	int *used;
+	size_t n;
+	int offline;
+} base_ctx;
+
+/* A --base-image NAME, normalised as the Dockerfile's references are, or
+ * NULL (message set) when it is not an image name with at most a tag. */
+static char *base_name(const char *name)
+{
+	hm_ref r;
+	char *out;
+
+	if (hm_ref_parse(&r, name) < 0)
+		return NULL;
+	if (r.kind != HM_REF_REGISTRY || r.digest) {
+		hm_ref_free(&r);
+		hm_error_set(HM_E_USAGE, "'%s' must name a registry image, with a tag or none", name);
+		return NULL;
+	}
+	if (!(out = hm_ref_string(&r)))
+		hm_error_set(HM_E_NOMEM, "out of memory");
+	hm_ref_free(&r);
+	return out;
+}
+
+/* Parses every --base-image NAME=DIGEST into c; a usage message on error. */
+static int base_ctx_init(base_ctx *c, const hm_args *a)
+{
+	const hm_strv *v = hm_arg_all(a, "base-image");
+
+	memset(c, 0, sizeof(*c));
+	c->a = a;
+	c->offline = hm_arg_flag(a, "offline");
+	if (!v->n)
+		return HM_OK;
+	c->names = calloc(v->n, sizeof(*c->names));
+	c->digests = calloc(v->n, sizeof(*c->digests));
+	c->used = calloc(v->n, sizeof(*c->used));
+	if (!c->names || !c->digests || !c->used)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < v->n; i++) {
+		const char *eq = strrchr(v->v[i], '=');
+		char *name;
+
+		if (!eq || eq == v->v[i])
+			return hm_error_set(HM_E_USAGE, "--base-image '%s' is not NAME=DIGEST", v->v[i]);
+		if (strncmp(eq + 1, "sha256:", 7) || !hm_digest_valid(eq + 1))
+			return hm_error_set(HM_E_USAGE, "--base-image '%s': '%s' is not a sha256 digest "
+					    "(sha256: and 64 lowercase hex digits)", v->v[i], eq + 1);
+		if (!(name = strndup(v->v[i], (size_t)(eq - v->v[i]))))
+			return hm_error_set(HM_E_NOMEM, "out of memory");
+		c->names[c->n] = base_name(name);
+		free(name);
+		if (!c->names[c->n])
+			return hm_error_wrap(HM_E_USAGE, "--base-image '%s'", v->v[i]);
+		for (size_t k = 0; k < c->n; k++)
+			if (!strcmp(c->names[k], c->names[c->n]) && strcmp(c->digests[k], eq + 1))
+				return hm_error_set(HM_E_USAGE, "--base-image gives two digests for '%s'",
+						    c->names[c->n]);
+		c->digests[c->n++] = eq + 1;
+	}
+	return HM_OK;
+}
+
+static void base_ctx_free(base_ctx *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->digests);
+	free(c->used);
+}
+
+/* A base image the Dockerfile does not pin: the digest given with
+ * --base-image, else (but with --offline) through the store its reference
+ * names. */
 static int resolve_image(void *ctx, const char *image, char digest[HM_DIGEST_SIZE])
 {
-	const hm_args *a = ctx;
+	base_ctx *c = ctx;
+	const hm_args *a = c->a;
+	char *want = NULL;
 	hm_store *s = NULL;
 	hm_ref ref;
 	hm_desc d;
-	int err = hm_cli_open_resolved(&ref, &s, &d, a, image);
+	int err;
+
+	if (c->n && hm_ref_parse(&ref, image) == HM_OK) {
+		want = hm_ref_string(&ref);
+		hm_ref_free(&ref);
+	}
+	hm_error_clear();
+	for (size_t i = 0; want && i < c->n; i++)
+		if (!strcmp(want, c->names[i])) {
+			snprintf(digest, HM_DIGEST_SIZE, "%s", c->digests[i]);
+			c->used[i] = 1;
+			free(want);
+			return HM_OK;
+		}
+	free(want);
+	/* a layout is a directory here, not a registry: --offline allows it */
+	if (c->offline && strncmp(image, "oci:", 4) != 0)
+		return hm_error_set(HM_E_USAGE, "--offline: it is not pinned by digest; pin it in the Dockerfile "
+				    "(%s@sha256:...) or give its digest with --base-image '%s=sha256:...'",
+				    image, image);
+	if ((err = hm_cli_open_resolved(&ref, &s, &d, a, image)))
+		return err;
 
 	if (err)
 		return err;
@@ -102,6 +205,7 @@ static int run_provenance(hm_args *a)
 	hm_key *key = NULL;
 	hm_store *s = NULL;
 	cJSON *pred = NULL, *st = NULL;
+	base_ctx bases;
 	char *name = NULL;
 	hm_ref ref;
 	hm_desc d;
@@ -116,6 +220,10 @@ static int run_provenance(hm_args *a)
 	if (hm_arg(a, "started-on") && !hm_rfc3339_valid(hm_arg(a, "started-on")))
 		return hm_cli_usage(a, "--started-on '%s' is not an RFC 3339 time (2024-05-01T12:00:00Z)",
 				    hm_arg(a, "started-on"));
+	if ((err = base_ctx_init(&bases, a))) {
+		base_ctx_free(&bases);
+		return err == HM_E_USAGE ? hm_cli_usage(a, "%s", hm_error_message()) : hm_cli_fail(err);
+	}
 	if (!print && (err = hm_cli_load_private_key(&key, a)))
 		goto done;
 	if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[0])))
@@ -135,9 +243,13 @@ static int run_provenance(hm_args *a)
 	o.started_on = hm_arg(a, "started-on");
 	o.allow_dirty = hm_arg_flag(a, "allow-dirty");
 	o.resolve = resolve_image;
-	o.resolve_ctx = a;
+	o.resolve_ctx = &bases;
 	if ((err = hm_provenance_generate(&pred, &o)))
 		goto done;
+	for (size_t i = 0; i < bases.n; i++)
+		if (!bases.used[i])
+			fprintf(stderr, "hallmark: --base-image '%s' names no unpinned image of the Dockerfile\n",
+				hm_arg_all(a, "base-image")->v[i]);
 	if (print) {
 		if (!(err = hm_statement_build(&st, name, d.digest, HM_PREDICATE_SLSA_V1, pred))) {
 			hm_cli_print_json(st);
@@ -154,6 +266,7 @@ done:
 		err = hm_error_wrap(err, "provenance for %s", a->pos.v[0]);
 	cJSON_Delete(st);
 	cJSON_Delete(pred);
+	base_ctx_free(&bases);
 	free(name);
 	hm_store_free(s);
 	if (opened)
@@ -289,6 +402,8 @@ static const hm_opt provenance_opts[] = {
 	{"build-arg", 0, "NAME=VALUE", HM_OPT_MULTI, "a build argument, as given to the build"},
 	{"started-on", 0, "TIME", 0, "when the build started, RFC 3339 (default: now)"},
 	{"allow-dirty", 0, NULL, 0, "record uncommitted changes instead of refusing them"},
+	{"base-image", 0, "NAME=DIGEST", HM_OPT_MULTI, "the digest of a base image the Dockerfile names without one"},
+	{"offline", 0, NULL, 0, "never ask a registry for a base image's digest"},
 	{"print", 0, NULL, 0, "print the statement to stdout; do not sign or upload"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
 	{NULL, 0, NULL, 0, NULL},
@@ -305,7 +420,10 @@ const hm_cmd hm_cmd_attest_provenance = {
 	    "commit from the git checkout; the Dockerfile path and build arguments; and\n"
 	    "every external image the build uses (FROM, COPY --from, RUN --mount\n"
 	    "from=, the # syntax= frontend; multi-stage aware, ARGs substituted, FROM\n"
-	    "scratch skipped) resolved to its digest through its registry or layout.\n"
+	    "scratch skipped) with its digest: the one the Dockerfile pins\n"
+	    "(FROM alpine@sha256:...) as written, else the one --base-image gives,\n"
+	    "else resolved through its registry or layout; with --offline that last\n"
+	    "is refused, and no registry is asked about base images.\n"
 	    "A work tree with uncommitted changes is refused unless --allow-dirty,\n"
 	    "which records it. The statement is signed and attached as 'hallmark\n"
 	    "attest' does, or printed with --print.",

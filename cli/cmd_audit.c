@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "policy/policy.h"
 
@@ -31,6 +32,24 @@ static const hm_audit_image *image_of(const hm_audit_report *r, const hm_audit_t
 	return t->error ? NULL : &r->images[t->image];
 }
 
+/* How many valid signatures of img are by the key of signature i, when i is
+ * the first of them; 0 otherwise (each key is named once, with a count). */
+static size_t key_times(const hm_audit_image *img, size_t i)
+{
+	size_t times = 0;
+
+	if (!img->sigs[i].valid)
+		return 0;
+	for (size_t k = 0; k < img->n_sigs; k++) {
+		if (!img->sigs[k].valid || img->sigs[k].key_index != img->sigs[i].key_index)
+			continue;
+		if (k < i)
+			return 0;
+		times++;
+	}
+	return times;
+}
+
 /* The cells of one row, shared by the table and Markdown. */
 static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_image *img)
 {
@@ -42,10 +61,15 @@ static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_imag
 		return;
 	}
 	w = (size_t)snprintf(out, n, "%zu/%zu", img->n_valid_sigs, img->n_sigs);
-	for (size_t i = 0; i < img->n_sigs && w < n; i++)
-		if (img->sigs[i].valid)
-			w += (size_t)snprintf(out + w, n - w, " %s",
-					      key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+	for (size_t i = 0; i < img->n_sigs && w < n; i++) {
+		size_t times = key_times(img, i);
+
+		if (!times)
+			continue;
+		w += (size_t)snprintf(out + w, n - w, " %s", key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+		if (times > 1 && w < n)
+			w += (size_t)snprintf(out + w, n - w, " \u00d7%zu", times);
+	}
 }
 
 static void cell_prov(char *out, size_t n, const hm_audit_image *img)
@@ -54,7 +78,7 @@ static void cell_prov(char *out, size_t n, const hm_audit_image *img)
 		snprintf(out, n, "%.12s%s", img->prov.commit ? img->prov.commit : "no commit",
 			 img->prov.dirty == 1 ? " dirty" : "");
 	else
-		snprintf(out, n, "%s", img->n_atts ? "unverified" : "missing");
+		snprintf(out, n, "%s", hm_audit_provenance_attached(img) ? "unverified" : "missing");
 }
 
 static void cell_findings(char *out, size_t n, const hm_audit_tag *t)
@@ -123,6 +147,69 @@ static void print_summary(const hm_audit_summary *s, const char *lead)
 	       s->errors, s->errors == 1 ? "" : "s", s->warnings, s->warnings == 1 ? "" : "s", s->infos);
 }
 
+/* Markdown table cells: "|" would end the cell. */
+static void md(const char *s)
+{
+	for (; *s; s++)
+		fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, stdout);
+}
+
+/* One finding of the list; who is the tag, or the tags sharing a digest,
+ * or NULL for the repository. */
+static void print_finding(const hm_audit_finding *f, const char *who, int markdown)
+{
+	const char *sev = hm_audit_severity_name(f->severity);
+
+	if (!markdown) {
+		printf("  %-8s %s%s%s: %s\n", sev, who ? who : "", who ? ": " : "", f->code, f->message);
+		return;
+	}
+	printf("- **%s** %s%s`%s`: ", sev, who ? who : "", who ? " " : "", f->code);
+	md(f->message);
+	printf("\n");
+}
+
+/* The findings of the report, in tag order: what is said of a digest once,
+ * at its first tag, naming every tag that points to it ("1.0.0, latest");
+ * what is said of a tag (its git tag) at the tag; then the repository's. */
+static void print_findings(const hm_audit_report *r, int markdown)
+{
+	hm_buf who = HM_BUF_INIT;
+
+	for (size_t i = 0; i < r->n_tags; i++) {
+		const hm_audit_tag *t = &r->tags[i];
+		const hm_audit_image *img = image_of(r, t);
+
+		if (img && img->first_tag == i) {
+			hm_buf_reset(&who);
+			for (size_t k = i; k < r->n_tags; k = r->tags[k].next_tag)
+				hm_buf_addf(&who, markdown ? "%s`%s`" : "%s%s", k == i ? "" : ", ", r->tags[k].tag);
+			for (size_t k = 0; k < t->findings.n; k++)
+				if (!hm_audit_finding_per_tag(t->findings.v[k].code))
+					print_finding(&t->findings.v[k], hm_buf_cstr(&who), markdown);
+		}
+		hm_buf_reset(&who);
+		hm_buf_addf(&who, markdown ? "`%s`" : "%s", t->tag);
+		for (size_t k = 0; k < t->findings.n; k++)
+			if (!img || hm_audit_finding_per_tag(t->findings.v[k].code))
+				print_finding(&t->findings.v[k], hm_buf_cstr(&who), markdown);
+	}
+	for (size_t k = 0; k < r->findings.n; k++)
+		print_finding(&r->findings.v[k], NULL, markdown);
+	hm_buf_release(&who);
+}
+
+/* The width of s on a terminal: UTF-8 continuation bytes take no column
+ * (the cells hold ASCII and the "×" of a count). */
+static size_t columns(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
 static void print_table(const hm_args *a, const hm_audit_report *r, int with_policy)
 {
 	static const char *const heads[NCOL] = {"TAG", "DIGEST", "SIGNATURES", "PROVENANCE",
@@ -136,8 +223,8 @@ static void print_table(const hm_args *a, const hm_audit_report *r, int with_pol
 	for (size_t i = 0; i < r->n_tags; i++) {
 		row(cells, a, r, &r->tags[i]);
 		for (int c = 0; c < NCOL; c++)
-			if (strlen(cells[c]) > width[c])
-				width[c] = strlen(cells[c]);
+			if (columns(cells[c]) > width[c])
+				width[c] = columns(cells[c]);
 	}
 	for (int c = 0; c < NCOL - 1; c++)
 		if (shown(c, with_policy))
@@ -147,29 +234,13 @@ static void print_table(const hm_args *a, const hm_audit_report *r, int with_pol
 		row(cells, a, r, &r->tags[i]);
 		for (int c = 0; c < NCOL - 1; c++)
 			if (shown(c, with_policy))
-				printf("%-*s  ", (int)width[c], cells[c]);
+				printf("%s%*s  ", cells[c], (int)(width[c] - columns(cells[c])), "");
 		printf("%s\n", cells[NCOL - 1]);
 	}
 	if (r->summary.errors + r->summary.warnings + r->summary.infos)
 		printf("\nfindings:\n");
-	for (size_t i = 0; i < r->n_tags; i++)
-		for (size_t k = 0; k < r->tags[i].findings.n; k++) {
-			const hm_audit_finding *f = &r->tags[i].findings.v[k];
-
-			printf("  %-8s %s: %s: %s\n", hm_audit_severity_name(f->severity), r->tags[i].tag, f->code,
-			       f->message);
-		}
-	for (size_t k = 0; k < r->findings.n; k++)
-		printf("  %-8s %s: %s\n", hm_audit_severity_name(r->findings.v[k].severity), r->findings.v[k].code,
-		       r->findings.v[k].message);
+	print_findings(r, 0);
 	print_summary(&r->summary, "\n");
-}
-
-/* Markdown table cells: "|" would end the cell. */
-static void md(const char *s)
-{
-	for (; *s; s++)
-		fputs(*s == '|' ? "\\|" : (char[]){*s, 0}, stdout);
 }
 
 static void print_markdown(const hm_args *a, const hm_audit_report *r, int with_policy)
@@ -202,27 +273,20 @@ static void print_markdown(const hm_args *a, const hm_audit_report *r, int with_
 	}
 	if (r->summary.errors + r->summary.warnings + r->summary.infos)
 		printf("\n### Findings\n\n");
-	for (size_t i = 0; i < r->n_tags; i++)
-		for (size_t k = 0; k < r->tags[i].findings.n; k++) {
-			const hm_audit_finding *f = &r->tags[i].findings.v[k];
-
-			printf("- **%s** `%s` `%s`: ", hm_audit_severity_name(f->severity), r->tags[i].tag, f->code);
-			md(f->message);
-			printf("\n");
-		}
-	for (size_t k = 0; k < r->findings.n; k++) {
-		printf("- **%s** `%s`: ", hm_audit_severity_name(r->findings.v[k].severity), r->findings.v[k].code);
-		md(r->findings.v[k].message);
-		printf("\n");
-	}
+	print_findings(r, 1);
 }
 
-static cJSON *findings_json(const hm_audit_findings *f)
+/* which: 0 every finding, 1 those about the tag, 2 those about the digest. */
+static cJSON *findings_json(const hm_audit_findings *f, int which)
 {
 	cJSON *arr = cJSON_CreateArray();
 
 	for (size_t i = 0; i < f->n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o;
+
+		if (which && hm_audit_finding_per_tag(f->v[i].code) != (which == 1))
+			continue;
+		o = cJSON_CreateObject();
 
 		cJSON_AddStringToObject(o, "code", f->v[i].code);
 		cJSON_AddStringToObject(o, "severity", hm_audit_severity_name(f->v[i].severity));
@@ -256,13 +320,16 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 	for (size_t i = 0; i < img->n_sigs; i++) {
 		const hm_audit_sig *g = &img->sigs[i];
 
-		if (g->valid) {
+		size_t times = key_times(img, i); /* 0 when this key is already listed */
+
+		if (times) {
 			cJSON *k = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(k, "key", hm_arg_all(a, "key")->v[g->key_index]);
 			cJSON_AddStringToObject(k, "fingerprint", hm_key_fingerprint(keys[g->key_index]));
+			cJSON_AddNumberToObject(k, "count", (double)times);
 			cJSON_AddItemToArray(by, k);
-		} else {
+		} else if (!g->valid) {
 			cJSON_AddItemToArray(bad, cJSON_CreateString(g->reason ? g->reason : "refused"));
 		}
 		if (g->identity)
@@ -339,7 +406,8 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 		cJSON_AddStringToObject(g, "state", git_states[t->git]);
 	}
 	cJSON_AddItemToObject(o, "decision", img && !err ? decision_json(&img->decision) : cJSON_CreateNull());
-	cJSON_AddItemToObject(o, "findings", findings_json(&t->findings));
+	/* what is said of its digest is under "digests", once */
+	cJSON_AddItemToObject(o, "findings", findings_json(&t->findings, img ? 1 : 0));
 	if (err)
 		cJSON_AddStringToObject(o, "error", err);
 	return o;
@@ -348,13 +416,30 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys)
 {
 	const hm_audit_summary *s = &r->summary;
-	cJSON *top = cJSON_CreateObject(), *tags, *sum;
+	cJSON *top = cJSON_CreateObject(), *tags, *digests, *sum;
 
 	cJSON_AddStringToObject(top, "repository", r->repository);
 	tags = cJSON_AddArrayToObject(top, "tags");
 	for (size_t i = 0; i < r->n_tags; i++)
 		cJSON_AddItemToArray(tags, tag_json(a, r, &r->tags[i], keys));
-	cJSON_AddItemToObject(top, "findings", findings_json(&r->findings));
+	digests = cJSON_AddArrayToObject(top, "digests");
+	for (size_t i = 0; i < r->n_tags; i++) {
+		const hm_audit_image *img = image_of(r, &r->tags[i]);
+		cJSON *d, *names;
+
+		if (!img || img->first_tag != i)
+			continue;
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "digest", img->digest);
+		names = cJSON_AddArrayToObject(d, "tags");
+		for (size_t k = i; k < r->n_tags; k = r->tags[k].next_tag)
+			cJSON_AddItemToArray(names, cJSON_CreateString(r->tags[k].tag));
+		cJSON_AddItemToObject(d, "findings", findings_json(&r->tags[i].findings, 2));
+		if (img->error)
+			cJSON_AddStringToObject(d, "error", img->error);
+		cJSON_AddItemToArray(digests, d);
+	}
+	cJSON_AddItemToObject(top, "findings", findings_json(&r->findings, 0));
 	sum = cJSON_AddObjectToObject(top, "summary");
 	cJSON_AddNumberToObject(sum, "tags", (double)s->tags);
 	cJSON_AddNumberToObject(sum, "digests", (double)s->digests);
@@ -495,6 +580,11 @@ const hm_cmd hm_cmd_audit = {
 	    "compared with the commit the git tag of the same name points to (annotated\n"
 	    "tags peeled; v1.2.3 and 1.2.3 pair), and tags missing on either side are\n"
 	    "listed. Each digest is checked once; several at a time (--jobs).\n"
+	    "\n"
+	    "Tags are listed as versions: 0.9.0 before 0.10.0, v1.2.3 with 1.2.3,\n"
+	    "1.0.0-rc.1 before 1.0.0, then other tags (latest, main) by name. What\n"
+	    "is found about a digest is reported once, naming every tag that points\n"
+	    "to it; what is found about a tag (its git tag) at the tag.\n"
 	    "\n"
 	    "With --policy, the policy (docs/policy.md) decides on each digest, as\n"
 	    "hallmark policy check would on REPOSITORY@DIGEST (no tag is given to its\n"

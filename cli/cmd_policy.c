@@ -30,14 +30,34 @@ static int run_lint(hm_args *a)
 	return HM_EXIT_OK;
 }
 
+/* The exit status of a decision.  An image denied because its check could
+ * not be made (registry unreachable, deadline passed) is an operational
+ * error, 3; one denied on what was found is 1; when both happen, 3 wins, as
+ * in verify: the answer is incomplete and someone must look at what broke
+ * (the denied images are still named).  An error the policy turned into an
+ * admission (on_error: allow, mode warn or audit) follows the decision: 0. */
+static int decision_status(const hm_decision *d, size_t *denied, size_t *unchecked)
+{
+	*denied = *unchecked = 0;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->v[i].allowed)
+			continue;
+		if (d->v[i].error)
+			++*unchecked;
+		else
+			++*denied;
+	}
+	return *unchecked ? HM_EXIT_ERROR : *denied ? HM_EXIT_DENIED : HM_EXIT_OK;
+}
+
 static void print_text(const hm_decision *d)
 {
-	size_t denied = 0;
+	size_t denied, unchecked;
 
+	decision_status(d, &denied, &unchecked);
 	for (size_t i = 0; i < d->n; i++) {
 		const hm_image_decision *o = &d->v[i];
 
-		denied += !o->allowed;
 		if (o->in.image)
 			printf("%s %s", !o->allowed ? "DENIED " : o->violated ? "WARNED " : "ALLOWED", o->in.image);
 		else
@@ -58,8 +78,11 @@ static void print_text(const hm_decision *d)
 			printf("  %-4s %s: %s\n", o->checks[k].met ? "ok" : "FAIL", o->checks[k].what,
 			       o->checks[k].detail);
 	}
-	printf("%s: %zu of %zu image%s denied, %zu distinct verification%s\n", d->allowed ? "allowed" : "denied",
-	       denied, d->n, d->n == 1 ? "" : "s", d->n_verified, d->n_verified == 1 ? "" : "s");
+	printf("%s: %zu of %zu image%s denied", d->allowed ? "allowed" : "denied", denied + unchecked, d->n,
+	       d->n == 1 ? "" : "s");
+	if (unchecked)
+		printf(" (%zu of them could not be checked)", unchecked);
+	printf(", %zu distinct verification%s\n", d->n_verified, d->n_verified == 1 ? "" : "s");
 }
 
 static int run_check(hm_args *a)
@@ -151,7 +174,13 @@ static int run_check(hm_args *a)
 	} else {
 		print_text(&d);
 	}
-	rc = d.allowed ? HM_EXIT_OK : HM_EXIT_DENIED;
+	{
+		size_t denied, unchecked;
+
+		rc = decision_status(&d, &denied, &unchecked);
+		if (rc == HM_EXIT_OK && !d.allowed)
+			rc = HM_EXIT_DENIED;
+	}
 done:
 	if (err)
 		rc = hm_cli_fail(err);
@@ -219,9 +248,12 @@ const hm_cmd hm_cmd_policy_check = {
 	    "With --admission-review the output is the AdmissionReview response (with\n"
 	    "a JSONPatch pinning tags to digests when the policy says mutate: digest).\n"
 	    "\n"
-	    "Exit status: 0 when every image is allowed, 1 when one is denied, 2 on a\n"
-	    "usage error, 3 on an operational error (unreadable or invalid policy or\n"
-	    "manifest).",
+	    "Exit status: 0 when every image is allowed; 1 when one is denied on what\n"
+	    "was found; 3 when one could not be checked (registry unreachable or\n"
+	    "failing, --timeout passed) and was denied for it, or the policy or a\n"
+	    "manifest is unreadable or invalid; 2 on a usage error. When images of\n"
+	    "both kinds are denied the status is 3. An error that a rule's on_error:\n"
+	    "allow or mode warn|audit turns into an admission follows the decision (0).",
 	.opts = check_opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 0,

@@ -187,3 +187,114 @@ assert p["runDetails"]["builder"]["id"] == "https://ci.example.com/b"'
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"Dockerfile:2: resolving base image"* ]]
 }
+
+# mkrepo_df DIR: a git checkout whose Dockerfile is read from stdin.
+mkrepo_df() {
+	mkdir -p "$1"
+	cat >"$1/Dockerfile"
+	(cd "$1" && git init -q -b main . && git add Dockerfile &&
+		git -c user.name=t -c user.email=t@e -c commit.gpgsign=false commit -qm one)
+}
+
+# deps: "name digest" of each base image of the statement on stdin.
+deps() {
+	"$PYTHON" -c '
+import json, sys
+for d in json.load(sys.stdin)["predicate"]["buildDefinition"]["resolvedDependencies"][1:]:
+    print(d["name"], "sha256:" + d["digest"]["sha256"])'
+}
+
+D1=sha256:1111111111111111111111111111111111111111111111111111111111111111
+D2=sha256:2222222222222222222222222222222222222222222222222222222222222222
+D3=sha256:3333333333333333333333333333333333333333333333333333333333333333
+
+# Every base image below is on 127.0.0.1:1, where nothing listens: asking it
+# fails at once (exit 3), so a success proves no registry was asked.
+
+@test "attest provenance: base images pinned in the Dockerfile (and the syntax frontend) are recorded without a registry" {
+	mkrepo_df "$T/repo" <<-EOF
+	# syntax=127.0.0.1:1/frontend@$D1
+	FROM 127.0.0.1:1/base:1@$D2 AS b
+	FROM --platform=linux/arm64 127.0.0.1:1/other@$D3
+	COPY --from=b /x /x
+	EOF
+	for offline in "" --offline; do
+		run "$HALLMARK" attest provenance --timeout 2 $offline --git "$T/repo" --print "oci:$T/img2:v1"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | deps)" = "127.0.0.1:1/frontend@$D1 $D1
+127.0.0.1:1/base:1@$D2 $D2
+127.0.0.1:1/other@$D3 $D3" ]
+	done
+	# a digest that is not one is no pin: it goes to the registry, and fails
+	mkrepo_df "$T/bad" <<-EOF
+	FROM 127.0.0.1:1/base@sha256:1234
+	EOF
+	run "$HALLMARK" attest provenance --timeout 2 --git "$T/bad" --print "oci:$T/img2:v1"
+	[ "$status" -ne 0 ]
+}
+
+@test "attest provenance: --base-image NAME=DIGEST supplies what the Dockerfile does not pin" {
+	mkrepo_df "$T/repo" <<-EOF
+	# syntax=127.0.0.1:1/dockerfile:1
+	FROM 127.0.0.1:1/base AS b
+	FROM 127.0.0.1:1/other@$D3
+	COPY --from=b /x /x
+	EOF
+	# names are compared normalised: "127.0.0.1:1/base" is "...:latest"
+	for offline in "" --offline; do
+		run "$HALLMARK" attest provenance --timeout 2 $offline --git "$T/repo" --print \
+			--base-image "127.0.0.1:1/dockerfile:1=$D1" --base-image "127.0.0.1:1/base:latest=$D2" \
+			"oci:$T/img2:v1"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | deps)" = "127.0.0.1:1/dockerfile:1 $D1
+127.0.0.1:1/base $D2
+127.0.0.1:1/other@$D3 $D3" ]
+	done
+	# one the Dockerfile does not use is said on stderr, and changes nothing
+	run "$HALLMARK" attest provenance --timeout 2 --git "$T/repo" --print --base-image "127.0.0.1:1/dockerfile:1=$D1" \
+		--base-image "127.0.0.1:1/base=$D2" --base-image "127.0.0.1:1/unused:2=$D1" "oci:$T/img2:v1"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--base-image '127.0.0.1:1/unused:2=$D1' names no unpinned image of the Dockerfile"* ]]
+	# not supplied and not offline: the registry is asked, as before (and here fails)
+	run "$HALLMARK" attest provenance --timeout 2 --git "$T/repo" --print --base-image "127.0.0.1:1/base=$D2" \
+		"oci:$T/img2:v1"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"Dockerfile:1: resolving base image '127.0.0.1:1/dockerfile:1'"* ]]
+}
+
+@test "attest provenance --offline refuses a base image neither pinned nor supplied, naming it and how to supply it" {
+	mkrepo_df "$T/repo" <<-EOF
+	FROM 127.0.0.1:1/other@$D3 AS b
+	FROM 127.0.0.1:1/base:1
+	EOF
+	run "$HALLMARK" attest provenance --timeout 2 --offline --git "$T/repo" --print "oci:$T/img2:v1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"Dockerfile:2: resolving base image '127.0.0.1:1/base:1': --offline: it is not pinned by digest; pin it in the Dockerfile (127.0.0.1:1/base:1@sha256:...) or give its digest with --base-image '127.0.0.1:1/base:1=sha256:...'"* ]]
+	[[ "$output" != *"connect"* ]]
+	# the syntax frontend too
+	mkrepo_df "$T/syn" <<-EOF
+	# syntax=127.0.0.1:1/dockerfile:1
+	FROM scratch
+	EOF
+	run "$HALLMARK" attest provenance --timeout 2 --offline --git "$T/syn" --print "oci:$T/img2:v1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"resolving base image '127.0.0.1:1/dockerfile:1': --offline"* ]]
+	# an OCI layout is no registry: --offline still reads it
+	mkrepo "$T/lay"
+	run "$HALLMARK" attest provenance --offline --git "$T/lay" --build-arg "BASE=oci:$T/img:v1" --print "oci:$T/img2:v1"
+	[ "$status" -eq 0 ]
+}
+
+@test "attest provenance --base-image must be NAME=DIGEST" {
+	mkrepo "$T/repo"
+	for bad in "127.0.0.1:1/base" "=$D1" "127.0.0.1:1/base=sha256:12" "127.0.0.1:1/base=$(echo $D1 | tr 1 A)" \
+		"127.0.0.1:1/base@$D2=$D1" "oci:$T/img=$D1" "Not A Name=$D1"; do
+		run "$HALLMARK" attest provenance --git "$T/repo" --print --base-image "$bad" "oci:$T/img2:v1"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"--base-image"* ]]
+	done
+	run "$HALLMARK" attest provenance --git "$T/repo" --print --base-image "127.0.0.1:1/b=$D1" \
+		--base-image "127.0.0.1:1/b:latest=$D2" "oci:$T/img2:v1"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"two digests for '127.0.0.1:1/b:latest'"* ]]
+}

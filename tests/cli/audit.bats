@@ -84,7 +84,13 @@ teardown_file() { common_teardown_file; }
 
 # tagq TAG FILTER: jq FILTER over the report of TAG.
 tagq() { jq -r --arg t "$1" ".tags[] | select(.tag == \$t) | $2" "$OUT"; }
-codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
+# allf TAG [FILE]: what is said of TAG's digest (under .digests, once per
+# digest) and of TAG itself, as one array.
+allf() {
+	jq -c --arg t "$1" '[(.digests[] | select(any(.tags[]; . == $t)) | .findings[]),
+		(.tags[] | select(.tag == $t) | .findings[])]' "${2:-$OUT}"
+}
+codes() { allf "$1" | jq -r '[.[] | .code + ":" + .severity] | join(" ")'; }
 
 @test "the audit exits 1: some tags have error findings" {
 	[ "$(cat "$OUT.status")" = 1 ]
@@ -145,7 +151,7 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 }
 
 @test "several tags with one digest: shared-digest (info); latest needs no git tag" {
-	[ "$(codes latest)" = "no-git-tag:info shared-digest:info" ]
+	[ "$(codes latest)" = "shared-digest:info no-git-tag:info" ]
 	[ "$(tagq latest .digest)" = "$(tagq 1.0.0 .digest)" ]
 }
 
@@ -195,7 +201,8 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 @test "an OCI layout is audited the same way" {
 	run hm audit --key "$KEYS/a.pub" -o json "oci:$LAYOUT"
 	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | jq -r '.tags[] | select(.tag == "2.0.0") | .findings[0].code')" = unsigned ]
+	echo "$output" >"$BATS_TEST_TMPDIR/out.json"
+	[ "$(allf 2.0.0 "$BATS_TEST_TMPDIR/out.json" | jq -r '.[0].code')" = unsigned ]
 }
 
 @test "usage errors exit 2; an unreachable registry exits 3" {
@@ -232,7 +239,7 @@ codes() { tagq "$1" '[.findings[] | .code + ":" + .severity] | join(" ")'; }
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | jq -r '.tags[0].mediaType')" = application/vnd.oci.image.index.v1+json ]
 	[ "$(echo "$output" | jq -r '.tags[0].platforms | join(",")')" = "linux/amd64,linux/arm64/v8" ]
-	[ "$(echo "$output" | jq -r '.tags[0].findings[0].code')" = unsigned ]
+	[ "$(echo "$output" | jq -r '.digests[0].findings[0].code')" = unsigned ]
 }
 
 @test "a progress bar on stderr only when it is a terminal" {
@@ -269,13 +276,13 @@ policy() {
 	[ "$(q 1.0.0 .decision.allowed)" = true ]
 	[ "$(q 1.0.0 .decision.rule)" = "signed by a" ]
 	[ "$(q 1.0.0 '.decision.violations | length')" = 0 ]
-	[ "$(q 1.0.0 '[.findings[].code] | join(" ")')" = "" ]
+	[ "$(allf 1.0.0 "$BATS_TEST_TMPDIR/out.json" | jq -r '[.[].code] | join(" ")')" = "" ]
 	for t in 2.0.0 1.4.0; do
 		[ "$(q $t .decision.allowed)" = false ]
 		[ "$(q $t '.decision.violations | length')" = 1 ]
 		[[ "$(q $t '.decision.violations[0]')" == signatures:* ]]
-		[ "$(q $t '.findings[] | select(.code == "policy-denied") | .severity')" = error ]
-		q $t '.findings[] | select(.code == "policy-denied") | .message' |
+		[ "$(allf $t "$BATS_TEST_TMPDIR/out.json" | jq -r '.[] | select(.code == "policy-denied") | .severity')" = error ]
+		allf $t "$BATS_TEST_TMPDIR/out.json" | jq -r '.[] | select(.code == "policy-denied") | .message' |
 			grep -q "^policy rule 'signed by a': signatures: "
 	done
 	# without --policy there is no decision
@@ -288,7 +295,7 @@ policy() {
 	policy "$BATS_TEST_TMPDIR/p.yaml" stranger
 	run hm audit --key "$KEYS/a.pub" --policy "$BATS_TEST_TMPDIR/p.yaml" --tags v1.1.0 -o json "$APP"
 	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | jq -r '[.tags[0].findings[].code] | join(" ")')" = policy-denied ]
+	[ "$(echo "$output" | jq -r '[.digests[0].findings[].code, .tags[0].findings[].code] | join(" ")')" = policy-denied ]
 	[ "$(echo "$output" | jq -r '.tags[0].decision.allowed')" = false ]
 }
 
@@ -322,4 +329,59 @@ policy() {
 	[[ "$output" != *TAG* ]]
 	run hm audit --policy "$BATS_TEST_TMPDIR/missing.yaml" "$APP"
 	[ "$status" -eq 3 ]
+}
+
+@test "tags sorted as versions; a key signing twice named once with its count; a digest's findings once, with its tags" {
+	local V=$HM_TEST_REGISTRY/audit/ver t
+	make_image "$LAYOUT" ver "versions"
+	for t in 0.10.0 latest 1.0.0 0.9.0 v1.0.1 1.0.0-rc.1 edge 1.0.0-rc.10 1.0.0-rc.2; do
+		push_image "$LAYOUT" ver "audit/ver:$t"
+	done
+	# one key, two payloads: two signatures
+	hm sign --key "$KEYS/a.key" -a build=1 "$V:1.0.0" >/dev/null
+	hm sign --key "$KEYS/a.key" -a build=2 "$V:1.0.0" >/dev/null
+	# an attestation that is not provenance: provenance is "missing", not "unverified"
+	echo '{"spdxVersion": "SPDX-2.3"}' >"$BATS_TEST_TMPDIR/sbom.json"
+	hm attest --key "$KEYS/stranger.key" --type spdxjson --predicate "$BATS_TEST_TMPDIR/sbom.json" "$V:1.0.0" >/dev/null
+	want="0.9.0,0.10.0,1.0.0-rc.1,1.0.0-rc.2,1.0.0-rc.10,1.0.0,v1.0.1,edge,latest"
+
+	run hm audit --key "$KEYS/a.pub" -o json "$V"
+	[ "$status" -eq 1 ]
+	echo "$output" >"$BATS_TEST_TMPDIR/v.json"
+	[ "$(jq -r '[.tags[].tag] | join(",")' "$BATS_TEST_TMPDIR/v.json")" = "$want" ]
+	n=$(jq '.tags[0].signatures.count' "$BATS_TEST_TMPDIR/v.json")
+	[ "$n" -eq 2 ] # two signatures by one key ...
+	[ "$(jq -c '[.tags[0].signatures.keys[] | {key, count}]' "$BATS_TEST_TMPDIR/v.json")" = \
+		"[{\"key\":\"$KEYS/a.pub\",\"count\":2}]" ] # ... listed once
+	# one digest: its findings once, with all its tags; none repeated on the tags
+	[ "$(jq '.digests | length' "$BATS_TEST_TMPDIR/v.json")" = 1 ]
+	[ "$(jq -r '.digests[0].tags | join(",")' "$BATS_TEST_TMPDIR/v.json")" = "$want" ]
+	[ "$(jq -r '[.digests[0].findings[].code] | join(" ")' "$BATS_TEST_TMPDIR/v.json")" = "provenance-missing shared-digest" ]
+	[ "$(jq '[.tags[].findings[]] | length' "$BATS_TEST_TMPDIR/v.json")" = 0 ]
+	[ "$(jq -r '.digests[0].findings[0].message' "$BATS_TEST_TMPDIR/v.json")" = "no SLSA provenance is attached" ]
+	[ "$(jq '.summary.errors, .summary.infos' "$BATS_TEST_TMPDIR/v.json" | paste -sd,)" = "1,1" ]
+
+	run hm audit --key "$KEYS/a.pub" "$V"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | awk '/^TAG/ {on = 1; next} on && NF == 0 {exit} on {print $1}' | paste -sd,)" = "$want" ]
+	echo "$output" | grep -E "^0\.9\.0 .* 2/2 a ×2 +missing "
+	# "×" is one column: PROVENANCE stays aligned with its heading
+	echo "$output" | "$PYTHON" -c '
+import sys
+lines = sys.stdin.buffer.read().decode().splitlines()
+head = next(l for l in lines if l.startswith("TAG "))
+row = next(l for l in lines if l.startswith("0.9.0 "))
+assert head.index("PROVENANCE") == row.index("missing"), (head, row)'
+	[[ "$output" != *unverified* ]]
+	[ "$(echo "$output" | grep -c 'provenance-missing: ')" = 1 ]
+	echo "$output" | grep -qF "  error    ${want//,/, }: provenance-missing: no SLSA provenance is attached"
+	echo "$output" | grep -qF "  info     ${want//,/, }: shared-digest: 9 tags point to"
+
+	run hm audit --key "$KEYS/a.pub" -o markdown "$V"
+	[ "$status" -eq 1 ]
+	[ "$(echo "$output" | grep -o '^| `[^`]*`' | cut -c4- | tr -d '`' | paste -sd,)" = "$want" ]
+	echo "$output" | grep -qF '| 2/2 a ×2 | missing |'
+	[ "$(echo "$output" | grep -c '^- \*\*error\*\* .*`provenance-missing`')" = 1 ]
+	md=$(echo "$want" | sed 's/[^,]*/`&`/g; s/,/, /g')
+	echo "$output" | grep -qF -- "- **error** $md \`provenance-missing\`: no SLSA provenance is attached"
 }

@@ -55,6 +55,10 @@ setup_file() {
 	    images: ["127.0.0.1:1/open/**"]
 	    on_error: allow
 	    require: { signatures: { keys: [release] } }
+	  - name: watched
+	    images: ["127.0.0.1:1/watched/**"]
+	    mode: warn
+	    require: { signatures: { keys: [release] } }
 	YAML
 }
 
@@ -154,13 +158,45 @@ check() { hm policy check --policy "$POLICY" "$@"; }
 	[[ "$output" == *"FAIL baseImages: 'alpine:3.19' is not pinned by digest"* ]]
 }
 
-@test "unreachable registry: on_error deny denies, on_error allow allows" {
+@test "unreachable registry: on_error deny denies (exit 3), on_error allow allows (exit 0)" {
 	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" 127.0.0.1:1/closed/app:1
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"DENIED  127.0.0.1:1/closed/app:1"* ]]
 	[[ "$output" == *"rule 'closed' (enforce, operational error)"* ]]
+	[[ "$output" == *"denied: 1 of 1 image denied (1 of them could not be checked)"* ]]
 	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" 127.0.0.1:1/open/app:1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"rule 'open' (enforce, operational error)"* ]]
+	# mode warn allows whatever happens: the status follows the decision
+	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" 127.0.0.1:1/watched/app:1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"WARNED  127.0.0.1:1/watched/app:1"* ]]
+	[[ "$output" == *"rule 'watched' (warn, operational error)"* ]]
+}
+
+@test "exit status: a denied image alone is 1, an unchecked one is 3, and 3 wins when both are in one run" {
+	run check "$R/pol/app:unsigned"
+	[ "$status" -eq 1 ]
+	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" "$R/pol/app:unsigned" 127.0.0.1:1/closed/app:1
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"DENIED  $R/pol/app:unsigned"* ]]
+	[[ "$output" == *"DENIED  127.0.0.1:1/closed/app:1"* ]]
+	[[ "$output" == *"denied: 2 of 2 images denied (1 of them could not be checked)"* ]]
+	# the order of the images does not matter
+	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" 127.0.0.1:1/closed/app:1 "$R/pol/app:unsigned"
+	[ "$status" -eq 3 ]
+	# an error admitted by on_error: allow does not make the run an error
+	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" "$R/pol/app:unsigned" 127.0.0.1:1/open/app:1
+	[ "$status" -eq 1 ]
+	# JSON says the same, and carries the error on the image
+	run timeout 30 "$HALLMARK" policy check -o json --policy "$POLICY" "$R/pol/app:unsigned" 127.0.0.1:1/closed/app:1
+	[ "$status" -eq 3 ]
+	[ "$(printf '%s' "$output" | jq -r '[.images[] | .error != null] | join(",")')" = "false,true" ]
+	# a manifest naming both, and an AdmissionReview: the same status
+	printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: "%s"}\n  - {name: b, image: "127.0.0.1:1/closed/app:1"}\n' \
+		"$R/pol/app:unsigned" >"$BATS_TEST_TMPDIR/pod.yaml"
+	run timeout 30 "$HALLMARK" policy check --policy "$POLICY" -f "$BATS_TEST_TMPDIR/pod.yaml"
+	[ "$status" -eq 3 ]
 }
 
 @test "manifests of every workload kind; each digest verified once" {

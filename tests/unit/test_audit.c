@@ -58,6 +58,57 @@ static void test_is_release(void **state)
 	assert_false(hm_audit_is_release(""));
 }
 
+static int by_version(const void *a, const void *b)
+{
+	return hm_audit_tag_compare(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void test_tag_order(void **state)
+{
+	/* in the order they must come out, from every starting order */
+	static const char *const want[] = {
+	    "0.9.0", "0.10.0", "v0.10.1", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
+	    "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "v1.0.0", "1.0.1", "1.2", "1.2.1",
+	    "v1.2.3", "1.10.0", "2.0.0-rc.1+build.5", "2.0.0", "10.0.0", "99999999999999999999.0.0",
+	    "latest", "main", "v1", "v1.2.x"};
+	enum { N = sizeof(want) / sizeof(want[0]) };
+	const char *v[N];
+
+	(void)state;
+	for (size_t shift = 0; shift < N; shift++) {
+		for (size_t i = 0; i < N; i++)
+			v[i] = want[(i * 7 + shift) % N]; /* 7 is prime to N: a permutation */
+		qsort(v, N, sizeof(*v), by_version);
+		for (size_t i = 0; i < N; i++)
+			assert_string_equal(v[i], want[i]);
+	}
+	/* the cases that matter, one by one */
+	assert_true(hm_audit_tag_compare("0.9.0", "0.10.0") < 0);
+	assert_true(hm_audit_tag_compare("v1.2.3", "1.2.4") < 0);
+	assert_true(hm_audit_tag_compare("1.2.4", "v1.2.3") > 0);
+	assert_true(hm_audit_tag_compare("1.0.0-rc.1", "1.0.0") < 0);
+	assert_true(hm_audit_tag_compare("1.0.0-rc.2", "1.0.0-rc.10") < 0);
+	assert_true(hm_audit_tag_compare("1.0.0-1", "1.0.0-a") < 0);  /* numeric before alphanumeric */
+	assert_true(hm_audit_tag_compare("1.0.0-rc", "1.0.0-rc.1") < 0); /* a prefix first */
+	assert_true(hm_audit_tag_compare("1.0.0+b", "1.0.0+a") > 0);  /* build ignored, then by name */
+	assert_true(hm_audit_tag_compare("1.2", "1.2.0") < 0);        /* equal as versions, then by name */
+	assert_true(hm_audit_tag_compare("010.0.0", "9.0.0") > 0);    /* leading zeros */
+	assert_true(hm_audit_tag_compare("latest", "0.1.0") > 0);     /* not a version: after */
+	assert_true(hm_audit_tag_compare("edge", "latest") < 0);
+	assert_int_equal(hm_audit_tag_compare("1.0.0", "1.0.0"), 0);
+}
+
+static void test_finding_scope(void **state)
+{
+	(void)state;
+	assert_true(hm_audit_finding_per_tag(HM_AUDIT_NO_GIT_TAG));
+	assert_true(hm_audit_finding_per_tag(HM_AUDIT_COMMIT_MISMATCH));
+	assert_false(hm_audit_finding_per_tag(HM_AUDIT_UNSIGNED));
+	assert_false(hm_audit_finding_per_tag(HM_AUDIT_SHARED_DIGEST));
+	assert_false(hm_audit_finding_per_tag(HM_AUDIT_POLICY_DENIED));
+	assert_false(hm_audit_finding_per_tag(HM_AUDIT_UNPINNED_BASE));
+}
+
 static void test_pairing(void **state)
 {
 	hm_git_tag_entry e[] = {{"1.0.0", COMMIT}, {"v1.0.0", OTHER}, {"v2.0.0", OTHER}, {"vnext", COMMIT}};
@@ -225,6 +276,25 @@ static void test_findings_unsigned_and_missing(void **state)
 	assert_true(has(&t, HM_AUDIT_PROVENANCE_MISSING, HM_AUDIT_ERROR));
 	assert_int_equal(t.findings.n, 2);
 	hm_audit_findings_release(&t.findings);
+
+	/* an SBOM attestation is not provenance: "nothing attached", never
+	 * "unverified" */
+	{
+		hm_audit_att att = {(char *)"https://spdx.dev/Document", 0, -1, (char *)"unknown key"};
+
+		img.atts = &att;
+		img.n_atts = 1;
+		assert_int_equal(hm_audit_provenance_attached(&img), 0);
+		assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+		assert_string_equal(t.findings.v[1].message, "no SLSA provenance is attached");
+		hm_audit_findings_release(&t.findings);
+		att.predicate_type = (char *)"https://slsa.dev/provenance/v1";
+		assert_int_equal(hm_audit_provenance_attached(&img), 1);
+		assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+		assert_string_equal(t.findings.v[1].message,
+				    "1 provenance attestation found, none verified with the given keys");
+		hm_audit_findings_release(&t.findings);
+	}
 }
 
 static void test_findings_signers(void **state)
@@ -410,8 +480,14 @@ static void test_summary(void **state)
 	good_image(&imgs[0], &sig);
 	tag_init(&tags[0], "a", NULL, NULL);
 	tag_init(&tags[1], "b", NULL, NULL);
-	hm_audit_finding_add(&tags[1].findings, HM_AUDIT_UNSIGNED, HM_AUDIT_ERROR, "x");
-	hm_audit_finding_add(&tags[1].findings, HM_AUDIT_SHARED_DIGEST, HM_AUDIT_INFO, "y");
+	/* what is said of the digest is on both of its tags, and counts once */
+	for (int i = 0; i < 2; i++) {
+		hm_audit_finding_add(&tags[i].findings, HM_AUDIT_UNSIGNED, HM_AUDIT_ERROR, "x");
+		hm_audit_finding_add(&tags[i].findings, HM_AUDIT_SHARED_DIGEST, HM_AUDIT_INFO, "y");
+	}
+	/* what is said of a tag counts for each */
+	hm_audit_finding_add(&tags[0].findings, HM_AUDIT_NO_GIT_TAG, HM_AUDIT_INFO, "a");
+	hm_audit_finding_add(&tags[1].findings, HM_AUDIT_NO_GIT_TAG, HM_AUDIT_WARNING, "b");
 	memset(&r, 0, sizeof(r));
 	r.tags = tags;
 	r.n_tags = 2;
@@ -421,11 +497,17 @@ static void test_summary(void **state)
 	hm_audit_summarize(&r);
 	assert_int_equal(r.summary.tags, 2);
 	assert_int_equal(r.summary.digests, 1);
-	assert_int_equal(r.summary.failed_tags, 1);
+	assert_int_equal(r.summary.failed_tags, 2);
 	assert_int_equal(r.summary.errors, 1);
-	assert_int_equal(r.summary.warnings, 1);
-	assert_int_equal(r.summary.infos, 1);
+	assert_int_equal(r.summary.warnings, 2);
+	assert_int_equal(r.summary.infos, 2);
 	assert_int_equal(r.summary.verified_tags, 2);
+	/* the tags of the image are linked in report order */
+	assert_int_equal(imgs[0].first_tag, 0);
+	assert_int_equal(imgs[0].n_tags, 2);
+	assert_int_equal(tags[0].next_tag, 1);
+	assert_int_equal(tags[1].next_tag, 2);
+	hm_audit_findings_release(&tags[0].findings);
 	hm_audit_findings_release(&tags[1].findings);
 	hm_audit_findings_release(&r.findings);
 }
@@ -463,6 +545,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tag_selected),
 	    cmocka_unit_test(test_is_release),
+	    cmocka_unit_test(test_tag_order),
+	    cmocka_unit_test(test_finding_scope),
 	    cmocka_unit_test(test_pairing),
 	    cmocka_unit_test(test_identity),
 	    cmocka_unit_test(test_provenance_read),
