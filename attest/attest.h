@@ -11,9 +11,9 @@
 #include <cjson/cJSON.h>
 #include "core/limits.h"
 #include "crypto/key.h"
+#include "oci/attach.h" /* HM_MT_DSSE */
 #include "oci/store.h"
 
-#define HM_MT_DSSE "application/vnd.dsse.envelope.v1+json"
 
 /* Appends the DSSE envelope (payloadType application/vnd.in-toto+json)
  * of the statement's compact JSON, signed with key (keyid ""). */

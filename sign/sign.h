@@ -6,9 +6,9 @@
 #include "core/buf.h"
 #include "core/strv.h"
 #include "crypto/key.h"
+#include "oci/attach.h" /* HM_MT_SIMPLESIGNING */
 #include "oci/store.h"
 
-#define HM_MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
 #define HM_ANN_SIGNATURE "dev.cosignproject.cosign/signature"
 #define HM_SIGNATURE_TYPE "cosign container image signature"
 
