@@ -25,6 +25,12 @@ int hm_payload_build(hm_buf *out, const char *identity, const char *digest,
 int hm_payload_check(cJSON **parsed, const void *data, size_t len, const char *digest,
 		     const char *const *annotations, size_t n_annotations);
 
+/* Whether the JSON object obj (may be NULL) holds every "key=value" (or
+ * "key", any value) of annotations as strings.  HM_E_VERIFY "annotation
+ * k=v is not in <where>" otherwise. */
+int hm_annotations_check(const cJSON *obj, const char *const *annotations, size_t n_annotations,
+			 const char *where);
+
 /* The docker-reference cosign writes for ref: Docker Hub is spelled
  * index.docker.io, as go-containerregistry does.  Caller frees. */
 char *hm_sign_identity(const hm_ref *ref);
