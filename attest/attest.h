@@ -20,11 +20,14 @@
 int hm_attest_envelope(hm_buf *out, const hm_key *key, const cJSON *statement);
 
 /* Wraps predicate (borrowed; a JSON object) in a Statement v1 for
- * subject_name and digest, signs it and attaches it to digest in s.
+ * subject_name and digest, signs it and attaches it to digest in s:
+ * legacy (format 1, HM_FORMAT_LEGACY of sign/sign.h) a DSSE layer of the tag
+ * sha256-<hex>.att; bundle (0) a Sigstore bundle referrer (hm_bundle_attach).
  * predicate_type is a URI or short name (hm_predicate_type_resolve).
- * *added is 0 when the same envelope was attached already. */
+ * *added is 0 when an attestation by key of the same statement was attached
+ * already in that format. */
 int hm_attest_attach(int *added, hm_store *s, const char *digest, const char *subject_name,
-		     const hm_key *key, const char *predicate_type, const cJSON *predicate);
+		     const hm_key *key, const char *predicate_type, const cJSON *predicate, int format);
 
 typedef struct hm_att_result {
 	char *source;                /* where it was found (see hm_attached.source) */

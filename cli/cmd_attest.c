@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "sign/sign.h"
 
 #define PREDICATE_MAX (HM_ATT_MAX_ENVELOPE / 2) /* base64 grows it by a third */
 
@@ -37,6 +38,7 @@ static int load_predicate(cJSON **out, const char *path)
 static int run_attest(hm_args *a)
 {
 	const char *type = hm_arg(a, "type") ? hm_arg(a, "type") : "custom", *uri;
+	enum hm_sign_format format;
 	hm_key *key = NULL;
 	cJSON *pred = NULL;
 	int err;
@@ -46,6 +48,8 @@ static int run_attest(hm_args *a)
 	if (!hm_arg(a, "predicate"))
 		return hm_cli_usage(a, "--predicate is required");
 	if (hm_predicate_type_resolve(&uri, type))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (hm_sign_format_parse(&format, hm_arg(a, "format")))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
 	    (err = hm_key_load_private(&key, hm_arg(a, "key"), hm_arg(a, "passphrase-file"))))
@@ -60,7 +64,7 @@ static int run_attest(hm_args *a)
 		if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[i])))
 			break;
 		name = hm_ref_name(&ref);
-		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred)
+		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred, (int)format)
 			   : hm_error_set(HM_E_NOMEM, "out of memory");
 		if (err)
 			err = hm_error_wrap(err, "attesting %s", a->pos.v[i]);
@@ -99,6 +103,7 @@ static int run_provenance(hm_args *a)
 	hm_provenance_opts o = HM_PROVENANCE_OPTS_INIT;
 	const hm_strv *bargs = hm_arg_all(a, "build-arg");
 	int print = hm_arg_flag(a, "print"), added = 0, err, opened = 0;
+	enum hm_sign_format format;
 	hm_key *key = NULL;
 	hm_store *s = NULL;
 	cJSON *pred = NULL, *st = NULL;
@@ -110,6 +115,8 @@ static int run_provenance(hm_args *a)
 		return hm_cli_usage(a, "--key is required (or --print to only show the statement)");
 	if (!hm_arg(a, "git"))
 		return hm_cli_usage(a, "--git is required");
+	if (hm_sign_format_parse(&format, hm_arg(a, "format")))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	for (size_t i = 0; i < bargs->n; i++)
 		if (bargs->v[i][0] == '=')
 			return hm_cli_usage(a, "build argument '%s' is not NAME=VALUE", bargs->v[i]);
@@ -145,7 +152,7 @@ static int run_provenance(hm_args *a)
 		}
 		goto done;
 	}
-	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred);
+	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred, (int)format);
 	if (!err)
 		printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s), d.digest,
 		       HM_PREDICATE_SLSA_V1);
@@ -255,6 +262,7 @@ static int run_verify(hm_args *a)
 static const hm_opt attest_opts[] = {
 	{"key", 'k', "FILE", 0, "the private key to sign with"},
 	{"predicate", 0, "FILE", 0, "the predicate: a JSON object (\"-\" reads stdin)"},
+	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .att)"},
 	{"type", 't', "TYPE", 0,
 	 "predicate type: a URI, or slsaprovenance, slsaprovenance02, spdx, spdxjson, cyclonedx, link, openvex, vuln, custom (default)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
@@ -290,6 +298,7 @@ static const hm_opt provenance_opts[] = {
 	{"started-on", 0, "TIME", 0, "when the build started, RFC 3339 (default: now)"},
 	{"allow-dirty", 0, NULL, 0, "record uncommitted changes instead of refusing them"},
 	{"print", 0, NULL, 0, "print the statement to stdout; do not sign or upload"},
+	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .att)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
 	{NULL, 0, NULL, 0, NULL},
 };
