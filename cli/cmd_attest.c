@@ -278,9 +278,14 @@ const hm_cmd hm_cmd_attest = {
 	    "Resolves each IMAGE to its manifest digest once, wraps the predicate in an\n"
 	    "in-toto Statement v1 whose subject is the image's name and digest, signs it\n"
 	    "as a DSSE envelope (payload type application/vnd.in-toto+json) and attaches\n"
-	    "it as cosign does: a layer of media type application/vnd.dsse.envelope.v1+json\n"
-	    "with the annotation predicateType, under the tag sha256-<hex>.att. The same\n"
-	    "envelope is not added twice. Note: cosign maps plain 'slsaprovenance' to\n"
+	    "it as cosign does. --format bundle (the default, cosign v3): in a Sigstore\n"
+	    "bundle v0.3 stored as an OCI 1.1 referrer of the image (the referrers API,\n"
+	    "else the referrers tag sha256-<hex>), annotated\n"
+	    "dev.sigstore.bundle.predicateType. --format legacy (cosign v2, for\n"
+	    "verifiers that read only tags): a layer of media type\n"
+	    "application/vnd.dsse.envelope.v1+json with the annotation predicateType,\n"
+	    "under the tag sha256-<hex>.att. The same statement by the same key is not\n"
+	    "added twice. Note: cosign maps plain 'slsaprovenance' to\n"
 	    "SLSA v0.2; hallmark maps it to https://slsa.dev/provenance/v1.",
 	.opts = attest_opts,
 	.flags = HM_CMD_STORE,
@@ -337,12 +342,16 @@ const hm_cmd hm_cmd_verify_attestation = {
 	.usage = "--key FILE [--key FILE]... [--type TYPE] [options] IMAGE...",
 	.summary = "verify the attestations of images",
 	.description =
-	    "Finds the attestations of each IMAGE (OCI 1.1 referrers, then the tag\n"
-	    "sha256-<hex>.att) and accepts one only when its DSSE signature verifies\n"
-	    "over the pre-authentication encoding with one of the keys, the payload type\n"
-	    "is application/vnd.in-toto+json, the statement (v1 or v0.1, read from the\n"
+	    "Finds the attestations of each IMAGE wherever they are stored (Sigstore\n"
+	    "bundles and DSSE layers, as OCI 1.1 referrers through the API or the\n"
+	    "referrers tag, under the tag sha256-<hex>.att, in layouts and cosign save\n"
+	    "layouts) and accepts one only when its DSSE signature verifies over the\n"
+	    "pre-authentication encoding with one of the keys, the payload type is\n"
+	    "application/vnd.in-toto+json, the statement (v1 or v0.1, read from the\n"
 	    "verified payload only) has a subject with this image's digest, and, with\n"
-	    "--type, its predicate type is that one.\n"
+	    "--type, its predicate type (the signed statement's, never an annotation)\n"
+	    "is that one. A bundle of predicate type https://sigstore.dev/cosign/sign/v1\n"
+	    "is a signature, not an attestation.\n"
 	    "\n"
 	    "Exit status: 0 when every image has at least one valid attestation, 1 when\n"
 	    "one has none, 2 on a usage error, 3 on an operational error.",
