@@ -11,6 +11,7 @@
 
 struct session {
 	hm_store *s;
+	int borrowed; /* s is the caller's: not freed on close */
 	char digest[HM_DIGEST_SIZE]; /* what found holds ("" when nothing yet) */
 	hm_attached_list found;
 };
@@ -94,8 +95,35 @@ static void store_close(void *session)
 	if (!se)
 		return;
 	hm_attached_list_free(&se->found);
-	hm_store_free(se->s);
+	if (!se->borrowed)
+		hm_store_free(se->s);
 	free(se);
+}
+
+/* Every session is the borrowed store ctx, for its one repository. */
+static int borrow_open(void **out, void *ctx, const hm_ref *ref)
+{
+	char *name = hm_ref_name(ref);
+	int same = name && strcmp(name, hm_store_name(ctx)) == 0;
+	struct session *se;
+
+	free(name);
+	*out = NULL;
+	if (!same)
+		return hm_error_set(HM_E_IO, "the policy check reached outside '%s'", hm_store_name(ctx));
+	if (!(se = calloc(1, sizeof(*se))))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	se->s = ctx;
+	se->borrowed = 1;
+	*out = se;
+	return HM_OK;
+}
+
+void hm_policy_backend_borrow(hm_policy_backend *out, hm_store *s)
+{
+	hm_policy_backend_store(out, NULL);
+	out->ctx = s;
+	out->open = borrow_open;
 }
 
 void hm_policy_backend_store(hm_policy_backend *out, const hm_store_opts *opts)
