@@ -11,23 +11,28 @@
 #include <cjson/cJSON.h>
 #include "core/limits.h"
 #include "crypto/key.h"
+#include "oci/attach.h" /* HM_MT_DSSE */
 #include "oci/store.h"
 
-#define HM_MT_DSSE "application/vnd.dsse.envelope.v1+json"
 
 /* Appends the DSSE envelope (payloadType application/vnd.in-toto+json)
  * of the statement's compact JSON, signed with key (keyid ""). */
 int hm_attest_envelope(hm_buf *out, const hm_key *key, const cJSON *statement);
 
 /* Wraps predicate (borrowed; a JSON object) in a Statement v1 for
- * subject_name and digest, signs it and attaches it to digest in s.
+ * subject_name and digest, signs it and attaches it to digest in s:
+ * legacy (format 1, HM_FORMAT_LEGACY of sign/sign.h) a DSSE layer of the tag
+ * sha256-<hex>.att; bundle (0) a Sigstore bundle referrer (hm_bundle_attach).
  * predicate_type is a URI or short name (hm_predicate_type_resolve).
- * *added is 0 when the same envelope was attached already. */
+ * *added is 0 when an attestation by key of the same statement was attached
+ * already in that format. */
 int hm_attest_attach(int *added, hm_store *s, const char *digest, const char *subject_name,
-		     const hm_key *key, const char *predicate_type, const cJSON *predicate);
+		     const hm_key *key, const char *predicate_type, const cJSON *predicate, int format);
 
 typedef struct hm_att_result {
 	char *source;                /* where it was found (see hm_attached.source) */
+	enum hm_attach_kind kind;    /* dsse or sigstore-bundle (or unknown when refused) */
+	enum hm_attach_form form;
 	char layer[HM_DIGEST_SIZE];  /* envelope blob digest */
 	int valid;                   /* 1 when accepted */
 	int key_index;               /* index into keys of the verifying key, or -1 */
@@ -43,11 +48,19 @@ typedef struct hm_att_results {
 	size_t n_valid;
 } hm_att_results;
 
-/* Checks every attestation attached to digest; with predicate_type (a URI
- * or short name) only those of that type are listed.  HM_OK whenever
- * discovery worked (look at n_valid); operational errors return their code. */
+/* Checks every attestation attached to digest: DSSE layers (cosign's .att
+ * tag or referrers) and Sigstore bundles whose verified statement is of any
+ * predicate type but https://sigstore.dev/cosign/sign/v1 (a signature); the
+ * type that counts is the one in the verified statement, never an
+ * annotation.  With predicate_type (a URI or short name) only those of
+ * that type are listed (and refused ones that claim it or could be it).
+ * HM_OK whenever discovery worked (look at n_valid); operational errors
+ * return their code. */
 int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_key *const *keys,
 		     size_t nkeys, const char *predicate_type);
+/* The same over what hm_discover found for digest. */
+int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list *found, const char *digest,
+			hm_key *const *keys, size_t nkeys, const char *predicate_type);
 void hm_att_results_free(hm_att_results *r);
 
 #endif

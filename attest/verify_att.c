@@ -11,7 +11,8 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
-#include "oci/attach.h"
+#include "oci/discover.h"
+#include "verify/evidence.h"
 
 static int refuse(hm_att_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int refuse(hm_att_result *r, const char *fmt, ...)
@@ -38,10 +39,7 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 	const char *ann_type = hm_json_str(a->annotations, "predicateType");
 	int err = HM_OK;
 
-	r->key_index = -1;
-	snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
-	if (!(r->source = strdup(a->source)) ||
-	    (ann_type && !(r->predicate_type = strdup(ann_type))))
+	if (ann_type && !(r->predicate_type = strdup(ann_type)))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	if (a->refused) {
 		err = refuse(r, "%s", a->refused);
@@ -110,39 +108,81 @@ static void result_release(hm_att_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_key *const *keys,
-		     size_t nkeys, const char *predicate_type)
+/* Checks one bundle: *listed is 0 when it is no attestation of the type
+ * wanted (a signature, verified or claiming to be one; another type). */
+static int check_bundle(hm_att_result *r, int *listed, hm_store *s, const hm_attached *a, const char *digest,
+			hm_key *const *keys, size_t nkeys, const char *want)
 {
-	hm_attached_list l = {0};
+	hm_bundle_verdict v;
+	int err = hm_evidence_bundle(&v, s, a, digest, keys, nkeys);
+
+	*listed = 1;
+	if (err)
+		goto done;
+	if (v.reason) {
+		*listed = hm_evidence_may_be_attestation(a, want);
+		if (a->hint && !(r->predicate_type = strdup(a->hint)))
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+		else
+			err = refuse(r, "%s", v.reason);
+		goto done;
+	}
+	if (hm_bundle_verdict_is_signature(&v) || (want && strcmp(v.predicate_type, want) != 0)) {
+		*listed = 0;
+		goto done;
+	}
+	r->key_index = v.key_index;
+	r->predicate_type = v.predicate_type;
+	r->statement = v.statement;
+	v.predicate_type = NULL;
+	v.statement = NULL;
+	r->valid = 1;
+done:
+	hm_bundle_verdict_free(&v);
+	return err;
+}
+
+int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list *l, const char *digest,
+			hm_key *const *keys, size_t nkeys, const char *predicate_type)
+{
 	const char *want = NULL;
-	int err;
+	int err = HM_OK;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	if (predicate_type && (err = hm_predicate_type_resolve(&want, predicate_type)))
 		return err;
-	err = hm_attached_find(&l, s, digest, "att", HM_MT_DSSE);
-	if (err)
-		return hm_error_wrap(err, "finding the attestations of %s", digest);
-	out->v = l.n ? calloc(l.n, sizeof(*out->v)) : NULL;
-	if (l.n && !out->v) {
-		hm_attached_list_free(&l);
+	out->v = l->n ? calloc(l->n, sizeof(*out->v)) : NULL;
+	if (l->n && !out->v)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l.n && !err; i++) {
+	for (size_t i = 0; i < l->n && !err; i++) {
+		const hm_attached *a = &l->v[i];
 		hm_att_result *r = &out->v[out->n];
-		const char *ann = hm_json_str(l.v[i].annotations, "predicateType");
+		int listed = 1;
 
-		err = check_one(r, s, &l.v[i], digest, keys, nkeys, want);
-		if (err) {
-			result_release(r);
+		/* a refused manifest from a referrer might have held an
+		 * attestation; one from the .sig tag did not */
+		if (a->kind != HM_KIND_DSSE && a->kind != HM_KIND_BUNDLE && !(a->refused && a->kind == HM_KIND_UNKNOWN))
+			continue;
+		r->key_index = -1;
+		r->kind = a->kind;
+		r->form = a->form;
+		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
+		if (!(r->source = strdup(a->source))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
 			break;
 		}
-		/* with a type asked for, list what claims (annotation) or turns
-		 * out (signed statement) to be of that type, and what could not
-		 * be read at all: it might have been of that type */
-		if (want && !l.v[i].refused && !(ann && !strcmp(ann, want)) &&
-		    !(r->predicate_type && !strcmp(r->predicate_type, want))) {
+		if (a->kind == HM_KIND_BUNDLE) {
+			err = check_bundle(r, &listed, s, a, digest, keys, nkeys, want);
+		} else {
+			err = check_one(r, s, a, digest, keys, nkeys, want);
+			/* with a type asked for, list what claims (annotation) or turns
+			 * out (signed statement) to be of that type, and what could not
+			 * be read at all: it might have been of that type */
+			listed = !want || a->refused || (a->hint && !strcmp(a->hint, want)) ||
+				 (r->predicate_type && !strcmp(r->predicate_type, want));
+		}
+		if (err || !listed) {
 			result_release(r);
 			continue;
 		}
@@ -150,13 +190,26 @@ int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_ke
 			out->n_valid++;
 		out->n++;
 	}
-	hm_attached_list_free(&l);
 	if (err) {
 		hm_att_results_free(out);
 		return hm_error_wrap(err, "checking the attestations of %s", digest);
 	}
 	hm_error_clear();
 	return HM_OK;
+}
+
+int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_key *const *keys, size_t nkeys,
+		     const char *predicate_type)
+{
+	hm_attached_list l;
+	int err = hm_discover(&l, s, digest);
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		return hm_error_wrap(err, "finding the attestations of %s", digest);
+	err = hm_attest_verify_in(out, s, &l, digest, keys, nkeys, predicate_type);
+	hm_attached_list_free(&l);
+	return err;
 }
 
 void hm_att_results_free(hm_att_results *r)

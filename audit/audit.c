@@ -16,6 +16,7 @@
 #include "attest/attest.h"
 #include "audit/audit.h"
 #include "core/error.h"
+#include "oci/discover.h"
 #include "core/json.h"
 #include "sign/sign.h"
 #include "verify/verify.h"
@@ -188,6 +189,7 @@ static int check_one(pool *p, hm_store *s, size_t i)
 	hm_audit_image *img = &p->r->images[i];
 	const hm_audit_opts *o = p->o;
 	hm_verify_opts vo = {o->keys, o->n_keys, NULL, 0};
+	hm_attached_list found = {0};
 	hm_verify_result vr;
 	hm_att_results ar;
 	int err = s ? HM_OK : HM_E_IO;
@@ -195,14 +197,18 @@ static int check_one(pool *p, hm_store *s, size_t i)
 	if (!err && (strcmp(img->media_type, HM_MT_OCI_INDEX) == 0 ||
 		     strcmp(img->media_type, HM_MT_DOCKER_LIST) == 0))
 		err = platforms_read(img, s);
-	if (!err && !(err = hm_verify_signatures(&vr, s, img->digest, &vo))) {
+	/* one discovery for both the signatures and the attestations */
+	if (!err && (err = hm_discover(&found, s, img->digest)))
+		err = hm_error_wrap(err, "finding what is attached to %s", img->digest);
+	if (!err && !(err = hm_verify_signatures_in(&vr, s, &found, img->digest, &vo))) {
 		err = sigs_keep(img, &vr);
 		hm_verify_result_free(&vr);
 	}
-	if (!err && !(err = hm_attest_verify(&ar, s, img->digest, o->keys, o->n_keys, NULL))) {
+	if (!err && !(err = hm_attest_verify_in(&ar, s, &found, img->digest, o->keys, o->n_keys, NULL))) {
 		err = atts_keep(img, &ar);
 		hm_att_results_free(&ar);
 	}
+	hm_attached_list_free(&found);
 	if (!err && o->decide)
 		err = decide(p, s, img);
 	if (err == HM_E_NOMEM)

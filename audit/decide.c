@@ -2,7 +2,8 @@
  *
  * hm_policy_backend_store() would open a store per image; here the audit's
  * worker already holds one for the repository, owned by its thread, so the
- * backend hands that store out as every session and closes nothing.  With a
+ * backend (hm_policy_backend_borrow) hands that store out as every session
+ * and never frees it.  With a
  * single pinned input hm_policy_eval() resolves nothing and verifies on the
  * calling thread, so the store never leaves the worker that owns it. */
 #include <stdio.h>
@@ -44,25 +45,6 @@ int hm_audit_decision_from_policy(hm_audit_decision *out, const struct hm_image_
 	return err;
 }
 
-/* Every session is the worker's own store, for the one repository. */
-static int borrow_open(void **session, void *ctx, const hm_ref *ref)
-{
-	char *name = hm_ref_name(ref);
-	int same = name && strcmp(name, hm_store_name(ctx)) == 0;
-
-	free(name);
-	if (!same)
-		return hm_error_set(HM_E_IO, "the audit's policy check reached outside '%s'",
-				    hm_store_name(ctx));
-	*session = ctx;
-	return HM_OK;
-}
-
-static void borrow_close(void *session)
-{
-	(void)session; /* the worker's; it outlives the evaluation */
-}
-
 int hm_audit_policy_decide(void *ctx, hm_store *s, const char *image, hm_audit_decision *out)
 {
 	const hm_policy *p = ctx;
@@ -72,10 +54,7 @@ int hm_audit_policy_decide(void *ctx, hm_store *s, const char *image, hm_audit_d
 	hm_decision d;
 	int err;
 
-	hm_policy_backend_store(&b, NULL);
-	b.ctx = s;
-	b.open = borrow_open;
-	b.close = borrow_close;
+	hm_policy_backend_borrow(&b, s);
 	eo.jobs = 1; /* one input: no thread of its own */
 	if ((err = hm_policy_eval(&d, p, &b, &in, 1, &eo)))
 		return err;

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "sign/sign.h"
 
 #define PREDICATE_MAX (HM_ATT_MAX_ENVELOPE / 2) /* base64 grows it by a third */
 
@@ -37,6 +38,7 @@ static int load_predicate(cJSON **out, const char *path)
 static int run_attest(hm_args *a)
 {
 	const char *type = hm_arg(a, "type") ? hm_arg(a, "type") : "custom", *uri;
+	enum hm_sign_format format;
 	hm_key *key = NULL;
 	cJSON *pred = NULL;
 	int err;
@@ -46,6 +48,8 @@ static int run_attest(hm_args *a)
 	if (!hm_arg(a, "predicate"))
 		return hm_cli_usage(a, "--predicate is required");
 	if (hm_predicate_type_resolve(&uri, type))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (hm_sign_format_parse(&format, hm_arg(a, "format")))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
 	    (err = hm_cli_load_private_key(&key, a)))
@@ -60,7 +64,7 @@ static int run_attest(hm_args *a)
 		if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[i])))
 			break;
 		name = hm_ref_name(&ref);
-		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred)
+		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred, (int)format)
 			   : hm_error_set(HM_E_NOMEM, "out of memory");
 		if (err)
 			err = hm_error_wrap(err, "attesting %s", a->pos.v[i]);
@@ -202,6 +206,7 @@ static int run_provenance(hm_args *a)
 	hm_provenance_opts o = HM_PROVENANCE_OPTS_INIT;
 	const hm_strv *bargs = hm_arg_all(a, "build-arg");
 	int print = hm_arg_flag(a, "print"), added = 0, err, opened = 0;
+	enum hm_sign_format format;
 	hm_key *key = NULL;
 	hm_store *s = NULL;
 	cJSON *pred = NULL, *st = NULL;
@@ -214,6 +219,8 @@ static int run_provenance(hm_args *a)
 		return hm_cli_usage(a, "--key is required (or --print to only show the statement)");
 	if (!hm_arg(a, "git"))
 		return hm_cli_usage(a, "--git is required");
+	if (hm_sign_format_parse(&format, hm_arg(a, "format")))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	for (size_t i = 0; i < bargs->n; i++)
 		if (bargs->v[i][0] == '=')
 			return hm_cli_usage(a, "build argument '%s' is not NAME=VALUE", bargs->v[i]);
@@ -257,7 +264,7 @@ static int run_provenance(hm_args *a)
 		}
 		goto done;
 	}
-	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred);
+	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred, (int)format);
 	if (!err)
 		printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s), d.digest,
 		       HM_PREDICATE_SLSA_V1);
@@ -368,6 +375,7 @@ static int run_verify(hm_args *a)
 static const hm_opt attest_opts[] = {
 	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
 	{"predicate", 0, "FILE", 0, "the predicate: a JSON object (\"-\" reads stdin)"},
+	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .att)"},
 	{"type", 't', "TYPE", 0,
 	 "predicate type: a URI, or slsaprovenance, slsaprovenance02, spdx, spdxjson, cyclonedx, link, openvex, vuln, custom (default)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
@@ -383,9 +391,14 @@ const hm_cmd hm_cmd_attest = {
 	    "Resolves each IMAGE to its manifest digest once, wraps the predicate in an\n"
 	    "in-toto Statement v1 whose subject is the image's name and digest, signs it\n"
 	    "as a DSSE envelope (payload type application/vnd.in-toto+json) and attaches\n"
-	    "it as cosign does: a layer of media type application/vnd.dsse.envelope.v1+json\n"
-	    "with the annotation predicateType, under the tag sha256-<hex>.att. The same\n"
-	    "envelope is not added twice. Note: cosign maps plain 'slsaprovenance' to\n"
+	    "it as cosign does. --format bundle (the default, cosign v3): in a Sigstore\n"
+	    "bundle v0.3 stored as an OCI 1.1 referrer of the image (the referrers API,\n"
+	    "else the referrers tag sha256-<hex>), annotated\n"
+	    "dev.sigstore.bundle.predicateType. --format legacy (cosign v2, for\n"
+	    "verifiers that read only tags): a layer of media type\n"
+	    "application/vnd.dsse.envelope.v1+json with the annotation predicateType,\n"
+	    "under the tag sha256-<hex>.att. The same statement by the same key is not\n"
+	    "added twice. Note: cosign maps plain 'slsaprovenance' to\n"
 	    "SLSA v0.2; hallmark maps it to https://slsa.dev/provenance/v1.",
 	.opts = attest_opts,
 	.flags = HM_CMD_STORE,
@@ -405,6 +418,7 @@ static const hm_opt provenance_opts[] = {
 	{"base-image", 0, "NAME=DIGEST", HM_OPT_MULTI, "the digest of a base image the Dockerfile names without one"},
 	{"offline", 0, NULL, 0, "never ask a registry for a base image's digest"},
 	{"print", 0, NULL, 0, "print the statement to stdout; do not sign or upload"},
+	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .att)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -446,12 +460,16 @@ const hm_cmd hm_cmd_verify_attestation = {
 	.usage = "--key KEY [--key KEY]... [--type TYPE] [options] IMAGE...",
 	.summary = "verify the attestations of images",
 	.description =
-	    "Finds the attestations of each IMAGE (OCI 1.1 referrers, then the tag\n"
-	    "sha256-<hex>.att) and accepts one only when its DSSE signature verifies\n"
-	    "over the pre-authentication encoding with one of the keys, the payload type\n"
-	    "is application/vnd.in-toto+json, the statement (v1 or v0.1, read from the\n"
+	    "Finds the attestations of each IMAGE wherever they are stored (Sigstore\n"
+	    "bundles and DSSE layers, as OCI 1.1 referrers through the API or the\n"
+	    "referrers tag, under the tag sha256-<hex>.att, in layouts and cosign save\n"
+	    "layouts) and accepts one only when its DSSE signature verifies over the\n"
+	    "pre-authentication encoding with one of the keys, the payload type is\n"
+	    "application/vnd.in-toto+json, the statement (v1 or v0.1, read from the\n"
 	    "verified payload only) has a subject with this image's digest, and, with\n"
-	    "--type, its predicate type is that one.\n"
+	    "--type, its predicate type (the signed statement's, never an annotation)\n"
+	    "is that one. A bundle of predicate type https://sigstore.dev/cosign/sign/v1\n"
+	    "is a signature, not an attestation.\n"
 	    "\n"
 	    "Exit status: 0 when every image has at least one valid attestation, 1 when\n"
 	    "one has none, 2 on a usage error, 3 on an operational error.",

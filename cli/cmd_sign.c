@@ -42,6 +42,10 @@ static int run(hm_args *a)
 		return hm_cli_usage(a, "--key is required");
 	if (outputs && (a->pos.n > 1 || hm_arg_flag(a, "recursive")))
 		return hm_cli_usage(a, "--output-signature and --output-payload take one image, without --recursive");
+	if (hm_sign_format_parse(&o.format, hm_arg(a, "format")))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (o.format == HM_FORMAT_BUNDLE && hm_arg(a, "output-signature"))
+		return hm_cli_usage(a, "--output-signature writes a legacy signature: add --format legacy");
 	err = hm_cli_load_private_key(&key, a);
 	if (err)
 		return hm_cli_fail(err);
@@ -76,10 +80,11 @@ static int run(hm_args *a)
 
 static const hm_opt opts[] = {
 	{"key", 'k', "KEY", 0, "the private key to sign with: FILE, env://VAR or pkcs11:URI"},
-	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "add KEY=VALUE to the payload's optional section"},
+	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .sig)"},
+	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "add KEY=VALUE to what is signed (see below)"},
 	{"recursive", 'r', NULL, 0, "also sign every manifest of an index"},
-	{"output-signature", 0, "FILE", 0, "write the base64 signature to FILE"},
-	{"output-payload", 0, "FILE", 0, "write the signed payload to FILE"},
+	{"output-signature", 0, "FILE", 0, "write the base64 signature to FILE (legacy format)"},
+	{"output-payload", 0, "FILE", 0, "write the signed payload (or statement) to FILE"},
 	{"no-upload", 0, NULL, 0, "do not attach the signature to the image"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
 	{NULL, 0, NULL, 0, NULL},
@@ -92,11 +97,22 @@ const hm_cmd hm_cmd_sign = {
 	.summary = "sign images, storing the signatures as cosign does",
 	.description =
 	    "Resolves each IMAGE (registry reference or oci:PATH[:tag|@digest]) to its\n"
-	    "manifest digest once, signs cosign's simple-signing payload for that\n"
-	    "digest and attaches it under the tag sha256-<hex>.sig: one layer per\n"
-	    "signature, media type application/vnd.dev.cosign.simplesigning.v1+json,\n"
-	    "signature in the annotation dev.cosignproject.cosign/signature. A\n"
-	    "signature by the same key over the same payload is not added twice.\n"
+	    "manifest digest once and signs that digest.\n"
+	    "\n"
+	    "--format bundle (the default, what cosign v3 writes): an in-toto Statement\n"
+	    "v1 of predicate type https://sigstore.dev/cosign/sign/v1 whose subject is\n"
+	    "the digest (with the -a annotations), signed into a Sigstore bundle v0.3\n"
+	    "(DSSE, publicKey) and stored as an OCI 1.1 referrer of the image: through\n"
+	    "the referrers API when the registry serves it, else in the referrers tag\n"
+	    "sha256-<hex> (an image index every writer updates).\n"
+	    "\n"
+	    "--format legacy (what cosign v2 writes, for verifiers that read only tags):\n"
+	    "cosign's simple-signing payload (-a annotations in its optional section)\n"
+	    "as a layer of the tag sha256-<hex>.sig, media type\n"
+	    "application/vnd.dev.cosign.simplesigning.v1+json, signature in the\n"
+	    "annotation dev.cosignproject.cosign/signature.\n"
+	    "\n"
+	    "A signature by the same key over the same payload is not added twice.\n"
 	    "Prints one line per signed digest.",
 	.opts = opts,
 	.flags = HM_CMD_STORE,

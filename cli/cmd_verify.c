@@ -107,7 +107,7 @@ static int run(hm_args *a)
 
 static const hm_opt opts[] = {
 	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
-	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in the payload's optional section"},
+	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in what was signed"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -118,11 +118,18 @@ const hm_cmd hm_cmd_verify = {
 	.usage = "--key KEY [--key KEY]... [options] IMAGE...",
 	.summary = "verify the signatures of images",
 	.description =
-	    "Finds the signatures of each IMAGE (OCI 1.1 referrers, then the tag\n"
-	    "sha256-<hex>.sig) and accepts one only when its payload blob matches its\n"
-	    "digest, the signature verifies with one of the keys, the payload names\n"
-	    "this image's digest (a signature copied from another image is refused),\n"
-	    "its type is cosign's, and it holds every --annotation. Reports which key\n"
+	    "Finds the signatures of each IMAGE wherever they are stored (OCI 1.1\n"
+	    "referrers through the API or the referrers tag sha256-<hex>, the tag\n"
+	    "sha256-<hex>.sig, layouts and cosign save layouts) in either format:\n"
+	    "cosign v2's simple-signing layer, accepted only when its payload blob\n"
+	    "matches its digest, the signature verifies with one of the keys, the\n"
+	    "payload names this image's digest and its type is cosign's; or cosign v3's\n"
+	    "Sigstore bundle, accepted only when its DSSE envelope verifies with one of\n"
+	    "the keys and holds a statement of predicate type\n"
+	    "https://sigstore.dev/cosign/sign/v1 whose subjects include this image's\n"
+	    "digest. A signature copied from another image is refused. Every\n"
+	    "--annotation must be in the payload's optional section (simple signing)\n"
+	    "or the statement subject's annotations (bundle). Reports which key\n"
 	    "verified which signature, and why the others were refused.\n"
 	    "\n"
 	    "Exit status: 0 when every image has at least one valid signature, 1 when\n"

@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/base64.h"
@@ -44,7 +45,29 @@ static int value(unsigned char c)
 	return -1;
 }
 
+static int decode(hm_buf *out, const char *in, size_t len);
+
+/* Go's decoder (and so cosign) ignores CR and LF anywhere: base64 wrapped
+ * over lines is accepted by dropping them first. */
 int hm_base64_decode(hm_buf *out, const char *in, size_t len)
+{
+	char *flat;
+	size_t n = 0;
+	int err;
+
+	if (!memchr(in, '\n', len) && !memchr(in, '\r', len))
+		return decode(out, in, len);
+	if (!(flat = malloc(len)))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < len; i++)
+		if (in[i] != '\n' && in[i] != '\r')
+			flat[n++] = in[i];
+	err = decode(out, flat, n);
+	free(flat);
+	return err;
+}
+
+static int decode(hm_buf *out, const char *in, size_t len)
 {
 	unsigned v = 0;
 	int bits = 0, err = hm_buf_add(out, "", 0);

@@ -6,7 +6,7 @@
 /* Appends the standard (RFC 4648 section 4) base64 of in, with padding. */
 int hm_base64_encode(hm_buf *out, const void *in, size_t len);
 /* Appends the decoded bytes of in: standard or URL-safe alphabet, padding
- * optional.  Returns HM_E_IO "invalid base64 at offset N" for anything else. */
+ * optional, CR and LF ignored anywhere (as Go's decoder does).  Returns HM_E_IO "invalid base64 at offset N" for anything else. */
 int hm_base64_decode(hm_buf *out, const char *in, size_t len);
 
 #endif

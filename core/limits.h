@@ -28,8 +28,8 @@
 /* Layers of one attached manifest (a .sig/.att tag or a referrer): cosign
  * appends one per signature, so a few is usual and hundreds is not. */
 #define HM_MAX_ATTACHED_LAYERS 256
-/* Attached artifacts of one kind (signatures, attestations) read for one
- * image, over every place they are found. */
+/* Attached layers (signatures, attestations, bundles, others) read for one
+ * image by one discovery, over every place they are found. */
 #define HM_MAX_ATTACHED 1000
 
 /* The referrers of one image: entries, pages and bytes over all pages. */

@@ -21,7 +21,7 @@ show "$HM" key generate --type ed25519 --output-prefix "$out/stranger"
 ls -l "$out"/*.key "$out"/*.pub
 show "$HM" key public --key "$out/release.key"
 
-step "sign the example image"
+step "sign the example image: a Sigstore bundle stored as an OCI 1.1 referrer (cosign v3's format, the default)"
 show "$HM" sign --key "$out/release.key" -a release=1.0 "$img"
 
 step "verify it with the release key"
@@ -49,7 +49,7 @@ else
 	echo "(exit status $?: the file changed after signing, refused as it should be)"
 fi
 
-step "attach SLSA provenance generated from this project's git checkout and examples/Dockerfile"
+step "attach SLSA provenance generated from this project's git checkout and examples/Dockerfile (a bundle referrer too)"
 show "$HM" attest provenance --key "$out/release.key" --git . --dockerfile examples/Dockerfile \
 	--builder-id https://ci.example.com/builder --allow-dirty "$img"
 
@@ -90,7 +90,10 @@ else
 	echo "(exit status $?: denied, as it should be)"
 fi
 
-step "what is attached to the image"
+step "also sign in cosign v2's legacy format (tag sha256-<hex>.sig) for verifiers that read only tags"
+show "$HM" sign --format legacy --key "$out/release.key" "$img"
+
+step "what is attached to the image: each attachment with its kind and storage form (bundles: predicate type unverified)"
 show "$HM" tree "$img"
 
 step "copy the image with its signature and provenance to another layout (e.g. for an air gap), verify the copy"

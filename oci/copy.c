@@ -9,12 +9,9 @@
 #include "core/error.h"
 #include "oci/attach.h"
 #include "oci/copy.h"
+#include "oci/discover.h"
 #include "oci/referrers.h"
 
-#define MT_SIMPLESIGNING "application/vnd.dev.cosign.simplesigning.v1+json"
-#define MT_DSSE "application/vnd.dsse.envelope.v1+json"
-#define MT_BUNDLE_PREFIX "application/vnd.dev.sigstore.bundle"
-#define MT_NOTATION "application/vnd.cncf.notary.signature"
 
 static const char *const suffixes[] = {"sig", "att", "sbom"};
 
@@ -30,16 +27,29 @@ static int has(const char *s, const char *needle)
 	return s && strstr(s, needle) != NULL;
 }
 
+/* A layer's kind as discovery classifies it (hm_attach_classify), as a copy
+ * kind; a bundle is both, since only its verified statement decides. */
+static unsigned kind_of_layer(const char *artifact_type, const char *mt)
+{
+	switch (hm_attach_classify(artifact_type, mt)) {
+	case HM_KIND_SIMPLESIGNING:
+	case HM_KIND_NOTATION: return HM_ATT_SIGNATURES;
+	case HM_KIND_DSSE: return HM_ATT_ATTESTATIONS;
+	case HM_KIND_BUNDLE: return HM_ATT_SIGNATURES | HM_ATT_ATTESTATIONS;
+	case HM_KIND_UNKNOWN:
+	case HM_KIND_OTHER: break;
+	}
+	return 0;
+}
+
+/* What a type that discovery does not classify names: in-toto statements,
+ * SBOMs. */
 static unsigned kind_of_type(const char *t)
 {
 	if (!t)
 		return 0;
-	if (strcmp(t, MT_SIMPLESIGNING) == 0 || strcmp(t, MT_NOTATION) == 0)
-		return HM_ATT_SIGNATURES;
-	if (strcmp(t, MT_DSSE) == 0 || has(t, "in-toto"))
+	if (has(t, "in-toto"))
 		return HM_ATT_ATTESTATIONS;
-	if (strncmp(t, MT_BUNDLE_PREFIX, strlen(MT_BUNDLE_PREFIX)) == 0)
-		return HM_ATT_SIGNATURES | HM_ATT_ATTESTATIONS;
 	if (has(t, "spdx") || has(t, "cyclonedx") || has(t, "sbom"))
 		return HM_ATT_SBOMS;
 	return 0;
@@ -56,11 +66,11 @@ unsigned hm_attachment_kind(const char *suffix, const hm_manifest *m)
 						     : HM_ATT_OTHER;
 	if (!m)
 		return HM_ATT_OTHER;
-	k |= kind_of_type(m->artifact_type);
+	k |= kind_of_layer(m->artifact_type, NULL) | kind_of_type(m->artifact_type);
 	if (!m->is_index)
 		k |= kind_of_type(m->config.media_type);
 	for (size_t i = 0; i < m->n_layers; i++)
-		k |= kind_of_type(m->layers[i].media_type);
+		k |= kind_of_layer(m->artifact_type, m->layers[i].media_type) | kind_of_type(m->layers[i].media_type);
 	return k ? k : HM_ATT_OTHER;
 }
 

@@ -34,11 +34,11 @@
 #define HM_ATT_ALL 15u
 
 /* What an attachment is: suffix is the cosign tag's ("sig", "att", "sbom")
- * or NULL for a referrer, whose manifest m says it by its artifactType and
- * layer media types (simple signing and notation: signatures; DSSE:
- * attestations; a Sigstore bundle: both, since its statement decides;
- * SPDX / CycloneDX: SBOMs; anything else: other).  The one place where
- * kinds are decided. */
+ * or NULL for a referrer, whose layers are classified by discovery's one
+ * classifier (hm_attach_classify: simple signing and notation: signatures;
+ * DSSE: attestations; a Sigstore bundle: both, since its statement decides)
+ * and whose in-toto or SPDX / CycloneDX types say attestations or SBOMs;
+ * anything else: other. */
 unsigned hm_attachment_kind(const char *suffix, const hm_manifest *m);
 
 /* Parses "signatures,attestations" (also sboms, other) into *out. */

@@ -173,8 +173,19 @@ done:
 	return err;
 }
 
+/* cosign save marks what it writes with a "kind" annotation: the signatures
+ * and attestations manifests (dev.cosignproject.cosign/sigs, /atts) are
+ * not images of the layout. */
+static int is_cosign_save_attachment(const hm_descriptor *e)
+{
+	const char *k = hm_annotation_get(e->annotations, e->n_annotations, "kind");
+
+	return k && (strcmp(k, "dev.cosignproject.cosign/sigs") == 0 || strcmp(k, "dev.cosignproject.cosign/atts") == 0);
+}
+
 /* The layout's only image: the entries that are not artifacts (no
- * artifactType, not a cosign sha256-<hex>.sig/.att tag), counted by digest. */
+ * artifactType, not a cosign sha256-<hex>.sig/.att tag nor what cosign save
+ * marks as its signatures or attestations), counted by digest. */
 static int only_image(const struct layout *l, const hm_manifest *idx, const hm_descriptor **out)
 {
 	const hm_descriptor *found = NULL;
@@ -183,7 +194,10 @@ static int only_image(const struct layout *l, const hm_manifest *idx, const hm_d
 	for (size_t i = 0; i < idx->n_manifests; i++) {
 		const hm_descriptor *e = &idx->manifests[i];
 
-		if (e->artifact_type || is_cosign_tag(entry_tag(e)))
+		/* a manifest hallmark cannot read (Docker schema 1, say) is not
+		 * the image meant: it stays reachable by its tag or digest */
+		if (e->artifact_type || is_cosign_tag(entry_tag(e)) || is_cosign_save_attachment(e) ||
+		    !hm_manifest_media_type_known(e->media_type))
 			continue;
 		if (found && strcmp(found->digest, e->digest) == 0)
 			continue;
@@ -532,6 +546,18 @@ done:
 	return err;
 }
 
+static int layout_index(hm_store *s, hm_buf *out)
+{
+	char *path = join(L(s)->dir, "index.json");
+	int err;
+
+	if (!path)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	err = hm_file_read(out, path, MAX_INDEX_JSON);
+	free(path);
+	return err;
+}
+
 /* Copies exactly size bytes from `in` to `out`, hashing them; HM_E_IO when
  * in has more or fewer bytes or other content than digest. */
 static int copy_hashed(FILE *in, FILE *out, const char *digest, int64_t size, const char *what)
@@ -672,6 +698,7 @@ static const struct hm_store_ops layout_ops = {
     .put_blob = layout_put_blob,
     .list_tags = layout_list_tags,
     .referrers = layout_referrers,
+    .layout_index = layout_index,
     .free = layout_free,
     .get_blob_file = layout_get_blob_file,
     .put_blob_file = layout_put_blob_file,

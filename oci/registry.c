@@ -1448,7 +1448,7 @@ static void reg_free(hm_store *s)
 
 static const struct hm_store_ops registry_ops = {
 	reg_resolve, reg_get_manifest, reg_put_manifest, reg_get_blob, reg_blob_exists,
-	reg_put_blob, reg_list_tags, reg_referrers, reg_free, reg_get_blob_file, reg_put_blob_file,
+	reg_put_blob, reg_list_tags, reg_referrers, reg_free, reg_get_blob_file, reg_put_blob_file, NULL,
 };
 
 void hm_registry_set_page_size(hm_store *s, unsigned n)

@@ -95,6 +95,14 @@ int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_typ
 	return s->ops->referrers(s, digest, artifact_type, index);
 }
 
+int hm_store_layout_index(hm_store *s, hm_buf *out)
+{
+	hm_buf_reset(out);
+	if (!s->ops->layout_index)
+		return hm_error_set(HM_E_NOTFOUND, "'%s' is not an OCI layout", s->name);
+	return s->ops->layout_index(s, out);
+}
+
 const char *hm_store_name(const hm_store *s)
 {
 	return s->name;

@@ -99,6 +99,11 @@ int hm_store_list_tags(hm_store *s, hm_strv *out);
  * NULL), as JSON.  HM_E_NOTFOUND when the store has no referrers support. */
 int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index);
 
+/* An OCI layout's index.json as it is on disk (at most 16 MiB, not
+ * validated); HM_E_NOTFOUND for a registry.  Discovery reads what other
+ * tools (cosign save) mark there with annotations. */
+int hm_store_layout_index(hm_store *s, hm_buf *out);
+
 /* "docker.io/library/alpine" or "oci:PATH": the repository this store reads. */
 const char *hm_store_name(const hm_store *s);
 

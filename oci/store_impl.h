@@ -17,6 +17,7 @@ struct hm_store_ops {
 	void (*free)(hm_store *s);
 	int (*get_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
 	int (*put_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
+	int (*layout_index)(hm_store *s, hm_buf *out); /* NULL for a registry */
 };
 
 struct hm_store {

@@ -35,6 +35,9 @@ typedef struct hm_policy_backend {
 /* The real backend over stores opened with opts (borrowed; must outlive
  * the evaluation). */
 void hm_policy_backend_store(hm_policy_backend *out, const hm_store_opts *opts);
+/* The same over one store the caller holds (borrowed, never freed): every
+ * session is s, and naming another repository is an error. */
+void hm_policy_backend_borrow(hm_policy_backend *out, hm_store *s);
 
 /* One image to evaluate and where it came from (all borrowed; every field
  * but image may be NULL). */

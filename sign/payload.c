@@ -74,11 +74,33 @@ int hm_payload_build(hm_buf *out, const char *identity, const char *digest,
 	return err;
 }
 
+int hm_annotations_check(const cJSON *opt, const char *const *annotations, size_t n_annotations,
+			 const char *where)
+{
+	if (!cJSON_IsObject(opt))
+		opt = NULL;
+	for (size_t i = 0; i < n_annotations; i++) {
+		const char *eq = strchr(annotations[i], '=');
+		size_t klen = eq ? (size_t)(eq - annotations[i]) : strlen(annotations[i]);
+		const cJSON *item;
+		int found = 0;
+
+		cJSON_ArrayForEach(item, opt) {
+			if (strlen(item->string) == klen && strncmp(item->string, annotations[i], klen) == 0 &&
+			    cJSON_IsString(item) && (!eq || strcmp(item->valuestring, eq + 1) == 0))
+				found = 1;
+		}
+		if (!found)
+			return hm_error_set(HM_E_VERIFY, "annotation %s is not in %s", annotations[i], where);
+	}
+	return HM_OK;
+}
+
 int hm_payload_check(cJSON **parsed, const void *data, size_t len, const char *digest,
 		     const char *const *annotations, size_t n_annotations)
 {
 	cJSON *j = cJSON_ParseWithLength(data, len);
-	const cJSON *crit, *image, *opt;
+	const cJSON *crit, *image;
 	const char *type, *d;
 	int err = HM_OK;
 
@@ -104,25 +126,8 @@ int hm_payload_check(cJSON **parsed, const void *data, size_t len, const char *d
 		err = hm_error_set(HM_E_VERIFY, "signature is for %s, not this image", d);
 		goto done;
 	}
-	opt = cJSON_GetObjectItemCaseSensitive(j, "optional");
-	if (!cJSON_IsObject(opt))
-		opt = NULL;
-	for (size_t i = 0; i < n_annotations; i++) {
-		const char *eq = strchr(annotations[i], '=');
-		size_t klen = eq ? (size_t)(eq - annotations[i]) : strlen(annotations[i]);
-		const cJSON *item;
-		int found = 0;
-
-		cJSON_ArrayForEach(item, opt) {
-			if (strlen(item->string) == klen && strncmp(item->string, annotations[i], klen) == 0 &&
-			    cJSON_IsString(item) && (!eq || strcmp(item->valuestring, eq + 1) == 0))
-				found = 1;
-		}
-		if (!found) {
-			err = hm_error_set(HM_E_VERIFY, "annotation %s is not in the payload", annotations[i]);
-			goto done;
-		}
-	}
+	err = hm_annotations_check(cJSON_GetObjectItemCaseSensitive(j, "optional"), annotations, n_annotations,
+				   "the payload");
 done:
 	if (!err && parsed) {
 		*parsed = j;

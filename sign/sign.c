@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "oci/attach.h"
+#include "sigstore/bundle.h"
 #include "sign/sign.h"
 
 char *hm_sign_identity(const hm_ref *ref)
@@ -62,6 +63,15 @@ static int sign_one(hm_signed *out, hm_store *s, const hm_ref *ref, const char *
 	out->identity = hm_sign_identity(ref);
 	if (!out->identity)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (o->format == HM_FORMAT_BUNDLE) {
+		err = hm_sign_statement(&out->payload, digest, o->annotations);
+		if (!err && o->upload)
+			err = hm_bundle_attach(&out->added, s, digest, o->key, out->payload.data, out->payload.len,
+					       HM_PREDICATE_COSIGN_SIGN);
+		if (err)
+			err = hm_error_wrap(err, "attaching the signature bundle of %s", digest);
+		goto done;
+	}
 	err = hm_payload_build(&out->payload, out->identity, digest, o->annotations);
 	if (!err)
 		err = hm_key_sign(o->key, out->payload.data, out->payload.len, &raw);
@@ -85,6 +95,17 @@ done:
 	cJSON_Delete(ann);
 	hm_buf_release(&raw);
 	return err;
+}
+
+int hm_sign_format_parse(enum hm_sign_format *out, const char *name)
+{
+	if (!name || strcmp(name, "bundle") == 0)
+		*out = HM_FORMAT_BUNDLE;
+	else if (strcmp(name, "legacy") == 0)
+		*out = HM_FORMAT_LEGACY;
+	else
+		return hm_error_set(HM_E_USAGE, "--format must be bundle or legacy, not '%s'", name);
+	return HM_OK;
 }
 
 static int push_digest(hm_strv *v, const char *d)

@@ -6,8 +6,9 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/json.h"
-#include "oci/attach.h"
+#include "oci/discover.h"
 #include "sign/sign.h"
+#include "verify/evidence.h"
 #include "verify/verify.h"
 
 static int refuse(hm_sig_result *r, const char *why)
@@ -27,11 +28,6 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 	char why[512];
 	int err = HM_OK;
 
-	r->key_index = -1;
-	r->source = strdup(a->source);
-	snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
-	if (!r->source)
-		return hm_error_set(HM_E_NOMEM, "out of memory");
 	if (a->refused) {
 		err = refuse(r, a->refused);
 		goto done;
@@ -74,29 +70,105 @@ done:
 	return err;
 }
 
-int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,
-			 const hm_verify_opts *o)
+/* The subject of statement st naming digest ("sha256:<hex>"), or NULL. */
+static const cJSON *subject_of(const cJSON *st, const char *digest)
 {
-	hm_attached_list l;
-	int err;
+	const cJSON *sub;
+	const char *hex = strchr(digest, ':');
+
+	cJSON_ArrayForEach(sub, cJSON_GetObjectItemCaseSensitive(st, "subject")) {
+		const char *h = hm_json_str(cJSON_GetObjectItemCaseSensitive(sub, "digest"), "sha256");
+
+		if (hex && h && strcmp(h, hex + 1) == 0)
+			return sub;
+	}
+	return NULL;
+}
+
+/* Checks one bundle: *listed is 0 when it is no signature (an attestation,
+ * verified or claiming to be one). */
+static int check_bundle(hm_sig_result *r, int *listed, hm_store *s, const hm_attached *a, const char *digest,
+			const hm_verify_opts *o)
+{
+	hm_bundle_verdict v;
+	int err = hm_evidence_bundle(&v, s, a, digest, o->keys, o->n_keys);
+
+	*listed = 1;
+	if (err)
+		goto done;
+	if (v.reason) {
+		*listed = hm_evidence_may_be_signature(a);
+		r->tried_keys = a->refused == NULL;
+		err = refuse(r, v.reason);
+		goto done;
+	}
+	if (!hm_bundle_verdict_is_signature(&v)) {
+		*listed = 0;
+		goto done;
+	}
+	r->tried_keys = 1;
+	r->key_index = v.key_index;
+	if (hm_annotations_check(cJSON_GetObjectItemCaseSensitive(subject_of(v.statement, digest), "annotations"),
+				 o->annotations, o->n_annotations, "the statement's subject") != HM_OK) {
+		err = refuse(r, hm_error_message());
+		goto done;
+	}
+	r->payload = v.statement;
+	v.statement = NULL;
+	r->valid = 1;
+done:
+	hm_bundle_verdict_free(&v);
+	return err;
+}
+
+static void sig_release(hm_sig_result *r)
+{
+	free(r->source);
+	free(r->reason);
+	cJSON_Delete(r->payload);
+	memset(r, 0, sizeof(*r));
+}
+
+int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attached_list *l, const char *digest,
+			    const hm_verify_opts *o)
+{
+	int err = HM_OK;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->digest, sizeof(out->digest), "%s", digest);
-	err = hm_attached_find(&l, s, digest, "sig", HM_MT_SIMPLESIGNING);
-	if (err)
-		return hm_error_wrap(err, "finding the signatures of %s", digest);
-	out->sigs = l.n ? calloc(l.n, sizeof(*out->sigs)) : NULL;
-	if (l.n && !out->sigs) {
-		hm_attached_list_free(&l);
+	out->sigs = l->n ? calloc(l->n, sizeof(*out->sigs)) : NULL;
+	if (l->n && !out->sigs)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	}
-	for (size_t i = 0; i < l.n && !err; i++) {
-		out->n_sigs = i + 1;
-		err = check_one(&out->sigs[i], s, &l.v[i], digest, o);
-		if (!err && out->sigs[i].valid)
+	for (size_t i = 0; i < l->n && !err; i++) {
+		const hm_attached *a = &l->v[i];
+		hm_sig_result *r = &out->sigs[out->n_sigs];
+		int listed = 1;
+
+		/* a refused manifest from a referrer might have held a signature;
+		 * one from the .att tag did not */
+		if (a->kind != HM_KIND_SIMPLESIGNING && a->kind != HM_KIND_BUNDLE &&
+		    !(a->refused && a->kind == HM_KIND_UNKNOWN))
+			continue;
+		r->key_index = -1;
+		r->kind = a->kind;
+		r->form = a->form;
+		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
+		if (!(r->source = strdup(a->source))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			break;
+		}
+		if (a->kind == HM_KIND_BUNDLE)
+			err = check_bundle(r, &listed, s, a, digest, o);
+		else
+			err = check_one(r, s, a, digest, o);
+		if (err || !listed) {
+			sig_release(r);
+			continue;
+		}
+		if (r->valid)
 			out->n_valid++;
+		out->n_sigs++;
 	}
-	hm_attached_list_free(&l);
 	if (err) {
 		hm_verify_result_free(out);
 		return hm_error_wrap(err, "checking the signatures of %s", digest);
@@ -105,13 +177,23 @@ int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,
 	return HM_OK;
 }
 
+int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest, const hm_verify_opts *o)
+{
+	hm_attached_list l;
+	int err = hm_discover(&l, s, digest);
+
+	memset(out, 0, sizeof(*out));
+	if (err)
+		return hm_error_wrap(err, "finding the signatures of %s", digest);
+	err = hm_verify_signatures_in(out, s, &l, digest, o);
+	hm_attached_list_free(&l);
+	return err;
+}
+
 void hm_verify_result_free(hm_verify_result *r)
 {
-	for (size_t i = 0; i < r->n_sigs; i++) {
-		free(r->sigs[i].source);
-		free(r->sigs[i].reason);
-		cJSON_Delete(r->sigs[i].payload);
-	}
+	for (size_t i = 0; i < r->n_sigs; i++)
+		sig_release(&r->sigs[i]);
 	free(r->sigs);
 	r->sigs = NULL;
 	r->n_sigs = r->n_valid = 0;

@@ -4,17 +4,21 @@
 
 #include <cjson/cJSON.h>
 #include "crypto/key.h"
+#include "oci/attach.h"
 #include "oci/store.h"
 
 typedef struct hm_sig_result {
 	char *source;                  /* where it was found (see hm_attached.source) */
-	char layer[HM_DIGEST_SIZE];    /* payload blob digest */
+	enum hm_attach_kind kind;      /* simple-signing or sigstore-bundle (or unknown when refused) */
+	enum hm_attach_form form;
+	char layer[HM_DIGEST_SIZE];    /* payload (or bundle) blob digest */
 	int valid;                     /* 1 when accepted */
 	int key_index;                 /* index into opts.keys of the verifying key, or -1 */
 	int tried_keys;                /* 1 when the signature was checked against the keys: then
 					* key_index -1 means no key verified it (an unknown signer) */
 	char *reason;                  /* why it was refused (NULL when valid) */
-	cJSON *payload;                /* the parsed simple-signing payload, when it verified cryptographically */
+	cJSON *payload;                /* the parsed simple-signing payload, or the bundle's
+					* statement, when it verified cryptographically */
 } hm_sig_result;
 
 typedef struct hm_verify_result {
@@ -31,11 +35,22 @@ typedef struct hm_verify_opts {
 	size_t n_annotations;
 } hm_verify_opts;
 
-/* Checks every signature attached to digest.  HM_OK whenever the discovery
+/* Checks every signature attached to digest: cosign's simple-signing
+ * layers and Sigstore bundles whose verified statement is of predicate type
+ * https://sigstore.dev/cosign/sign/v1 (one key is one signer whatever the
+ * format).  A bundle verified as an attestation of another type is not
+ * listed; a refused one is, unless what it claims outside the signature
+ * says it is an attestation.  The annotations required are looked up in a
+ * simple-signing payload's "optional", in a statement's subject's
+ * "annotations" (where cosign v3 puts them).  HM_OK whenever the discovery
  * worked (even when no signature is valid: look at n_valid); an operational
  * error (registry unreachable, lying registry) returns its code. */
 int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,
 			 const hm_verify_opts *opts);
+/* The same over what hm_discover found for digest (so that signatures and
+ * attestations share one discovery). */
+int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attached_list *found,
+			    const char *digest, const hm_verify_opts *opts);
 void hm_verify_result_free(hm_verify_result *r);
 
 #endif

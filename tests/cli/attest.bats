@@ -53,7 +53,7 @@ mkrepo() {
 }
 
 @test "attest then verify-attestation" {
-	run "$HALLMARK" attest --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
+	run "$HALLMARK" attest --format legacy --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == attested*"https://cosign.sigstore.dev/attestation/v1" ]]
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" "oci:$T/img:v1"
@@ -64,7 +64,7 @@ mkrepo() {
 }
 
 @test "verify-attestation json holds the decoded statement" {
-	"$HALLMARK" attest --key "$T/k.key" --type spdx --predicate "$T/pred.json" "oci:$T/img:v1"
+	"$HALLMARK" attest --format legacy --key "$T/k.key" --type spdx --predicate "$T/pred.json" "oci:$T/img:v1"
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" --output json "oci:$T/img:v1"
 	[ "$status" -eq 0 ]
 	echo "$output" | "$PYTHON" -c '
@@ -76,7 +76,7 @@ assert a["statement"]["predicate"] == {"hello": "world"}'
 }
 
 @test "type filter" {
-	"$HALLMARK" attest --key "$T/k.key" --type vuln --predicate "$T/pred.json" "oci:$T/img:v1"
+	"$HALLMARK" attest --format legacy --key "$T/k.key" --type vuln --predicate "$T/pred.json" "oci:$T/img:v1"
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" --type vuln "oci:$T/img:v1"
 	[ "$status" -eq 0 ]
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" --type slsaprovenance "oci:$T/img:v1"
@@ -86,14 +86,14 @@ assert a["statement"]["predicate"] == {"hello": "world"}'
 }
 
 @test "a wrong key is refused" {
-	"$HALLMARK" attest --key "$T/other.key" --predicate "$T/pred.json" "oci:$T/img:v1"
+	"$HALLMARK" attest --format legacy --key "$T/other.key" --predicate "$T/pred.json" "oci:$T/img:v1"
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" "oci:$T/img:v1"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"NOT VERIFIED"* ]]
 }
 
 @test "a tampered payload is refused" {
-	"$HALLMARK" attest --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
+	"$HALLMARK" attest --format legacy --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
 	# rewrite the envelope's payload (keeping the signature), store it as a
 	# new blob, and point the .att manifest at it
 	"$PYTHON" - "$T/img" <<'PY'
@@ -122,7 +122,7 @@ PY
 }
 
 @test "an attestation for another image is refused" {
-	"$HALLMARK" attest --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
+	"$HALLMARK" attest --format legacy --key "$T/k.key" --predicate "$T/pred.json" "oci:$T/img:v1"
 	# copy img's .att manifest (and blobs) to img2 under img2's .att tag
 	"$PYTHON" - "$T/img" "$T/img2" <<'PY'
 import json, shutil, os, sys
@@ -143,7 +143,7 @@ PY
 
 @test "attest provenance --print" {
 	mkrepo "$T/repo"
-	run "$HALLMARK" attest provenance --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" \
+	run "$HALLMARK" attest provenance --format legacy --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" \
 		--builder-id https://ci.example.com/b --print "oci:$T/img2:v1"
 	[ "$status" -eq 0 ]
 	echo "$output" | "$PYTHON" -c '
@@ -163,7 +163,7 @@ assert p["runDetails"]["builder"]["id"] == "https://ci.example.com/b"'
 
 @test "attest provenance attaches, and verifies as slsaprovenance" {
 	mkrepo "$T/repo"
-	run "$HALLMARK" attest provenance --key "$T/k.key" --git "$T/repo" \
+	run "$HALLMARK" attest provenance --format legacy --key "$T/k.key" --git "$T/repo" \
 		--build-arg "BASE=oci:$T/img:v1" "oci:$T/img2:v1"
 	[ "$status" -eq 0 ]
 	run "$HALLMARK" verify-attestation --key "$T/k.pub" --type slsaprovenance "oci:$T/img2:v1"
@@ -173,17 +173,17 @@ assert p["runDetails"]["builder"]["id"] == "https://ci.example.com/b"'
 @test "attest provenance refuses a dirty tree, a non-repository, an unknown base" {
 	mkrepo "$T/repo"
 	echo x >"$T/repo/new.txt"
-	run "$HALLMARK" attest provenance --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" --print "oci:$T/img2:v1"
+	run "$HALLMARK" attest provenance --format legacy --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" --print "oci:$T/img2:v1"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"uncommitted"*"new.txt"* ]]
-	run "$HALLMARK" attest provenance --allow-dirty --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" --print "oci:$T/img2:v1"
+	run "$HALLMARK" attest provenance --format legacy --allow-dirty --git "$T/repo" --build-arg "BASE=oci:$T/img:v1" --print "oci:$T/img2:v1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'"dirty":'*true* ]]
 	rm "$T/repo/new.txt"
-	run "$HALLMARK" attest provenance --git "$T" --print "oci:$T/img2:v1"
+	run "$HALLMARK" attest provenance --format legacy --git "$T" --print "oci:$T/img2:v1"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"not a git repository"* ]]
-	run "$HALLMARK" attest provenance --git "$T/repo" --build-arg "BASE=oci:$T/nope:v1" --print "oci:$T/img2:v1"
+	run "$HALLMARK" attest provenance --format legacy --git "$T/repo" --build-arg "BASE=oci:$T/nope:v1" --print "oci:$T/img2:v1"
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"Dockerfile:2: resolving base image"* ]]
 }

@@ -22,7 +22,7 @@ setup_file() {
 teardown_file() { common_teardown_file; }
 
 @test "attest on the registry: stored as cosign does, verified, listed by tree" {
-	run hm attest --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
+	run hm attest --format legacy --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
 	[ "$status" -eq 0 ]
 	d=$(digest_of "$APP")
 	m=$(get_manifest att/app "sha256-${d#sha256:}.att")
@@ -36,10 +36,10 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "attesting the same statement again with the same key adds nothing; another key appends" {
-	run hm attest --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
+	run hm attest --format legacy --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "already attested "* ]]
-	hm attest --key "$KEYS/b.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
+	hm attest --format legacy --key "$KEYS/b.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP"
 	run hm tree "$APP"
 	[[ "$output" == *"attestations: 2"* ]]
 	run hm verify-attestation --key "$KEYS/a.pub" --key "$KEYS/b.pub" "$APP"
@@ -61,7 +61,7 @@ teardown_file() { common_teardown_file; }
 		printf 'FROM %s AS build\nRUN make\nFROM build\n' "$HM_TEST_REGISTRY/att/base:1" >Dockerfile &&
 		git add Dockerfile && git -c user.name=t -c user.email=t@e commit -qm one &&
 		git -c user.name=t -c user.email=t@e tag -a v1.0.0 -m release)
-	run hm attest provenance --key "$KEYS/a.key" --git "$repo" --builder-id https://ci.example.com/b "$APP"
+	run hm attest provenance --format legacy --key "$KEYS/a.key" --git "$repo" --builder-id https://ci.example.com/b "$APP"
 	[ "$status" -eq 0 ]
 	run hm verify-attestation --key "$KEYS/a.pub" --type slsaprovenance --output json "$APP"
 	[ "$status" -eq 0 ]
@@ -81,7 +81,7 @@ teardown_file() { common_teardown_file; }
 	(cd "$repo" && git init -q -b main . &&
 		printf 'FROM %s\n' "$HM_TEST_REGISTRY/att/nothere:1" >Dockerfile &&
 		git add Dockerfile && git -c user.name=t -c user.email=t@e commit -qm one)
-	run hm attest provenance --key "$KEYS/a.key" --git "$repo" "$APP"
+	run hm attest provenance --format legacy --key "$KEYS/a.key" --git "$repo" "$APP"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"Dockerfile:1"*"att/nothere:1"* ]]
@@ -110,7 +110,7 @@ teardown_file() { common_teardown_file; }
 	run hm verify-attestation --key "$BATS_TEST_TMPDIR/ext.pub" --type slsaprovenance02 "$HM_TEST_REGISTRY/att/ext:1"
 	[ "$status" -eq 0 ]
 	# and the other implementation verifies an envelope hallmark attached
-	hm attest --key "$KEYS/a.key" --type custom --predicate "$BATS_FILE_TMPDIR/pred.json" "$HM_TEST_REGISTRY/att/ext:1"
+	hm attest --format legacy --key "$KEYS/a.key" --type custom --predicate "$BATS_FILE_TMPDIR/pred.json" "$HM_TEST_REGISTRY/att/ext:1"
 	get_manifest att/ext "sha256-${d#sha256:}.att" | jq -r '.layers[1].digest' >"$BATS_TEST_TMPDIR/ours"
 	curl -fsS "$(api att/ext)/blobs/$(cat "$BATS_TEST_TMPDIR/ours")" >"$BATS_TEST_TMPDIR/our-env.json"
 	$py dsse-verify --key "$KEYS/a.pub" "$BATS_TEST_TMPDIR/our-env.json" | jq -e '._type == "https://in-toto.io/Statement/v1"'

@@ -62,7 +62,7 @@ setup_file() {
 	# 1.5.0: promoted from a staging repository with its signature
 	make_image "$LAYOUT" staged "staged image"
 	push_image "$LAYOUT" staged audit/staging:rc
-	hm sign --key "$KEYS/a.key" "$HM_TEST_REGISTRY/audit/staging:rc" >/dev/null
+	hm sign --format legacy --key "$KEYS/a.key" "$HM_TEST_REGISTRY/audit/staging:rc" >/dev/null
 	d=$(digest_of "$HM_TEST_REGISTRY/audit/staging:rc")
 	skopeo copy --quiet --src-tls-verify=false --dest-tls-verify=false \
 		"docker://$HM_TEST_REGISTRY/audit/staging:rc" "docker://$APP:1.5.0"

@@ -14,8 +14,8 @@ setup_file() {
 	push_image "$SRC" one cp/app:one
 	export APP=$HM_TEST_REGISTRY/cp/app
 	echo '{"scanner":"none","result":"clean"}' >"$BATS_FILE_TMPDIR/pred.json"
-	hm sign --key "$KEYS/a.key" "$APP:one" >/dev/null
-	hm attest --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP:one" >/dev/null
+	hm sign --format legacy --key "$KEYS/a.key" "$APP:one" >/dev/null
+	hm attest --format legacy --key "$KEYS/a.key" --type vuln --predicate "$BATS_FILE_TMPDIR/pred.json" "$APP:one" >/dev/null
 }
 
 teardown_file() { common_teardown_file; }
@@ -74,7 +74,7 @@ teardown_file() { common_teardown_file; }
 @test "a destination that already has signatures keeps them: the tags are merged" {
 	hm key generate --output-prefix "$BATS_TEST_TMPDIR/b" >/dev/null 2>&1
 	hm copy --no-attachments "$APP:one" "$HM_TEST_REGISTRY/cp/merge:one" >/dev/null
-	hm sign --key "$BATS_TEST_TMPDIR/b.key" "$HM_TEST_REGISTRY/cp/merge:one" >/dev/null
+	hm sign --format legacy --key "$BATS_TEST_TMPDIR/b.key" "$HM_TEST_REGISTRY/cp/merge:one" >/dev/null
 	run hm copy --only signatures "$APP:one" "$HM_TEST_REGISTRY/cp/merge:one"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"(merged)"* ]]
@@ -219,7 +219,7 @@ add_fallback_referrer() {
 	done
 	pids=()
 	for i in 1 2 3 4 5 6 7 8; do
-		hm sign --key "$BATS_TEST_TMPDIR/k$i.key" "$HM_TEST_REGISTRY/cp/race:r" >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
+		hm sign --format legacy --key "$BATS_TEST_TMPDIR/k$i.key" "$HM_TEST_REGISTRY/cp/race:r" >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
 		pids+=($!)
 	done
 	failed=0

@@ -56,7 +56,7 @@ fresh() {
 sig_layer() {
 	local repo=$1 d=$2 key=$3 delta=${4:-0} t pd size
 	t=$(mktemp -d "$BATS_TEST_TMPDIR/sig.XXXXXX")
-	hm sign --key "$KEYS/$key.key" --no-upload --output-signature "$t/sig" --output-payload "$t/payload" \
+	hm sign --format legacy --key "$KEYS/$key.key" --no-upload --output-signature "$t/sig" --output-payload "$t/payload" \
 		"$R/$repo@$d" >/dev/null 2>&1
 	pd=$(put_blob "$repo" "$t/payload")
 	size=$(($(stat -c %s "$t/payload") + delta))
@@ -172,7 +172,7 @@ junk_manifest() {
 	L=$BATS_TEST_TMPDIR/img
 	cp -R "$REPO_ROOT/examples/image" "$L"
 	d=$(jq -r '.manifests[0].digest' "$L/index.json")
-	hm sign --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+	hm sign --format legacy --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
 		--output-payload "$BATS_TEST_TMPDIR/payload" "oci:$L:1.0" >/dev/null 2>&1
 	pd=$(sha256sum "$BATS_TEST_TMPDIR/payload" | cut -d' ' -f1)
 	cp "$BATS_TEST_TMPDIR/payload" "$L/blobs/sha256/$pd"

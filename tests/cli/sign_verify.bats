@@ -50,7 +50,7 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "wrong passphrase: one line, exit 3" {
-	HALLMARK_PASSWORD=wrong run hm sign --key "$KEYS/a.key" "$APP:one"
+	HALLMARK_PASSWORD=wrong run hm sign --format legacy --key "$KEYS/a.key" "$APP:one"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"wrong passphrase"* ]]
@@ -64,7 +64,7 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "sign then verify on the registry" {
-	run hm sign --key "$KEYS/a.key" "$APP:one"
+	run hm sign --format legacy --key "$KEYS/a.key" "$APP:one"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "signed $APP@sha256:"* ]]
 	run hm verify --key "$KEYS/a.pub" "$APP:one"
@@ -84,9 +84,9 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "signing again with the same key adds nothing; another key appends" {
-	run hm sign --key "$KEYS/a.key" "$APP:one"
+	run hm sign --format legacy --key "$KEYS/a.key" "$APP:one"
 	[ "$output" = "already signed $APP@$(digest_of "$APP:one")" ]
-	hm sign --key "$KEYS/b.key" "$APP:one"
+	hm sign --format legacy --key "$KEYS/b.key" "$APP:one"
 	run hm tree "$APP:one"
 	[[ "$output" == *"signatures: 2"* ]]
 	run hm verify --key "$KEYS/a.pub" --key "$KEYS/b.pub" "$APP:one"
@@ -117,20 +117,20 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "annotations are signed and can be required" {
-	hm sign --key "$KEYS/c.key" -a env=prod -a 'team=a<b&c' "$APP:two"
+	hm sign --format legacy --key "$KEYS/c.key" -a env=prod -a 'team=a<b&c' "$APP:two"
 	run hm verify --key "$KEYS/c.pub" -a env=prod "$APP:two"
 	[ "$status" -eq 0 ]
 	run hm verify --key "$KEYS/c.pub" -a env=dev "$APP:two"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"annotation env=dev is not in the payload"* ]]
-	run hm sign --key "$KEYS/c.key" -a novalue "$APP:two"
+	run hm sign --format legacy --key "$KEYS/c.key" -a novalue "$APP:two"
 	[ "$status" -eq 2 ]
 }
 
 @test "forgery: a tampered payload is refused" {
 	make_image "$LAYOUT" three "third image"
 	push_image "$LAYOUT" three sv/tamper:1
-	hm sign --key "$KEYS/a.key" "$HM_TEST_REGISTRY/sv/tamper:1"
+	hm sign --format legacy --key "$KEYS/a.key" "$HM_TEST_REGISTRY/sv/tamper:1"
 	d=$(digest_of "$HM_TEST_REGISTRY/sv/tamper:1")
 	tag="sha256-${d#sha256:}.sig"
 	get_manifest sv/tamper "$tag" >"$BATS_TEST_TMPDIR/m.json"
@@ -176,7 +176,7 @@ teardown_file() { common_teardown_file; }
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	head -c 300 "$KEYS/a.key" >"$BATS_TEST_TMPDIR/trunc.key"
-	run hm sign --key "$BATS_TEST_TMPDIR/trunc.key" "$APP:one"
+	run hm sign --format legacy --key "$BATS_TEST_TMPDIR/trunc.key" "$APP:one"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 }
@@ -199,13 +199,13 @@ teardown_file() { common_teardown_file; }
 	[ "$status" -eq 2 ]
 	run hm verify --key "$KEYS/a.pub" --bogus "$APP:one"
 	[ "$status" -eq 2 ]
-	run hm sign --key "$KEYS/a.key"
+	run hm sign --format legacy --key "$KEYS/a.key"
 	[ "$status" -eq 2 ]
 }
 
 @test "OCI layout: sign, verify, refuse another key, tree" {
 	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
-	run hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	run hm sign --format legacy --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	[ "$status" -eq 0 ]
 	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	[ "$status" -eq 0 ]
@@ -229,7 +229,7 @@ teardown_file() { common_teardown_file; }
 	run hm verify --key "$KEYS/a.pub" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"invalid  sha256:$(echo "$bd" | cut -c1-12)... (tag sha256-${d#sha256:}.sig): manifest sha256:$bd: config is missing"* ]]
-	run hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	run hm sign --format legacy --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	[ "$status" -eq 3 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"sha256:$bd: config is missing"* ]]
@@ -237,7 +237,7 @@ teardown_file() { common_teardown_file; }
 
 @test "OCI layout: a blob whose bytes do not match its digest is refused" {
 	cp -R "$REPO_ROOT/examples/image" "$BATS_TEST_TMPDIR/img"
-	hm sign --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
+	hm sign --format legacy --key "$KEYS/a.key" "oci:$BATS_TEST_TMPDIR/img:1.0"
 	for f in "$BATS_TEST_TMPDIR"/img/blobs/sha256/*; do
 		if grep -q '"critical"' "$f"; then sed -i 's/cosign container/COSIGN container/' "$f"; fi
 	done
@@ -247,7 +247,7 @@ teardown_file() { common_teardown_file; }
 }
 
 @test "interop: an independent implementation of cosign's format verifies hallmark's signature" {
-	hm sign --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+	hm sign --format legacy --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
 		--output-payload "$BATS_TEST_TMPDIR/payload" "$APP:two"
 	"$PYTHON" "$REPO_ROOT/tests/interop/cosignfmt.py" verify-blob --key "$KEYS/a.pub" \
 		--signature "$(cat "$BATS_TEST_TMPDIR/sig")" "$BATS_TEST_TMPDIR/payload"
@@ -277,7 +277,7 @@ teardown_file() { common_teardown_file; }
 	run hm verify --key "$BATS_TEST_TMPDIR/cosign.pub" "$HM_TEST_REGISTRY/sv/foreign:1"
 	[ "$status" -eq 0 ]
 	# and hallmark signs with the key the other implementation made
-	COSIGN_PASSWORD=test-passphrase env -u HALLMARK_PASSWORD "$HALLMARK" sign --key "$BATS_TEST_TMPDIR/cosign.key" "$APP:two"
+	COSIGN_PASSWORD=test-passphrase env -u HALLMARK_PASSWORD "$HALLMARK" sign --format legacy --key "$BATS_TEST_TMPDIR/cosign.key" "$APP:two"
 	hm verify --key "$BATS_TEST_TMPDIR/cosign.pub" "$APP:two"
 }
 
@@ -298,13 +298,13 @@ teardown_file() { common_teardown_file; }
 	jq -c --arg d "sha256:$di" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/idx.json")" \
 		'.manifests += [{mediaType:"application/vnd.oci.image.index.v1+json",digest:$d,size:$s,annotations:{"org.opencontainers.image.ref.name":"multi"}}]' \
 		"$L/index.json" >"$BATS_TEST_TMPDIR/index.json" && cp "$BATS_TEST_TMPDIR/index.json" "$L/index.json"
-	run hm sign --recursive --key "$KEYS/a.key" "oci:$L:multi"
+	run hm sign --format legacy --recursive --key "$KEYS/a.key" "oci:$L:multi"
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -eq 3 ]
 	hm verify --key "$KEYS/a.pub" "oci:$L:multi" "oci:$L@$d1" "oci:$L@$d2"
 	# pushed to the registry, the index and its children verify there too
 	skopeo copy --quiet --all --dest-tls-verify=false "oci:$L:multi" "docker://$HM_TEST_REGISTRY/sv/multi:1"
-	hm sign --recursive --key "$KEYS/b.key" "$HM_TEST_REGISTRY/sv/multi:1"
+	hm sign --format legacy --recursive --key "$KEYS/b.key" "$HM_TEST_REGISTRY/sv/multi:1"
 	hm verify --key "$KEYS/b.pub" "$HM_TEST_REGISTRY/sv/multi:1" "$HM_TEST_REGISTRY/sv/multi@$d1" "$HM_TEST_REGISTRY/sv/multi@$d2"
 }
 
@@ -350,7 +350,7 @@ relayer_sig() {
 @test "forgery: a signature layer over the size cap, or whose blob is missing, is refused (exit 1), not fetched" {
 	L=$BATS_TEST_TMPDIR/img
 	cp -R "$REPO_ROOT/examples/image" "$L"
-	hm sign --key "$KEYS/a.key" "oci:$L:1.0"
+	hm sign --format legacy --key "$KEYS/a.key" "oci:$L:1.0"
 	relayer_sig "$L" '.layers[0].size = 2000000'
 	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
 	[ "$status" -eq 1 ]
@@ -358,7 +358,7 @@ relayer_sig() {
 
 	rm -rf "$L"
 	cp -R "$REPO_ROOT/examples/image" "$L"
-	hm sign --key "$KEYS/a.key" "oci:$L:1.0"
+	hm sign --format legacy --key "$KEYS/a.key" "oci:$L:1.0"
 	relayer_sig "$L" '.layers[0].digest = "sha256:'"$(printf missing | sha256sum | cut -d' ' -f1)"'"'
 	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
 	[ "$status" -eq 1 ]
@@ -397,7 +397,7 @@ add_referrer() {
 	L=$BATS_TEST_TMPDIR/img
 	cp -R "$REPO_ROOT/examples/image" "$L"
 	d=$(jq -r '.manifests[0].digest' "$L/index.json")
-	hm sign --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+	hm sign --format legacy --key "$KEYS/a.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
 		--output-payload "$BATS_TEST_TMPDIR/payload" "oci:$L:1.0"
 	add_referrer "$L" "$d" "$BATS_TEST_TMPDIR/payload" "$BATS_TEST_TMPDIR/sig"
 	run hm verify --key "$KEYS/a.pub" "oci:$L:1.0"
@@ -408,7 +408,7 @@ add_referrer() {
 
 	# a payload signed for another image, attached as this image's referrer
 	make_image "$L" other "another image"
-	hm sign --key "$KEYS/b.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig2" \
+	hm sign --format legacy --key "$KEYS/b.key" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig2" \
 		--output-payload "$BATS_TEST_TMPDIR/payload2" "oci:$L:other"
 	add_referrer "$L" "$d" "$BATS_TEST_TMPDIR/payload2" "$BATS_TEST_TMPDIR/sig2"
 	run hm verify --key "$KEYS/b.pub" "oci:$L:1.0"

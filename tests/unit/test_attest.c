@@ -93,7 +93,7 @@ static void test_attach_and_verify(void **state)
 	hm_att_results r;
 	int added = 0;
 
-	assert_int_equal(hm_attest_attach(&added, s, img, "oci:x", key, "slsaprovenance", pred), HM_OK);
+	assert_int_equal(hm_attest_attach(&added, s, img, "oci:x", key, "slsaprovenance", pred, 1), HM_OK);
 	assert_int_equal(added, 1);
 	verify(&r, img, key, NULL);
 	assert_int_equal(r.n, 1);

@@ -68,6 +68,12 @@ static void base64_url_safe_and_invalid(void **state)
 	assert_int_equal(hm_base64_decode(&d, "Z", 1), HM_E_IO);
 	hm_buf_reset(&d);
 	assert_int_equal(hm_base64_decode(&d, "Zm=v", 4), HM_E_IO);
+	hm_buf_reset(&d);
+	/* wrapped over lines, as Go's decoder accepts (cosign annotations) */
+	assert_int_equal(hm_base64_decode(&d, "Zm9v\r\nYmFy\nYg=\n=", 16), HM_OK);
+	assert_string_equal(d.data, "foobarb");
+	hm_buf_reset(&d);
+	assert_int_equal(hm_base64_decode(&d, "Zm9v\n!", 6), HM_E_IO);
 	hm_buf_release(&d);
 }
 
