@@ -112,7 +112,7 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	hm_descriptor *layer;
 	const cJSON *a;
 	hm_desc d;
-	int err, writes = 0, seen = 0, paused = 0, faults = 0, present;
+	int err, writes = 0, seen = 0, paused = 0, faults = 0, present, stale = 0;
 	long start, rmw_ms = 0;
 
 	*added = 0;
@@ -130,6 +130,7 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 		hm_buf_reset(&body);
 		hm_buf_reset(&cfg);
 		hm_buf_reset(&out);
+		memset(&d, 0, sizeof(d)); /* digest "" when the tag is absent */
 		err = hm_store_get_manifest(s, tag, &body, &d);
 		if (hm_rmw_transient(err, &faults))
 			continue;
@@ -185,6 +186,8 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 						  (int64_t)cfg.len)) ||
 		    (err = hm_manifest_serialize(&out, m)))
 			goto done;
+		if (!hm_rmw_unchanged(s, tag, d.digest) && stale++ < HM_REFERRERS_TRIES * 4)
+			continue; /* someone wrote since our read: read again */
 		if ((err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL))) {
 			if (hm_rmw_transient(err, &faults))
 				continue;

@@ -127,9 +127,11 @@ int hm_referrers_entry_add(hm_manifest *index, const hm_manifest *m, const hm_de
 }
 
 /* The referrers tag index of s (an empty one when the tag is absent), with
- * duplicate digests dropped.  HM_E_IO when the tag holds something else:
- * that is not ours to replace. */
-static int load_tag_index(hm_manifest **out, hm_store *s, const char *tag, int *foreign)
+ * duplicate digests dropped; read_digest gets the digest of what was read
+ * ("" when absent).  HM_E_IO when the tag holds something else: that is not
+ * ours to replace. */
+static int load_tag_index(hm_manifest **out, hm_store *s, const char *tag, int *foreign,
+			  char read_digest[HM_DIGEST_SIZE])
 {
 	hm_buf body = HM_BUF_INIT;
 	hm_manifest *got = NULL;
@@ -138,7 +140,10 @@ static int load_tag_index(hm_manifest **out, hm_store *s, const char *tag, int *
 
 	*out = NULL;
 	*foreign = 0;
+	read_digest[0] = '\0';
 	err = hm_store_get_manifest(s, tag, &body, &d);
+	if (!err)
+		memcpy(read_digest, d.digest, HM_DIGEST_SIZE);
 	if (err == HM_E_NOTFOUND) {
 		hm_error_clear();
 		err = hm_manifest_new(out, HM_MT_OCI_INDEX);
@@ -172,12 +177,24 @@ done:
 
 /* Read-modify-write of the referrers tag until the entry has been seen
  * HM_RMW_CONFIRMATIONS times after our last write (see referrers.h). */
+int hm_rmw_unchanged(hm_store *s, const char *tag, const char *read_digest)
+{
+	hm_desc now;
+	int err = hm_store_resolve(s, tag, &now);
+
+	if (err == HM_E_NOTFOUND) {
+		hm_error_clear();
+		return read_digest[0] == '\0';
+	}
+	return !err && strcmp(now.digest, read_digest) == 0;
+}
+
 static int tag_add(hm_store *s, const char *subject, const hm_descriptor *entry)
 {
-	char *tag = hm_referrers_tag(subject);
+	char *tag = hm_referrers_tag(subject), read_digest[HM_DIGEST_SIZE];
 	hm_manifest *index = NULL;
 	hm_buf out = HM_BUF_INIT;
-	int err = HM_OK, writes = 0, seen = 0, paused = 0, faults = 0, foreign;
+	int err = HM_OK, writes = 0, seen = 0, paused = 0, faults = 0, foreign, stale = 0;
 	long start, rmw_ms = 0;
 
 	if (!tag)
@@ -185,7 +202,7 @@ static int tag_add(hm_store *s, const char *subject, const hm_descriptor *entry)
 	for (;;) {
 		start = hm_rmw_now_ms();
 		hm_manifest_free(index);
-		if ((err = load_tag_index(&index, s, tag, &foreign))) {
+		if ((err = load_tag_index(&index, s, tag, &foreign, read_digest))) {
 			if (!foreign && hm_rmw_transient(err, &faults))
 				continue;
 			goto done;
@@ -221,6 +238,8 @@ static int tag_add(hm_store *s, const char *subject, const hm_descriptor *entry)
 					   hm_store_name(s), HM_MAX_REFERRERS_BYTES);
 			goto done;
 		}
+		if (!hm_rmw_unchanged(s, tag, read_digest) && stale++ < HM_REFERRERS_TRIES * 4)
+			continue; /* someone wrote since our read: read again */
 		if ((err = hm_store_put_manifest(s, tag, HM_MT_OCI_INDEX, out.data, out.len, NULL))) {
 			if (hm_rmw_transient(err, &faults))
 				continue;

@@ -51,6 +51,13 @@ long hm_rmw_now_ms(void);
  * the caller starts its read-modify-write again; 0 otherwise. */
 int hm_rmw_transient(int err, int *faults);
 void hm_rmw_settle(long rmw_ms);
+/* 1 when tag still holds what was read as read_digest ("" for absent), 0
+ * when it changed or could not be looked at.  Checked just before writing,
+ * so that a writer whose read went stale while it built its update (a
+ * concurrent writer's entry landed meanwhile) reads again instead of
+ * writing that entry away: what is left of the race is the time between
+ * this look and the write, not a whole read-modify-write. */
+int hm_rmw_unchanged(hm_store *s, const char *tag, const char *read_digest);
 void hm_rmw_backoff(int writes);
 
 /* The referrers tag of digest: the algorithm truncated to 32 characters,

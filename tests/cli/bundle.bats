@@ -284,9 +284,11 @@ first_referrer() {
 		hm sign --key "$KEYS/$k.key" "$R/bu/many@$d" >"$BATS_TEST_TMPDIR/$k.out" 2>&1 &
 	done
 	wait
+	cat "$BATS_TEST_TMPDIR"/?.out
 	args=()
 	for k in a b c d e f g h; do args+=(--key "$KEYS/$k.pub"); done
 	run hm verify "${args[@]}" "$R/bu/many@$d"
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"8 of 8 signatures valid"* ]]
 }

@@ -54,7 +54,7 @@ setup_file() {
 	run hm verify --key "$BATS_TEST_TMPDIR/other.pub" "oci:$LAYOUT:one"
 	[ "$status" -eq 1 ]
 	# openssl agrees with the token's signature
-	hm sign --key "$URI" --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
+	hm sign --key "$URI" --format legacy --no-upload --output-signature "$BATS_TEST_TMPDIR/sig" \
 		--output-payload "$BATS_TEST_TMPDIR/payload" "oci:$LAYOUT:one" >/dev/null
 	base64 -d "$BATS_TEST_TMPDIR/sig" >"$BATS_TEST_TMPDIR/sig.der"
 	openssl dgst -sha256 -verify "$BATS_TEST_TMPDIR/tok.pub" -signature "$BATS_TEST_TMPDIR/sig.der" \
