@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signing statements into DSSE envelopes and attaching them to images. */
 #include <stdlib.h>
 #include <string.h>

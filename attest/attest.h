@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Attestations: in-toto statements in DSSE envelopes attached to images.
  *
  * Stored as cosign does: one layer per envelope (media type HM_MT_DSSE,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dockerfile parsing: stages and external images (see attest/dockerfile.h). */
 #include <ctype.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dockerfile parsing, as far as provenance needs it: the stages and the
  * external images they build on.
  *

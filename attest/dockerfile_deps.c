@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dockerfile stages and the images a build uses: FROM, COPY --from,
  * RUN --mount=from=, and the # syntax= frontend (see attest/dockerfile.h). */
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Inside the Dockerfile parser: what attest/dockerfile.c (lines, words,
  * directives, variables) shares with attest/dockerfile_deps.c (stages and
  * the images a build uses).  Not a public interface. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a git checkout with libgit2: remote, commit, tag, branch, dirt. */
 #include <ctype.h>
 #include <stdlib.h>

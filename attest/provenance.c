@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLSA Provenance v1 from a git checkout and a Dockerfile
  * (the fields are listed in attest/provenance.h). */
 #include <ctype.h>

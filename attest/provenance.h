@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLSA Provenance v1 (https://slsa.dev/provenance/v1) for an image built
  * from a git checkout with a Dockerfile.
  *

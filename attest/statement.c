@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* in-toto statements: building v1, parsing v1 and v0.1. */
 #include <ctype.h>
 #include <stdlib.h>

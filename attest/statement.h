@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* in-toto statements (https://github.com/in-toto/attestation/tree/main/spec).
  *
  * hallmark writes Statement v1 and reads v1 and v0.1 (cosign still writes

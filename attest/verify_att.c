@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checking the attestations attached to an image against a set of keys.
  * Only the bytes the signature covers are interpreted: the statement comes
  * from the verified DSSE payload, never from the annotations. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running an audit: list the tags, resolve them, check every distinct
  * digest once, then compute the findings.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Auditing the tagged versions of a repository: every tag (but cosign's and
  * hallmark's own "sha256-*" tags), what it points to, who signed it, what
  * its provenance says, and whether that agrees with the git tag of the same

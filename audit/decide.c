@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The audit's policy hook: a policy file decides on each digest.
  *
  * hm_policy_backend_store() would open a store per image; here the audit's

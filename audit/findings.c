@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The pure parts of the audit: which tags, which git tag pairs with which,
  * what a provenance says, and the findings that follow from a tag's
  * results.  Nothing here does I/O, so all of it is unit-tested. */

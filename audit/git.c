@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tags of a git repository, peeled to commits (libgit2). */
 #include <stdio.h>
 #include <stdlib.h>

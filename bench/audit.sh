@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark audit of a repository of 100 tags and of one of 500 on the
 # loopback registry, side by side: wall time and peak RSS (GNU time -v).
 # Tags are made cheaply: one image is pushed, then its manifest is PUT again

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark verify-blob: keyless (a conformance bundle: Rekor entry, Fulcio
 # chain, SCT, identity, against the built-in public-good root) beside a key
 # bundle (one ECDSA signature), timed in one run by hyperfine; then the wall

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark policy check of a Kubernetes manifest with 200 containers over 20
 # distinct signed images on the loopback registry (10 Deployments of 20
 # containers; each image is used by 10 containers, so each digest must be

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make bench: starts one loopback registry, runs every bench/*.sh against it
 # (each prints its figures side by side with a peer's), stops the registry.
 # Benchmarks measure; they never pass or fail on a time.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark verify of one signed image on the loopback registry (resolve,
 # find signatures, fetch the payload, check the signature: three requests and
 # a signature check) against skopeo inspect --raw of the same image (one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command-line layer: the only code that prints results or chooses an
  * exit status.  Each command is a hm_cmd (name, options with their help,
  * run function) listed in the table in cli/main.c; --help and the docs page

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark attest, attest provenance, verify-attestation */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark audit: renders a hm_audit_report as a table, JSON or Markdown. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark sign-blob: Sigstore bundles for files (verify-blob is in
  * cmd_verify_blob.c). */
 #include <stdio.h>

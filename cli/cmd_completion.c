@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark completion bash|zsh|fish: shell completion generated from the
  * command table and each command's options, so that it cannot fall behind.
  *

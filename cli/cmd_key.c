@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark key generate | key public */
 #include <errno.h>
 #include <signal.h>

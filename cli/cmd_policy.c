@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark policy lint, hallmark policy check */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark tree */
 #include <stdio.h>
 #include <string.h>

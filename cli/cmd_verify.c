@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark verify */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark verify-blob: a Sigstore bundle of a file, verified with public
  * keys or keyless (a Fulcio certificate of an expected identity, against a
  * trusted root).  All checks are hm_bundle_verify's; this file turns flags

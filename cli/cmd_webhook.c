@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark policy serve: the Kubernetes admission webhook (policy/webhook.c
  * serves; this file parses options, handles signals and prints the log). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the commands. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign's flags that CI scripts pass and that hallmark does not need.
  *
  * A script moving from cosign should run unchanged when a flag only asks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hallmark: the command table and dispatch. */
 #include <signal.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Option parsing and help, driven by the hm_cmd tables. */
 #include <errno.h>
 #include <stdarg.h>

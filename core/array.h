@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growable arrays: one way to make room for another element. */
 #ifndef HM_CORE_ARRAY_H
 #define HM_CORE_ARRAY_H

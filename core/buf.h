@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hm_buf: a growable byte buffer with an optional size cap.
  *
  * data is always NUL-terminated once anything was added (data may be NULL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error reporting: functions return HM_OK (0) or a negative HM_E_* code and
  * record one message with hm_error_set(); callers pass it up unchanged (or
  * add context with hm_error_wrap()); cli/ prints it once and maps the code to

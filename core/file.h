@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef HM_CORE_FILE_H
 #define HM_CORE_FILE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small helpers over cJSON.  Parsed trees are owned by the caller
  * (cJSON_Delete); getters borrow from the tree they are given. */
 #ifndef HM_CORE_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Caps on everything a registry, a layout or whoever can push to a
  * repository controls.  One place, so that the limits can be read (and
  * documented) together; each is generous for real use and small enough that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hm_log: a no-op until cli/ installs a sink. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnostics from library code: what hallmark is doing, for -v/--verbose
  * and --debug.  Code below cli/ never prints; it calls hm_log(), which does
  * nothing until cli/ installs a sink with hm_log_set_sink().  The sink

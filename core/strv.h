@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hm_strv: a growable vector of owned strings. */
 #ifndef HM_CORE_STRV_H
 #define HM_CORE_STRV_H

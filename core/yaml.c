@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML to cJSON over libyaml's event parser, with a side table of node
  * positions.  See core/yaml.h. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* YAML (and JSON, which is YAML) to a cJSON tree, with source positions.
  *
  * Every document of the stream becomes one element of an array.  Plain

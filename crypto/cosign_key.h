@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign's encrypted private key body (go-securesystemslib "encrypted"):
  *   {"kdf":{"name":"scrypt","params":{"N":32768,"r":8,"p":1},"salt":B64},
  *    "cipher":{"name":"nacl/secretbox","nonce":B64},"ciphertext":B64}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DSSE envelopes (https://github.com/secure-systems-lab/dsse). */
 #ifndef HM_CRYPTO_DSSE_H
 #define HM_CRYPTO_DSSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keys: generation, loading (cosign's encrypted format, PKCS#8, SEC1, SPKI),
  * saving (cosign's encrypted format, 0600, atomic), signing and verifying.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The inside of a hm_key, shared by the back-ends of crypto/: keys held in
  * memory (key.c: files and env://) and keys that stay on a PKCS#11 token
  * (pkcs11.c).  Internal to crypto/. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key sources: what `--key` may name.  One table of back-ends, looked up by
  * the scheme that starts the reference; a reference without a scheme is a
  * file.  Adding a back-end (a KMS, say) is one row and its two loaders. */

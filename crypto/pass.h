@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets typed or stored by the user: passphrases for encrypted keys and
  * token PINs.  A passphrase comes from an explicit passphrase file first,
  * then $HALLMARK_PASSWORD, then $COSIGN_PASSWORD, then the terminal (no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal PEM framing (RFC 7468) for crypto/: one block, strict base64 body.
  * Internal to crypto/. */
 #ifndef HM_CRYPTO_PEM_H

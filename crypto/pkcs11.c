@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The PKCS#11 back-end: keys that stay on a token (a smart card, an HSM,
  * SoftHSM).  The module named by the URI's module-path is loaded with
  * dlopen and driven through its function list (the PKCS#11 header comes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* PKCS#11 URIs (RFC 7512) as cosign spells them:
  *   pkcs11:token=TOKEN;object=LABEL;id=%01%02?module-path=/usr/lib/x.so&pin-source=FILE
  * Path attributes (";"-separated) select the token and the key; query

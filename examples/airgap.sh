@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Moving a signed image into an air-gapped registry, signatures included.
 #
 #   connected side:  hallmark copy pulls the image (every platform of an

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # make demo: generate keys, sign the example image (an OCI layout, no
 # registry, no network), verify it, show a verification with the wrong key
 # being refused, sign and verify a file as a Sigstore bundle, attach and verify SLSA provenance, apply a policy that

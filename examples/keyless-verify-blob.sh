@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Keyless verification of a file, as `cosign verify-blob` does it: a bundle
 # signed in GitHub Actions with a Fulcio certificate, logged in Rekor,
 # checked against the Sigstore public-good trusted root built into hallmark.

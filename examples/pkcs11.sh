@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Signing with a key that never leaves a PKCS#11 token, here SoftHSM2 in a
 # throw-away directory (a smart card or an HSM works the same way: change
 # module-path and token=).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Notary Project COSE envelope: a tagged COSE_Sign1 (RFC 9052) with
  * the protected header of the signature specification and the x5chain,
  * timestamp and signing agent in the unprotected header.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* What the JWS and COSE envelopes share: the header rules of the signature
  * specification, the signature check, the payload check. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Trusted identities: "x509.subject: C=US, ST=WA, O=acme" parsed into
  * attribute/value pairs and compared with a certificate's subject as the
  * trust policy specification says: every attribute the identity names must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Distinguished names of trusted identities.  Internal to notation/. */
 #ifndef HM_NOTATION_IDENTITY_H
 #define HM_NOTATION_IDENTITY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal to notation/: the pieces the envelope parsers, the x509 checks
  * and the verifier share.  Not for other modules. */
 #ifndef HM_NOTATION_INTERNAL_H

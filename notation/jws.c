@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Notary Project JWS envelope: flattened JWS JSON serialization
  * (RFC 7515 section 7.2.2) with the protected headers of the signature
  * specification and the unprotected x5c, timestamp and signing agent. */

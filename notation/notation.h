@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Notary Project (notation) signatures: JWS and COSE envelopes verified
  * under a notation trust policy and trust store, as the Notary Project
  * specifications describe them (signature specification, JWS and COSE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notation's trustpolicy.json (version 1.0, OCI) and trust store directory. */
 #include <dirent.h>
 #include <errno.h>

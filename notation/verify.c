@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Verification of one notation envelope under a trust policy statement:
  * the validations of the trust policy specification, each enforced,
  * logged or skipped as the statement's level (and override) says. */

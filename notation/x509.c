@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* X.509 for notation: the certificate requirements of the signature
  * specification, the path to a trust store, validity periods, and RFC 3161
  * timestamp countersignatures.  All of it through OpenSSL. */

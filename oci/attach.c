@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign's attached-artifact tags: writing them, and fetching what
  * discovery (discover.c) found. */
 #include <stdarg.h>

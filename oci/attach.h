@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Things attached to an image: cosign's tag scheme (tag
  * "sha256-<hex>.<suffix>" in the image's repository holding one image
  * manifest whose layers are the attached blobs: ".sig" signatures, ".att"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Registry credentials (docker config, credential helpers) and the pieces
  * of the bearer token protocol that do not need the network. */
 #include <errno.h>

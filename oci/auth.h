@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Registry credentials and the WWW-Authenticate / bearer token protocol.
  *
  * Nothing here talks to the network: the registry client (oci/registry.c)

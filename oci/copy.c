@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Copying an image and its attachments between stores (see copy.h). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Copying an image, and what is attached to it, from one store to another
  * (registry or OCI layout, either way), digests unchanged.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef HM_OCI_DIGEST_H
 #define HM_OCI_DIGEST_H
 

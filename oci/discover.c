@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Finding everything attached to an image (see discover.h). */
 #include <stdarg.h>
 #include <stdint.h>

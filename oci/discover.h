@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Discovery: everything attached to an image, whatever the storage, as one
  * list (oci/attach.h: hm_attached_list) that verification, policy, audit,
  * tree and copy all read.

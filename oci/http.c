@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Link header parsing and the loopback test of the registry client. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small HTTP helpers of the registry client, kept apart so that they can be
  * unit-tested and fuzzed without a network. */
 #ifndef HM_OCI_HTTP_H

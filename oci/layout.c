@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI image layout store (image-spec image-layout.md): a directory with
  * `oci-layout`, `index.json` and `blobs/<alg>/<hex>`.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image manifests and indexes (OCI image-spec manifest.md, image-index.md,
  * descriptor.md; Docker v2 schema 2), parsed from bytes with cJSON. */
 #include <math.h>

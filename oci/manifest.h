@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image manifests and indexes: parsing with validation, and building.
  *
  * Understands OCI image manifests and indexes and Docker v2 schema 2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image references: the docker reference grammar (distribution/reference)
  * with Docker Hub normalisation, and oci:PATH layout references.
  *

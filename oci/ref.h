@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image references.
  *
  *   registry:  [host[:port]/]path[:tag][@sha256:hex], normalised as docker

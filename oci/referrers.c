@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OCI 1.1 referrers: writing them to every store, and listing them. */
 #include <errno.h>
 #include <stdio.h>

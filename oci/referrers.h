@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OCI 1.1 referrers: manifests whose `subject` names another manifest, in
  * every store.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The store over the OCI Distribution API (libcurl).
  *
  * One curl handle per store, reset between requests so that its connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The store interface: dispatch to the registry or the layout implementation. */
 #include <stdlib.h>
 #include <string.h>

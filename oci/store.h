@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The store: one repository of images, in a registry or an OCI image layout.
  *
  * Every manifest or blob fetched by digest is hashed and compared with that

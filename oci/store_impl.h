@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Internal: the two store implementations fill this table. */
 #ifndef HM_OCI_STORE_IMPL_H
 #define HM_OCI_STORE_IMPL_H

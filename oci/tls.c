@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CAs and client certificates of the registry client (see oci/tls.h). */
 #include <dirent.h>
 #include <errno.h>

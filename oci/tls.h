@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TLS of the registry client: which CAs are trusted and which client
  * certificate is presented, found where docker and podman look for them:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The real evaluation backend: stores, one discovery per digest shared by
  * the signature and attestation checks (hm_verify_signatures_in,
  * hm_attest_verify_in). */

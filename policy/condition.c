@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `where` conditions: compiling from the policy tree, evaluating over a
  * statement, explaining.  See policy/condition.h. */
 #include <ctype.h>

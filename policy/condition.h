@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* `where` conditions over a JSON document (an in-toto statement).
  *
  *   - { path: predicate.runDetails.builder.id, equals: "https://ci.example/b" }

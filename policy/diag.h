@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lint diagnostics: every problem found in a YAML input, each as
  * "file:line:col: message", collected rather than stopping at the first. */
 #ifndef HM_POLICY_DIAG_H

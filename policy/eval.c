@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Evaluation: rule matching, requirements, explanations, the per-run cache
  * and the worker threads.  See policy/eval.h. */
 #include <pthread.h>

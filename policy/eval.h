@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Evaluating images against a policy, to a decision that explains itself.
  *
  * The checks go through a backend (a small table of functions) so that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image patterns: parsing, normalisation, matching.  See policy/pattern.h. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image patterns and globs.
  *
  * An image pattern is NAME[:TAG] or NAME[@DIGEST] where NAME is normalised

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy file: load and lint.  See policy/policy.h and docs/policy.md. */
 #include <stdio.h>
 #include <stdlib.h>

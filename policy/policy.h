@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The policy file (apiVersion hallmark/v1, kind Policy): loading and lint.
  * docs/policy.md is the reference for the format.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The admission webhook server (see webhook.h). */
 #include <netdb.h>
 #include <pthread.h>

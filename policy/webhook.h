@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The admission webhook: AdmissionReview v1 over HTTPS (libmicrohttpd).
  *
  * Routes:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Images of Kubernetes objects, AdmissionReview requests and responses.
  * See policy/workload.h. */
 #include <stdarg.h>

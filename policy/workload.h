@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Workloads: the images of Kubernetes objects, and AdmissionReview.
  *
  * Objects: Pod, PodTemplate, Deployment, StatefulSet, DaemonSet,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing what cosign v3 writes: a Sigstore bundle v0.3 (DSSE of an in-toto
  * statement, key material publicKey) stored as an OCI 1.1 referrer of the
  * image, the manifest shaped as cosign's WriteAttestationNewBundleFormat

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signing images: resolve once, sign the digest, attach as cosign does. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign's "simple signing" payload and attaching signatures to images. */
 #ifndef HM_SIGN_SIGN_H
 #define HM_SIGN_SIGN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles: parsing the protobuf JSON encoding into hm_bundle.
  *
  * The rules are those of protobuf-specs (sigstore_bundle.proto and the

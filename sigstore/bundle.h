@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles (protobuf-specs dev.sigstore.bundle.v1, JSON encoding):
  * parsing v0.1, v0.2 and v0.3 into hm_bundle, verifying a bundle with a
  * public key, and writing v0.3 bundles signed with a key.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles: the keyless path of hm_bundle_verify, and the
  * transparency log entries and timestamps of key bundles.  Both hand the
  * bundle's decoded pieces to sigstore/keyless.h; this file only maps them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared between the key path (bundle_verify.c) and the keyless path and
  * log checks (bundle_keyless.c) of hm_bundle_verify; not a public API. */
 #ifndef HM_SIGSTORE_BUNDLE_PRIV_H

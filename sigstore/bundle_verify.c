@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles: verifying one with public keys, and the dispatch
  * between the key and keyless paths (bundle_keyless.c). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles: writing v0.3 bundles signed with a key.
  *
  * Members come in proto field order, as protojson writes them; empty

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Merkle inclusion proofs (RFC 6962 / RFC 9162) and signed checkpoints
  * (C2SP signed-note, tlog-checkpoint). */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fulcio certificates: the chain to a CA of the trusted root at a given
  * time, the leaf's key usage, and the identity the leaf certifies (SANs,
  * OIDC issuer, CI claims of docs/oid-info.md in sigstore/fulcio). */

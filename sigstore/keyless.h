@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keyless verification: everything that makes a Fulcio-certified signature
  * count, in the order of the Sigstore client specification.  Inputs are the
  * decoded pieces of a bundle (sigstore/bundle.h produces them); nothing is

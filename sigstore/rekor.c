@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rekor entries: the v1 signed entry timestamp and the binding of a logged
  * body to the signature being verified. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rekor transparency log entries, v1 and v2: the signed entry timestamp
  * (v1 inclusion promise), RFC 6962 inclusion proofs, signed checkpoints
  * (C2SP signed-note / tlog-checkpoint), and the binding of the logged body

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Signed certificate timestamps embedded in a Fulcio leaf (RFC 6962
  * section 3.3), checked with OpenSSL's CT API against the CT logs of the
  * trusted root; OpenSSL rebuilds the precertificate from the leaf and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore TrustedRoot (protobuf-specs sigstore_trustroot.proto, JSON form):
  * the Fulcio CAs, Rekor logs, CT logs and timestamp authorities that make a
  * keyless signature count, each with the window of time it may be used in.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* RFC 3161 timestamps over a signature, checked with OpenSSL's TS API
  * against the timestamp authorities of the trusted root. */
 #ifndef HM_SIGSTORE_TSA_H

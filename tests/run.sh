@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs the unit test binaries given as arguments (cmocka, TAP output) and,
 # unless --unit-only, the Sigstore conformance cases and the CLI tests
 # (bats, TAP output), then prints one

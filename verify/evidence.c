@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bundles attached to images, verified (see evidence.h). */
 #include <stdarg.h>
 #include <stdio.h>

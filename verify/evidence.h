@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Turning a discovered Sigstore bundle into a verified statement, for an
  * image: the one function that verify/ (signatures) and attest/
  * (attestations) both call, so that a bundle is judged the same way

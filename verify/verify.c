@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Checking the signatures attached to an image against a set of keys. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Discovering the signatures of an image and checking them against keys. */
 #ifndef HM_VERIFY_VERIFY_H
 #define HM_VERIFY_VERIFY_H

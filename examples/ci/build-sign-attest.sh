@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A CI step: build, push, sign, attest provenance, and check it, for one
 # image, from the top of a clean git checkout.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark attest / attest provenance / verify-attestation on OCI layouts
 # made here (no registry needed), including the forgeries that must fail.
 

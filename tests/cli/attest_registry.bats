@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Attestations against the real registry: attach, verify, filter, forgeries,
 # provenance whose base image resolves through the registry, and an
 # attestation written by an independent implementation of the formats.

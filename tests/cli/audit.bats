@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark audit against a real registry and a git repository made here:
 # releases signed and unsigned, provenance that matches its git tag and
 # provenance that does not, a moved git tag, an annotated tag, a registry

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark sign-blob / verify-blob: Sigstore bundles, checked against
 # sigstore-js (tests/interop/sigstore-js) in both directions.  Every check
 # has a forgery that both sides must refuse.

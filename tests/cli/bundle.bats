@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # cosign v3's storage: Sigstore bundles as OCI 1.1 referrers.  The test
 # registry (distribution 2.8) has no referrers API, so everything here goes
 # through the referrers tag sha256-<hex>; layouts answer referrers

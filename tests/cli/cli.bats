@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The command line people already know: -v/--debug on every command (and
 # never a secret in them), attached short values, "did you mean", shell
 # completion, cosign's CI flags.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark copy: registry <-> layout with signatures, attestations,
 # referrers and multi-platform indexes, digests unchanged; a lying
 # registry refused.  And eight signers at once on one image.

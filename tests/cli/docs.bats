@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Every command has a docs page whose usage block is its --help, and an
 # example under examples/.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Hostile registries (tests/lib/liar.py): a deadline for the whole command,
 # and credentials that stay with their registry.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Attachments written by an attacker (anyone who can push next to an image):
 # a .sig/.att manifest that does not parse, holds too many layers, or names
 # a blob larger than its descriptor says.  Each must be a refused signature

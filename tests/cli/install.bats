@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Things a user installs: make install puts the binary, the man pages built
 # from docs/ and the shell completion scripts where their tools look.
 

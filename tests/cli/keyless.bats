@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark verify-blob keyless, end to end, on bundles that hallmark did not
 # make: sigstore-js (@sigstore/sign) signing against @sigstore/mock's Fulcio,
 # CT log, Rekor and TSA, answered in-process (tests/interop/sigstore-js/

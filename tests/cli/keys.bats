@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Key sources beyond files: PKCS#11 tokens (SoftHSM2 in a temporary
 # SOFTHSM2_CONF), env://VAR, KMS schemes refused by name, where passphrases
 # come from, and key generate never leaving half a pair.  Everything works on

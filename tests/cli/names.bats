@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Spellings of a registry and tags beside digests: no spelling of a host
 # skips a rule that names another, and the tag of "repo:tag@digest" chooses
 # no rule (docs/references.md, docs/policy.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark policy lint / check against a real registry: the allow/deny
 # matrix, manifests of every workload kind, and an AdmissionReview.
 

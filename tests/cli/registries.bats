@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Registries as people run them: HTTPS on loopback (a port-forward, a
 # tunnel) with a CA of their own, found where docker and podman look;
 # mutual TLS; --insecure-registry and --tls-verify=false; the plain-HTTP

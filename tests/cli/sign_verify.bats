@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark key / sign / verify / tree against a real registry and real OCI
 # layouts.  Every verify path has a forgery that must be refused.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Rules about the source that the compiler cannot enforce.
 
 load ../lib/common

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Every source file says its licence (Apache-2.0, LICENSE) in an SPDX line.
 
 load ../lib/common

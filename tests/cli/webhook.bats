@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # hallmark policy serve: the admission webhook over HTTPS on 127.0.0.1, with
 # AdmissionReviews naming images in the real registry.  Every wait is
 # bounded, and the server is killed in teardown whatever happened.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every case of tests/conformance/bundle-verify/ through the conformance
 # entry point (hallmark-conformance verify-bundle, exactly the argv the
 # sigstore-conformance suite passes: test/client.py build_verify_args), once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the parsers of oci/auth.c and oci/http.c.  The first byte
  * picks the parser; the rest is its input. */
 #include <stdint.h>

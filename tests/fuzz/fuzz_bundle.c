@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes Sigstore bundle parsing, then verification against a fixed key
  * and keyless with the conformance identity and the built-in trusted root
  * (so that a bundle the parser accepts also goes through every check; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the outside inputs of a Rekor entry: the signed checkpoint note
  * (against the public-good Rekor key) and the entry body binding. */
 #include <stddef.h>

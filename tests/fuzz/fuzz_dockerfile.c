@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the Dockerfile parser, with and without build arguments. */
 #include <stddef.h>
 #include <stdint.h>

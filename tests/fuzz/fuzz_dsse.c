@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes DSSE envelope parsing and verification against a fixed key. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes reading a Fulcio certificate: the DER (through OpenSSL), then the
  * SANs, the OIDC issuer and the CI claim extensions that hallmark decodes
  * itself, and matching them against an identity policy. */

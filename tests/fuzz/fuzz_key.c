@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes key loading from memory: private keys (every PEM type, cosign's
  * encrypted JSON with a fixed passphrase) and public keys.  Seeds keep the
  * scrypt parameters tiny (N=1024 r=1 p=1) so that each run is fast; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: hm_manifest_parse with each media type hint; what parses must
  * serialise, and the serialisation must parse to the same shape. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the notation COSE envelope parser and the signature check. */
 #include <stddef.h>
 #include <stdint.h>

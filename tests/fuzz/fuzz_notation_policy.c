@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the notation trust policy parser and scope selection. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simple-signing payload check: any bytes a registry serves as a
  * payload (after a signature verified) must give HM_OK or HM_E_VERIFY. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes the PKCS#11 URI parser (RFC 7512, as --key pkcs11:... gives it)
  * and the shown form of what it accepts, which must parse again to the same
  * path attributes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: the generic pod-spec search of policy/workload.c, which reads
  * objects of kinds hallmark does not know (and YAML merge keys in them).
  * The input is one object's body; it is given an unknown kind so that the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: policy/policy.c lint from memory (key files are looked up in
  * a directory that does not exist), then rule matching. */
 #include <stdint.h>

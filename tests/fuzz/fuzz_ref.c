@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: hm_ref_parse and the string forms of what it accepts.  A
  * reference that parses must print to a string that parses back to the
  * same string, and its name read as an image pattern must normalise to

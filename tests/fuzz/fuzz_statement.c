@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: in-toto statement parsing. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fuzzes TrustedRoot parsing and the log lookups over what it yields. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: policy/workload.c — Kubernetes manifests and AdmissionReview
  * requests; the first byte picks which, the rest is the input.  A parsed
  * review gets a response built for an all-denied decision. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: core/yaml.c — parse, then look up the position of every node
  * and serialise the tree. */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent implementation of cosign's key and signature formats, for
 interop tests with hallmark.  Written from the format descriptions
 (go-securesystemslib "encrypted", cosign sign-blob, DSSE), not from hallmark.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """An independent signer of Notary Project (notation) signatures, for tests.
 Written from the Notary Project specifications (signature specification,
 JWS and COSE envelopes, trust store layout), not from hallmark.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs what hallmark needs to build and test on Debian: the -dev
 # packages and the test tools.  As root, runs apt-get for whatever is
 # missing; otherwise prints the exact command to run.  Then installs the

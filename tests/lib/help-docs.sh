@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Keeps docs/hallmark-*.md in step with --help: the first ```text block
 # after "## Usage" in each page is exactly `hallmark CMD --help`.
 #   help-docs.sh --check   report pages that are missing or differ (exit 1)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A lying, hostile registry for tests, on 127.0.0.1 only.
 
 The behaviour is chosen by the first component of the repository name:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # md2man.sh PAGE.md OUT SECTION NAME: a man page from a docs/ page, with
 # lowdown (Debian package lowdown).  The page's "# title" and the line
 # after it become the NAME section ("NAME - first sentence"); its "##"

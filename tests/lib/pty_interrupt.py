@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Runs a command on a fresh pseudo-terminal, answers its prompts, and
 presses Ctrl-C (through the terminal, as a user would) at the prompt number
 given.  Prints how the command ended: "signal N" or "exit N".

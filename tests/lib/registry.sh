@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Test registries on loopback.  Source this file, then:
 #
 #   registry_start            a docker-registry (CNCF distribution) on a free

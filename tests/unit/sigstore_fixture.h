@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Test-only reader of the vendored sigstore-conformance cases
  * (tests/conformance/bundle-verify/NAME/): just enough of a bundle, read
  * with cJSON, to hand the pieces to sigstore/keyless.h.  The real bundle

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Attaching attestations to an OCI layout made here and verifying them;
  * forgeries (tampered payload, wrong key, another image's subject, wrong
  * type, wrong payload type) must be refused. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* audit/: tag selection, v1.2.3/1.2.3 pairing, provenance reading, and the
  * findings computed from a tag's results. */
 #include <setjmp.h>

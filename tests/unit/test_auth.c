@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Credentials, WWW-Authenticate, tokens, Link headers: no network. */
 #include <setjmp.h>
 #include <stdarg.h>

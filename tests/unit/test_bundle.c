@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sigstore bundles: parsing every version and field the struct carries,
  * the version rules and caps, protojson's spellings, and verification with
  * keys including the forgeries that must be refused. */

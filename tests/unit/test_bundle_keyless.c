@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hm_bundle_verify as a library (what image verification calls): parsed
  * conformance bundles, keyless with an identity and a trusted root, key
  * bundles with log entries, and the verdict it fills. */

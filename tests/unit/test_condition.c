@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/condition: operators, paths, groups, explanations, compile errors. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/: buffers with caps, base64 (standard and URL-safe), atomic files, errors. */
 #include <setjmp.h>
 #include <stdarg.h>

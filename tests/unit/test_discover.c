@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one classifier of discovered layers (oci/discover.h). */
 #include <stdarg.h>
 #include <stddef.h>

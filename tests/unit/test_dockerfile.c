@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Dockerfile parsing: stages, external images, ARGs, platforms, comments,
  * continuations, heredocs, errors with line numbers. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* DSSE: the spec's PAE vector, sign/verify, forgeries and malformed
  * envelopes refused, interop with tests/interop/cosignfmt.py. */
 #include <stdarg.h>

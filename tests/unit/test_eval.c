@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/eval over an in-memory backend: thresholds by distinct keys, where
  * conditions, base images, tags, digests, modes, on_error, default, the
  * per-run cache and the JSON rendering. */

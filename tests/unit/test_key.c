@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keys: round trips, cosign's encrypted format, refusals, and interop with
  * an independent implementation (tests/interop/cosignfmt.py). */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Key sources: the PKCS#11 URI parser (what it accepts, what it refuses,
  * that a PIN never reaches a message or the shown name), env:// keys, the
  * refusal of KMS schemes, and where a passphrase comes from.  Signing on a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The OCI image layout store: create, blobs, manifests and tags, retagging,
  * untagged manifests, referrers, tampered blobs, and layouts made by umoci. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/log: silent without a sink, levels filter, one printable line. */
 #include <setjmp.h>
 #include <stdarg.h>

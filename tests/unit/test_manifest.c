@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Manifests and indexes: valid documents of each kind, every malformed case
  * refused with a message that says where, and the builder round trip. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notation/: JWS and COSE envelopes from an independent signer
  * (tests/interop/notationfmt.py) and from the Notary Project's own test
  * data (tests/notation/), forgeries of each check, trust policy, levels. */

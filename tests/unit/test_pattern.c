@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/pattern: normalisation, segment wildcards, tags and digests. */
 #include <setjmp.h>
 #include <stdarg.h>

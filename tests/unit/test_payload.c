@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simple-signing payload: byte-for-byte what cosign writes, and the
  * checks made on a payload whose signature verified. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/policy: loading, defaults, and lint errors with their positions. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Provenance from git repositories made here (with the git command) and
  * Dockerfiles whose base images resolve through a fixed table. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Image references: grammar, Docker Hub normalisation, string forms, layouts. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* OCI 1.1 referrers: the referrers tag schema against the real
  * docker-registry ($HM_TEST_REGISTRY, which has no referrers API), layouts,
  * and concurrent writers of one shared tag (eight threads, each with its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The registry store against a real docker-registry ($HM_TEST_REGISTRY)
  * and a lying one ($HM_TEST_LIAR, tests/lib/liar.py).  tests/run.sh
  * starts both. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Fulcio chain at a time, leaf usage, identity extraction and cosign's
  * identity matching; SCTs of the same real leaf. */
 #include <stdarg.h>

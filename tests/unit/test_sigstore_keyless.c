@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keyless verification end to end over the vendored sigstore-conformance
  * cases: every passing case verifies, every _fail case is refused. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rekor: SETs, inclusion proofs, checkpoints (v1 ECDSA, v2 Ed25519) and
  * the binding of entry bodies, on real conformance entries and forgeries;
  * RFC 3161 timestamps on a real token. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* TrustedRoot parsing: the built-in root, media types, validity windows,
  * log selection by id and by checkpoint key hint, and malformed roots. */
 #include <stdarg.h>

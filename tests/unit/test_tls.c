@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* oci/tls.c: which CAs and client certificate a registry host gets from
  * --ca-file and the certs.d folders (docker's and podman's rules), and the
  * files refused. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/workload: images of every workload kind, List, JSON input,
  * AdmissionReview requests and responses (message, warnings, patch). */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* core/yaml: typing, positions, multi-document, limits. */
 #include <setjmp.h>
 #include <stdarg.h>

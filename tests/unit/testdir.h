@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests' temporary directories: removed with everything in them,
  * without a shell. */
 #ifndef HM_TESTS_TESTDIR_H
