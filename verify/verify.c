@@ -64,6 +64,8 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 		goto done;
 	}
 	r->valid = 1;
+	r->signer.kind = HM_AUTH_KEY;
+	r->signer.key = o->keys[r->key_index];
 done:
 	hm_buf_release(&payload);
 	hm_buf_release(&sig);
@@ -90,8 +92,9 @@ static const cJSON *subject_of(const cJSON *st, const char *digest)
 static int check_bundle(hm_sig_result *r, int *listed, hm_store *s, const hm_attached *a, const char *digest,
 			const hm_verify_opts *o)
 {
+	hm_evidence_opts eo = {o->keys, o->n_keys, o->identities, o->n_identities};
 	hm_bundle_verdict v;
-	int err = hm_evidence_bundle(&v, s, a, digest, o->keys, o->n_keys);
+	int err = hm_evidence_bundle(&v, &r->signer, s, a, digest, &eo);
 
 	*listed = 1;
 	if (err)
@@ -108,6 +111,8 @@ static int check_bundle(hm_sig_result *r, int *listed, hm_store *s, const hm_att
 	}
 	r->tried_keys = 1;
 	r->key_index = v.key_index;
+	if (r->signer.kind == HM_AUTH_KEYLESS)
+		r->identity_index = hm_trust_find(o->identities, o->n_identities, &r->signer);
 	if (hm_annotations_check(cJSON_GetObjectItemCaseSensitive(subject_of(v.statement, digest), "annotations"),
 				 o->annotations, o->n_annotations, "the statement's subject") != HM_OK) {
 		err = refuse(r, hm_error_message());
@@ -123,6 +128,7 @@ done:
 
 static void sig_release(hm_sig_result *r)
 {
+	hm_signer_release(&r->signer);
 	free(r->source);
 	free(r->reason);
 	cJSON_Delete(r->payload);
@@ -150,6 +156,8 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 		    !(a->refused && a->kind == HM_KIND_UNKNOWN))
 			continue;
 		r->key_index = -1;
+		r->identity_index = -1;
+		r->signer.log_index = -1;
 		r->kind = a->kind;
 		r->form = a->form;
 		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
