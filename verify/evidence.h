@@ -47,6 +47,25 @@ void hm_evidence_signer(hm_signer *signer, hm_bundle_verdict *v, hm_key *const *
  * given, shared by bundles and cosign's legacy keyless layers. */
 #define HM_EVIDENCE_NO_IDENTITY "keyless signature: give --certificate-identity and --certificate-oidc-issuer"
 
+/* cosign v2's keyless layer annotations (verify/legacy_keyless.c). */
+#define HM_ANN_COSIGN_CERT "dev.sigstore.cosign/certificate"
+#define HM_ANN_COSIGN_CHAIN "dev.sigstore.cosign/chain"
+#define HM_ANN_COSIGN_BUNDLE "dev.sigstore.cosign/bundle"
+#define HM_ANN_COSIGN_TSA "dev.sigstore.cosign/rfc3161timestamp"
+
+/* 1 when a layer's annotations make it a keyless signature (a certificate). */
+int hm_evidence_is_legacy_keyless(const cJSON *annotations);
+
+/* Verifies cosign's legacy keyless signature sig over payload (a
+ * simple-signing payload, logged as hashedrekord of its SHA-256) with the
+ * certificate, chain, rekor bundle and timestamp of annotations, under one
+ * of o->identities (o->keys play no part: a certificate is never a key).
+ * HM_OK with *reason NULL and signer filled when verified, HM_OK with
+ * *reason (owned) when refused; only HM_E_NOMEM or a failure to load the
+ * built-in root is returned. */
+int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *annotations, const void *sig,
+			       size_t sig_len, const void *payload, size_t len, const hm_evidence_opts *o);
+
 /* Whether a's unverified claim (hint) allows it to be a signature, or an
  * attestation of type want (NULL: any): used only to decide under which
  * heading a refused bundle is shown. */

@@ -50,6 +50,28 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 	if (err)
 		goto done;
 	r->tried_keys = 1;
+	if (hm_evidence_is_legacy_keyless(a->annotations)) {
+		hm_evidence_opts eo = {o->keys, o->n_keys, o->identities, o->n_identities};
+		char *reason = NULL;
+
+		if ((err = hm_evidence_legacy_keyless(&reason, &r->signer, a->annotations, sig.data, sig.len,
+						      payload.data, payload.len, &eo)))
+			goto done;
+		if (reason) {
+			r->valid = 0;
+			r->reason = reason;
+			goto done;
+		}
+		r->identity_index = hm_trust_find(o->identities, o->n_identities, &r->signer);
+		if (hm_payload_check(&r->payload, payload.data, payload.len, digest, o->annotations,
+				     o->n_annotations) != HM_OK) {
+			hm_signer_release(&r->signer);
+			err = refuse(r, hm_error_message());
+			goto done;
+		}
+		r->valid = 1;
+		goto done;
+	}
 	for (size_t k = 0; k < o->n_keys && r->key_index < 0; k++)
 		if (hm_key_verify(o->keys[k], payload.data, payload.len, sig.data, sig.len) == HM_OK)
 			r->key_index = (int)k;

@@ -175,3 +175,56 @@ kl() { hm "$@" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS"; }
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"keyless signature: give --certificate-identity"* ]]
 }
+
+# legacy_sig REPO DIGEST EDIT: cosign v2's keyless layer under the tag
+# sha256-<hex>.sig, made from a mock-Fulcio message bundle over the
+# simple-signing payload (its certificate, signature and Rekor v1 entry with
+# the SET), with the annotations edited by jq EDIT.
+legacy_sig() {
+	local repo=$1 d=$2 edit=${3:-.} t=$BATS_TEST_TMPDIR pd cd
+	jq -nc --arg r "$R/$repo" --arg d "$d" \
+		'{critical:{identity:{"docker-reference":$r},image:{"docker-manifest-digest":$d},type:"cosign container image signature"},optional:null}' >"$t/payload"
+	node "$JS/keyless.mjs" message "$t/payload" "$t/b.json" "$t/root.json" "$ID" "$ISS"
+	jq -r '.verificationMaterial.x509CertificateChain.certificates[0].rawBytes' "$t/b.json" | base64 -d |
+		openssl x509 -inform DER -outform PEM >"$t/cert.pem"
+	jq -c --arg id "$(jq -r '.verificationMaterial.tlogEntries[0].logId.keyId' "$t/b.json" | base64 -d | od -An -v -tx1 | tr -d ' \n')" \
+		'.verificationMaterial.tlogEntries[0] | {SignedEntryTimestamp:.inclusionPromise.signedEntryTimestamp,
+		Payload:{body:.canonicalizedBody,integratedTime:(.integratedTime|tonumber),logIndex:(.logIndex|tonumber),logID:$id}}' \
+		"$t/b.json" >"$t/rekor.json"
+	pd=$(put_blob "$repo" "$t/payload")
+	cd=$(put_blob "$repo" "$D/empty.json")
+	jq -nc --arg pd "$pd" --arg cd "$cd" --argjson s "$(stat -c %s "$t/payload")" \
+		--arg sig "$(jq -r .messageSignature.signature "$t/b.json")" --rawfile cert "$t/cert.pem" --rawfile rekor "$t/rekor.json" \
+		"{schemaVersion:2,mediaType:\"$MT\",config:{mediaType:\"application/vnd.oci.image.config.v1+json\",digest:\$cd,size:2},
+		  layers:[{mediaType:\"application/vnd.dev.cosign.simplesigning.v1+json\",digest:\$pd,size:\$s,
+		  annotations:({\"dev.cosignproject.cosign/signature\":\$sig,\"dev.sigstore.cosign/certificate\":\$cert,
+		  \"dev.sigstore.cosign/chain\":\"\",\"dev.sigstore.cosign/bundle\":(\$rekor|rtrimstr(\"\\n\"))} | $edit)}]}" >"$t/m.json"
+	put_manifest "$repo" "sha256-${d#sha256:}.sig" "$t/m.json"
+}
+
+@test "cosign v2's keyless layer (certificate, rekor bundle with SET) verifies with identity and issuer; forgeries refused" {
+	d=$(fresh ki/legacy)
+	legacy_sig ki/legacy "$d"
+	run kl verify --trusted-root "$BATS_TEST_TMPDIR/root.json" "$R/ki/legacy@$d"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"valid"*"identity $ID, issuer $ISS, log index"*"signed at 20"* ]]
+	run hm verify --key "$D/k.pub" "$R/ki/legacy@$d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"keyless signature: give --certificate-identity and --certificate-oidc-issuer"* ]]
+	run hm verify --trusted-root "$BATS_TEST_TMPDIR/root.json" --certificate-identity "${ID%v1.4.0}v9" \
+		--certificate-oidc-issuer "$ISS" "$R/ki/legacy@$d"
+	[ "$status" -eq 1 ]
+	run kl verify --trusted-root "$D/sign-root.json" "$R/ki/legacy@$d"
+	[ "$status" -eq 1 ]
+	# a SET that does not cover the entry: integratedTime moved
+	d=$(fresh ki/legacy2)
+	legacy_sig ki/legacy2 "$d" '.["dev.sigstore.cosign/bundle"] |= (fromjson | .Payload.integratedTime -= 60 | tojson)'
+	run kl verify --trusted-root "$BATS_TEST_TMPDIR/root.json" "$R/ki/legacy2@$d"
+	[ "$status" -eq 1 ]
+	# no rekor bundle at all
+	d=$(fresh ki/legacy3)
+	legacy_sig ki/legacy3 "$d" 'del(.["dev.sigstore.cosign/bundle"])'
+	run kl verify --trusted-root "$BATS_TEST_TMPDIR/root.json" "$R/ki/legacy3@$d"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"without a transparency log entry"* ]]
+}
