@@ -14,6 +14,7 @@
 #include "crypto/key.h"
 #include "oci/attach.h" /* HM_MT_DSSE */
 #include "oci/store.h"
+#include "trust/trust.h"
 
 
 /* Appends the DSSE envelope (payloadType application/vnd.in-toto+json)
@@ -40,6 +41,8 @@ typedef struct hm_att_result {
 	char *reason;                /* why it was refused (NULL when valid) */
 	char *predicate_type;        /* from the verified statement (or the annotation when not verified) */
 	cJSON *statement;            /* the verified, parsed statement (owned), NULL when not valid */
+	hm_signer signer;            /* who made it, when valid: a key or a keyless identity */
+	int identity_index;          /* keyless: index into the identities that matched, or -1 */
 } hm_att_result;
 
 typedef struct hm_att_results {
@@ -62,6 +65,11 @@ int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_ke
 /* The same over what hm_discover found for digest. */
 int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list *found, const char *digest,
 			hm_key *const *keys, size_t nkeys, const char *predicate_type);
+/* The same with keyless identities beside the keys (HM_AUTH_KEYLESS
+ * authorities, borrowed): found may be NULL (then discovered here). */
+int hm_attest_verify_who(hm_att_results *out, hm_store *s, const hm_attached_list *found, const char *digest,
+			 hm_key *const *keys, size_t nkeys, const hm_authority *identities, size_t n_identities,
+			 const char *predicate_type);
 void hm_att_results_free(hm_att_results *r);
 
 #endif

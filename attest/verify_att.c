@@ -32,8 +32,10 @@ static int refuse(hm_att_result *r, const char *fmt, ...)
 /* Checks one attached envelope.  Only operational errors are returned; a
  * refused attestation is recorded in r. */
 static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const char *digest,
-		     hm_key *const *keys, size_t nkeys, const char *want_type)
+		     const hm_evidence_opts *who, const char *want_type)
 {
+	hm_key *const *keys = who->keys;
+	size_t nkeys = who->n_keys;
 	hm_buf env = HM_BUF_INIT;
 	hm_dsse_result dr = {0};
 	hm_statement st = HM_STATEMENT_INIT;
@@ -89,6 +91,8 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 		goto done;
 	}
 	r->valid = 1;
+	r->signer.kind = HM_AUTH_KEY;
+	r->signer.key = keys[r->key_index];
 	r->statement = st.json;
 	st.json = NULL;
 done:
@@ -102,6 +106,7 @@ done:
 
 static void result_release(hm_att_result *r)
 {
+	hm_signer_release(&r->signer);
 	free(r->source);
 	free(r->reason);
 	free(r->predicate_type);
@@ -112,10 +117,10 @@ static void result_release(hm_att_result *r)
 /* Checks one bundle: *listed is 0 when it is no attestation of the type
  * wanted (a signature, verified or claiming to be one; another type). */
 static int check_bundle(hm_att_result *r, int *listed, hm_store *s, const hm_attached *a, const char *digest,
-			hm_key *const *keys, size_t nkeys, const char *want)
+			const hm_evidence_opts *who, const char *want)
 {
 	hm_bundle_verdict v;
-	int err = hm_evidence_bundle(&v, s, a, digest, keys, nkeys);
+	int err = hm_evidence_bundle(&v, &r->signer, s, a, digest, who);
 
 	*listed = 1;
 	if (err)
@@ -133,6 +138,7 @@ static int check_bundle(hm_att_result *r, int *listed, hm_store *s, const hm_att
 		goto done;
 	}
 	r->key_index = v.key_index;
+	r->identity_index = hm_trust_find(who->identities, who->n_identities, &r->signer);
 	r->predicate_type = v.predicate_type;
 	r->statement = v.statement;
 	v.predicate_type = NULL;
@@ -145,6 +151,12 @@ done:
 
 int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list *l, const char *digest,
 			hm_key *const *keys, size_t nkeys, const char *predicate_type)
+{
+	return hm_attest_verify_who(out, s, l, digest, keys, nkeys, NULL, 0, predicate_type);
+}
+
+static int verify_found(hm_att_results *out, hm_store *s, const hm_attached_list *l, const char *digest,
+			const hm_evidence_opts *who, const char *predicate_type)
 {
 	const char *want = NULL;
 	int err = HM_OK;
@@ -166,6 +178,8 @@ int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list
 		if (a->kind != HM_KIND_DSSE && a->kind != HM_KIND_BUNDLE && !(a->refused && a->kind == HM_KIND_UNKNOWN))
 			continue;
 		r->key_index = -1;
+		r->identity_index = -1;
+		r->signer.log_index = -1;
 		r->kind = a->kind;
 		r->form = a->form;
 		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
@@ -174,9 +188,9 @@ int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list
 			break;
 		}
 		if (a->kind == HM_KIND_BUNDLE) {
-			err = check_bundle(r, &listed, s, a, digest, keys, nkeys, want);
+			err = check_bundle(r, &listed, s, a, digest, who, want);
 		} else {
-			err = check_one(r, s, a, digest, keys, nkeys, want);
+			err = check_one(r, s, a, digest, who, want);
 			/* with a type asked for, list what claims (annotation) or turns
 			 * out (signed statement) to be of that type, and what could not
 			 * be read at all: it might have been of that type */
@@ -199,18 +213,28 @@ int hm_attest_verify_in(hm_att_results *out, hm_store *s, const hm_attached_list
 	return HM_OK;
 }
 
+int hm_attest_verify_who(hm_att_results *out, hm_store *s, const hm_attached_list *found, const char *digest,
+			 hm_key *const *keys, size_t nkeys, const hm_authority *identities, size_t n_identities,
+			 const char *predicate_type)
+{
+	hm_evidence_opts who = {keys, nkeys, identities, n_identities};
+	hm_attached_list l;
+	int err;
+
+	if (found)
+		return verify_found(out, s, found, digest, &who, predicate_type);
+	memset(out, 0, sizeof(*out));
+	if ((err = hm_discover(&l, s, digest)))
+		return hm_error_wrap(err, "finding the attestations of %s", digest);
+	err = verify_found(out, s, &l, digest, &who, predicate_type);
+	hm_attached_list_free(&l);
+	return err;
+}
+
 int hm_attest_verify(hm_att_results *out, hm_store *s, const char *digest, hm_key *const *keys, size_t nkeys,
 		     const char *predicate_type)
 {
-	hm_attached_list l;
-	int err = hm_discover(&l, s, digest);
-
-	memset(out, 0, sizeof(*out));
-	if (err)
-		return hm_error_wrap(err, "finding the attestations of %s", digest);
-	err = hm_attest_verify_in(out, s, &l, digest, keys, nkeys, predicate_type);
-	hm_attached_list_free(&l);
-	return err;
+	return hm_attest_verify_who(out, s, NULL, digest, keys, nkeys, NULL, 0, predicate_type);
 }
 
 void hm_att_results_free(hm_att_results *r)

@@ -8,6 +8,7 @@
 #include "attest/provenance.h"
 #include "attest/statement.h"
 #include "cli/cli.h"
+#include "cli/keyless.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
@@ -293,10 +294,15 @@ static void print_text(const hm_args *a, const char *image, const hm_att_results
 		const hm_att_result *v = &r->v[i];
 		const char *type = v->predicate_type ? v->predicate_type : "(no predicate type)";
 
-		if (v->valid)
-			printf("  valid    %.19s... %s (%s) key %s\n", v->layer, type, v->source,
-			       keys->v[v->key_index]);
-		else
+		if (v->valid && v->signer.kind == HM_AUTH_KEYLESS) {
+			printf("  valid    %.19s... %s (%s)", v->layer, type, v->source);
+			hm_cli_print_signer(&v->signer);
+			printf("\n");
+		} else if (v->valid) {
+			printf("  valid    %.19s... %s (%s) key %s", v->layer, type, v->source, keys->v[v->key_index]);
+			hm_cli_print_signer(&v->signer);
+			printf("\n");
+		} else
 			printf("  invalid  %.19s... %s (%s): %s\n", v->layer, type, v->source, v->reason);
 	}
 }
@@ -306,6 +312,7 @@ struct verify_ctx {
 	hm_key **keys;
 	size_t nkeys;
 	const char *type;
+	hm_cli_keyless kl;
 };
 
 static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_att_results *r)
@@ -321,6 +328,8 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_at
 
 		hm_cli_json_verdict(e, c->a, c->keys, v->source, "envelopeDigest", v->layer, v->valid,
 				    v->key_index, v->reason);
+		if (v->valid)
+			hm_cli_json_signer(e, &v->signer);
 		if (v->predicate_type)
 			cJSON_AddStringToObject(e, "predicateType", v->predicate_type);
 		if (v->statement)
@@ -335,7 +344,8 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 {
 	const struct verify_ctx *c = ctx;
 	hm_att_results r = {0};
-	int err = hm_attest_verify(&r, s, d->digest, c->keys, c->nkeys, c->type);
+	int err = hm_attest_verify_who(&r, s, NULL, d->digest, c->keys, c->nkeys, c->kl.given ? &c->kl.auth : NULL,
+				       c->kl.given ? 1 : 0, c->type);
 
 	if (err)
 		return err;
@@ -362,14 +372,17 @@ static int run_verify(hm_args *a)
 
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if (hm_arg_all(a, "key")->n == 0)
-		return hm_cli_usage(a, "--key is required");
 	if (type && hm_predicate_type_resolve(&c.type, type))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if ((err = hm_cli_load_public_keys(&c.keys, &c.nkeys, a, "key")))
+	if ((rc = hm_cli_keyless_load(&c.kl, a, 1)) >= 0)
+		return rc;
+	if ((err = hm_cli_load_public_keys(&c.keys, &c.nkeys, a, "key"))) {
+		hm_cli_keyless_release(&c.kl);
 		return hm_cli_fail(err);
+	}
 	rc = hm_cli_each_image(a, "verifying the attestations of", check, &c, strcmp(output, "json") == 0);
 	hm_cli_keys_free(c.keys, c.nkeys);
+	hm_cli_keyless_release(&c.kl);
 	return rc;
 }
 
@@ -451,6 +464,7 @@ const hm_cmd hm_cmd_attest_provenance = {
 static const hm_opt verify_opts[] = {
 	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"type", 't', "TYPE", 0, "only attestations of this predicate type (URI or short name)"},
+	HM_CLI_KEYLESS_OPTS,
 	{"output", 'o', "FORMAT", 0, "text (default) or json (with the decoded statements)"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -458,7 +472,7 @@ static const hm_opt verify_opts[] = {
 const hm_cmd hm_cmd_verify_attestation = {
 	.name = "verify-attestation",
 	.run = run_verify,
-	.usage = "--key KEY [--key KEY]... [--type TYPE] [options] IMAGE...",
+	.usage = "(--key KEY | --certificate-identity ID --certificate-oidc-issuer URL)... [--type TYPE] [options] IMAGE...",
 	.summary = "verify the attestations of images",
 	.description =
 	    "Finds the attestations of each IMAGE wherever they are stored (Sigstore\n"
@@ -471,6 +485,12 @@ const hm_cmd hm_cmd_verify_attestation = {
 	    "--type, its predicate type (the signed statement's, never an annotation)\n"
 	    "is that one. A bundle of predicate type https://sigstore.dev/cosign/sign/v1\n"
 	    "is a signature, not an attestation.\n"
+	    "\n"
+	    "Keyless, with cosign's flags and meanings as in hallmark verify: a bundle\n"
+	    "whose Fulcio certificate chains to the trusted root, has an SCT and a\n"
+	    "verified log entry or timestamp, and names the identity and issuer given,\n"
+	    "counts like one signed with a key; --key and an identity may be given\n"
+	    "together (either suffices).\n"
 	    "\n"
 	    "Exit status: 0 when every image has at least one valid attestation, 1 when\n"
 	    "one has none, 2 on a usage error, 3 on an operational error.",

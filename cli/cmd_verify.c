@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/keyless.h"
 #include "core/error.h"
 #include "verify/verify.h"
 
@@ -24,10 +25,16 @@ static void print_text(const hm_args *a, const char *image, const hm_verify_resu
 	for (size_t i = 0; i < r->n_sigs; i++) {
 		const hm_sig_result *g = &r->sigs[i];
 
-		if (g->valid)
-			printf("  valid    %s... (%s) key %s\n", short_digest(g->layer, sd, sizeof(sd)), g->source,
+		if (g->valid && g->signer.kind == HM_AUTH_KEYLESS) {
+			printf("  valid    %s... (%s)", short_digest(g->layer, sd, sizeof(sd)), g->source);
+			hm_cli_print_signer(&g->signer);
+			printf("\n");
+		} else if (g->valid) {
+			printf("  valid    %s... (%s) key %s", short_digest(g->layer, sd, sizeof(sd)), g->source,
 			       keys->v[g->key_index]);
-		else
+			hm_cli_print_signer(&g->signer);
+			printf("\n");
+		} else
 			printf("  invalid  %s... (%s): %s\n", short_digest(g->layer, sd, sizeof(sd)), g->source,
 			       g->reason);
 	}
@@ -37,6 +44,7 @@ struct verify_ctx {
 	const hm_args *a;
 	hm_key **keys;
 	hm_verify_opts o;
+	hm_cli_keyless kl;
 };
 
 static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_verify_result *r)
@@ -52,6 +60,8 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_ve
 
 		hm_cli_json_verdict(s, c->a, c->keys, g->source, "payloadDigest", g->layer, g->valid,
 				    g->key_index, g->reason);
+		if (g->valid)
+			hm_cli_json_signer(s, &g->signer);
 		if (g->payload)
 			cJSON_AddItemToObject(s, "payload", cJSON_Duplicate(g->payload, 1));
 		cJSON_AddItemToArray(sigs, s);
@@ -92,23 +102,31 @@ static int run(hm_args *a)
 
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if (hm_arg_all(a, "key")->n == 0)
-		return hm_cli_usage(a, "--key is required");
+	if ((rc = hm_cli_keyless_load(&c.kl, a, 1)) >= 0)
+		return rc;
 	err = hm_cli_load_public_keys(&c.keys, &nkeys, a, "key");
-	if (err)
+	if (err) {
+		hm_cli_keyless_release(&c.kl);
 		return hm_cli_fail(err);
+	}
+	if (c.kl.given) {
+		c.o.identities = &c.kl.auth;
+		c.o.n_identities = 1;
+	}
 	c.o.keys = c.keys;
 	c.o.n_keys = nkeys;
 	c.o.annotations = (const char *const *)ann->v;
 	c.o.n_annotations = ann->n;
 	rc = hm_cli_each_image(a, "verifying", check, &c, strcmp(output, "json") == 0);
 	hm_cli_keys_free(c.keys, nkeys);
+	hm_cli_keyless_release(&c.kl);
 	return rc;
 }
 
 static const hm_opt opts[] = {
 	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in what was signed"},
+	HM_CLI_KEYLESS_OPTS,
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -116,7 +134,7 @@ static const hm_opt opts[] = {
 const hm_cmd hm_cmd_verify = {
 	.name = "verify",
 	.run = run,
-	.usage = "--key KEY [--key KEY]... [options] IMAGE...",
+	.usage = "(--key KEY | --certificate-identity ID --certificate-oidc-issuer URL)... [options] IMAGE...",
 	.summary = "verify the signatures of images",
 	.description =
 	    "Finds the signatures of each IMAGE wherever they are stored (OCI 1.1\n"
@@ -128,7 +146,19 @@ const hm_cmd hm_cmd_verify = {
 	    "Sigstore bundle, accepted only when its DSSE envelope verifies with one of\n"
 	    "the keys and holds a statement of predicate type\n"
 	    "https://sigstore.dev/cosign/sign/v1 whose subjects include this image's\n"
-	    "digest. A signature copied from another image is refused. Every\n"
+	    "digest. A signature copied from another image is refused.\n"
+	    "\n"
+	    "Keyless (cosign's flags and meanings): a signature made with a Fulcio\n"
+	    "certificate -- a bundle, or cosign v2's simple-signing layer with the\n"
+	    "dev.sigstore.cosign/certificate, /chain, /bundle (Rekor) and\n"
+	    "/rfc3161timestamp annotations -- counts when the certificate chains to\n"
+	    "the trusted root at the time its log entry or timestamp established, has\n"
+	    "an SCT, and names --certificate-identity (or matches -regexp) issued by\n"
+	    "--certificate-oidc-issuer (or -regexp), with every\n"
+	    "--certificate-github-workflow-* claim given. --key and an identity may\n"
+	    "be given together: a signature counts if it verifies with a key OR\n"
+	    "matches the identity. A keyless signature with no identity given, or a\n"
+	    "key signature with no key, is refused. Every\n"
 	    "--annotation must be in the payload's optional section (simple signing)\n"
 	    "or the statement subject's annotations (bundle). Reports which key\n"
 	    "verified which signature, and why the others were refused.\n"

@@ -3,7 +3,6 @@
  * keys or keyless (a Fulcio certificate of an expected identity, against a
  * trusted root).  All checks are hm_bundle_verify's; this file turns flags
  * into its options and renders its verdict. */
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +11,12 @@
 
 #include "attest/statement.h"
 #include "cli/cli.h"
+#include "cli/keyless.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "core/file.h"
 #include "oci/digest.h"
 #include "sigstore/bundle.h"
-
-/* cosign's --certificate-github-workflow-* flags and the Fulcio claim arc
- * (1.3.6.1.4.1.57264.1.N, the legacy raw-bytes extensions) each compares. */
-static const struct {
-	const char *flag;
-	int arc;
-} workflow_flags[] = {
-	{"certificate-github-workflow-trigger", 2}, {"certificate-github-workflow-sha", 3},
-	{"certificate-github-workflow-name", 4},    {"certificate-github-workflow-repository", 5},
-	{"certificate-github-workflow-ref", 6},
-};
-#define N_WORKFLOW_FLAGS (sizeof(workflow_flags) / sizeof(workflow_flags[0]))
 
 static cJSON *verdict_json(const hm_args *a, hm_key *const *keys, const hm_bundle *b,
 			   const hm_bundle_verdict *v, const char *reason)
@@ -96,93 +84,22 @@ static void print_text(const hm_args *a, const char *file, int by_digest, const 
 	printf("\n");
 }
 
-/* Reads the flags of the identity into p; 1 when any keyless flag was given. */
-static int identity_flags(hm_identity_policy *p, const hm_args *a)
-{
-	int any = 0;
-
-	memset(p, 0, sizeof(*p));
-	p->subject = hm_arg(a, "certificate-identity");
-	p->subject_regexp = hm_arg(a, "certificate-identity-regexp");
-	p->issuer = hm_arg(a, "certificate-oidc-issuer");
-	p->issuer_regexp = hm_arg(a, "certificate-oidc-issuer-regexp");
-	for (size_t i = 0; i < N_WORKFLOW_FLAGS; i++)
-		if ((p->claims[workflow_flags[i].arc] = hm_arg(a, workflow_flags[i].flag)))
-			any = 1;
-	return any || p->subject || p->subject_regexp || p->issuer || p->issuer_regexp;
-}
-
-/* cosign's rules: keyless needs an identity and an issuer, each given one
- * way; keys and an identity do not mix.  Returns an exit code or -1. */
-static int check_mode(const hm_args *a, const hm_identity_policy *p, int keyless)
-{
-	int keys = hm_arg_all(a, "key")->n > 0;
-
-	if (keys && keyless)
-		return hm_cli_usage(a, "give --key, or --certificate-identity and --certificate-oidc-issuer, not both");
-	if (!keys && !keyless)
-		return hm_cli_usage(a, "--key, or --certificate-identity and --certificate-oidc-issuer, is required");
-	if (!keyless)
-		return -1;
-	if (p->subject && p->subject_regexp)
-		return hm_cli_usage(a, "give --certificate-identity or --certificate-identity-regexp, not both");
-	if (p->issuer && p->issuer_regexp)
-		return hm_cli_usage(a, "give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both");
-	if (!p->subject && !p->subject_regexp)
-		return hm_cli_usage(a, "keyless verification needs --certificate-identity or "
-				       "--certificate-identity-regexp");
-	if (!p->issuer && !p->issuer_regexp)
-		return hm_cli_usage(a, "keyless verification needs --certificate-oidc-issuer or "
-				       "--certificate-oidc-issuer-regexp");
-	/* A bad regexp is a usage error before anything is read, not a refusal. */
-	for (int i = 0; i < 2; i++) {
-		const char *re = i ? p->issuer_regexp : p->subject_regexp;
-		regex_t rx;
-
-		if (!re)
-			continue;
-		if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
-			return hm_cli_usage(a, "%s: invalid regular expression '%s'",
-					    i ? "--certificate-oidc-issuer-regexp" : "--certificate-identity-regexp", re);
-		regfree(&rx);
-	}
-	return -1;
-}
-
-/* --trusted-root, else $HALLMARK_TRUSTED_ROOT, else NULL: the built-in
- * public-good root, which hm_bundle_verify loads when a bundle needs it. */
-static int load_trustroot(hm_trustroot **out, const hm_args *a)
-{
-	const char *path = hm_arg(a, "trusted-root");
-
-	*out = NULL;
-	if (!path || !*path)
-		path = getenv("HALLMARK_TRUSTED_ROOT");
-	if (!path || !*path)
-		return HM_OK;
-	return hm_trustroot_load(out, path);
-}
-
 static int run_verify(hm_args *a)
 {
 	const char *file = a->pos.v[0], *output, *type = NULL;
 	hm_buf blob = HM_BUF_INIT, raw = HM_BUF_INIT;
 	hm_bundle_verify_opts o = {0};
 	hm_bundle_verdict v = {0};
-	hm_identity_policy id;
-	hm_trustroot *root = NULL;
+	hm_cli_keyless kl;
 	hm_bundle b = {0};
 	hm_key **keys = NULL;
 	size_t nkeys = 0;
-	int err, keyless, by_digest;
+	int err, by_digest;
 
 	v.key_index = -1;
 	v.log_index = -1;
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	keyless = identity_flags(&id, a);
-	if ((err = check_mode(a, &id, keyless)) >= 0)
-		return err;
 	if (!hm_arg(a, "bundle"))
 		return hm_cli_usage(a, "--bundle is required");
 	/* As the Sigstore conformance protocol says: sha256:<hex> that is not
@@ -192,7 +109,9 @@ static int run_verify(hm_args *a)
 		return hm_cli_usage(a, "'%s' is not sha256:<64 lowercase hex digits>", file);
 	if (hm_arg(a, "type") && hm_predicate_type_resolve(&type, hm_arg(a, "type")))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key")) || (err = load_trustroot(&root, a)) ||
+	if ((err = hm_cli_keyless_load(&kl, a, 0)) >= 0)
+		return err;
+	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key")) ||
 	    (err = hm_file_read(&raw, hm_arg(a, "bundle"), HM_BUNDLE_MAX)) ||
 	    (!by_digest && (err = hm_file_read(&blob, file, HM_CLI_BLOB_MAX))))
 		goto done;
@@ -202,8 +121,8 @@ static int run_verify(hm_args *a)
 	o.artifact_len = blob.len;
 	o.artifact_digest = by_digest ? file : NULL;
 	o.predicate_type = type;
-	o.identity = keyless ? &id : NULL;
-	o.trustroot = root;
+	o.identity = kl.given ? &kl.auth.identity : NULL;
+	o.trustroot = kl.root;
 	err = hm_bundle_parse(&b, raw.data, raw.len);
 	if (!err)
 		err = hm_bundle_verify(&v, &b, &o);
@@ -222,7 +141,7 @@ done:
 		err = hm_cli_fail(err);
 	hm_bundle_verdict_free(&v);
 	hm_bundle_free(&b);
-	hm_trustroot_free(root);
+	hm_cli_keyless_release(&kl);
 	hm_cli_keys_free(keys, nkeys);
 	hm_buf_release(&blob);
 	hm_buf_release(&raw);
@@ -232,17 +151,7 @@ done:
 static const hm_opt verify_opts[] = {
 	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"bundle", 'b', "FILE", 0, "the Sigstore bundle to verify"},
-	{"certificate-identity", 0, "ID", 0, "keyless: a SAN of the certificate must equal ID"},
-	{"certificate-identity-regexp", 0, "RE", 0, "keyless: a SAN must match RE (unanchored)"},
-	{"certificate-oidc-issuer", 0, "URL", 0, "keyless: the OIDC issuer must equal URL"},
-	{"certificate-oidc-issuer-regexp", 0, "RE", 0, "keyless: the issuer must match RE (unanchored)"},
-	{"certificate-github-workflow-trigger", 0, "S", 0, "keyless: claim 1.3.6.1.4.1.57264.1.2 must equal S"},
-	{"certificate-github-workflow-sha", 0, "S", 0, "keyless: claim 1.3.6.1.4.1.57264.1.3 must equal S"},
-	{"certificate-github-workflow-name", 0, "S", 0, "keyless: claim 1.3.6.1.4.1.57264.1.4 must equal S"},
-	{"certificate-github-workflow-repository", 0, "S", 0,
-	 "keyless: claim 1.3.6.1.4.1.57264.1.5 must equal S"},
-	{"certificate-github-workflow-ref", 0, "S", 0, "keyless: claim 1.3.6.1.4.1.57264.1.6 must equal S"},
-	{"trusted-root", 0, "FILE", 0, "the Sigstore trusted root (default $HALLMARK_TRUSTED_ROOT, else built in)"},
+	HM_CLI_KEYLESS_OPTS,
 	{"type", 't', "TYPE", 0, "require an in-toto statement of this predicate type"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{NULL, 0, NULL, 0, NULL},

@@ -28,10 +28,49 @@ static int refuse(hm_bundle_verdict *out, const char *fmt, ...)
 	return out->reason ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
 }
 
-int hm_evidence_bundle(hm_bundle_verdict *out, hm_store *s, const hm_attached *a, const char *digest,
-		       hm_key *const *keys, size_t nkeys)
+void hm_evidence_signer(hm_signer *signer, hm_bundle_verdict *v, hm_key *const *keys, const hm_authority *id)
 {
-	hm_bundle_verify_opts o = {.keys = keys, .n_keys = nkeys, .artifact_digest = digest};
+	hm_signer_release(signer);
+	if (v->keyless && id) {
+		hm_signer_set_keyless(signer, &v->cert, &id->identity, id->trustroot);
+	} else if (v->key_index >= 0) {
+		signer->kind = HM_AUTH_KEY;
+		signer->key = keys[v->key_index];
+	}
+	signer->log_index = v->log_index;
+	signer->time = v->n_times ? v->times[0] : 0;
+}
+
+/* A certificate bundle, keyless: the first identity under which it
+ * verifies; the last refusal otherwise. */
+static int verify_keyless(hm_bundle_verdict *out, int *which, const hm_bundle *b, const char *digest,
+			  const hm_evidence_opts *eo)
+{
+	int err = HM_OK;
+
+	for (size_t i = 0; i < eo->n_identities; i++) {
+		hm_bundle_verify_opts o = {.artifact_digest = digest,
+					   .identity = &eo->identities[i].identity,
+					   .trustroot = eo->identities[i].trustroot};
+
+		if (i)
+			hm_bundle_verdict_free(out);
+		err = hm_bundle_verify(out, b, &o);
+		if (err == HM_OK) {
+			*which = (int)i;
+			return HM_OK;
+		}
+		if (err != HM_E_VERIFY && err != HM_E_USAGE)
+			return err;
+	}
+	return err;
+}
+
+int hm_evidence_bundle(hm_bundle_verdict *out, hm_signer *signer, hm_store *s, const hm_attached *a,
+		       const char *digest, const hm_evidence_opts *eo)
+{
+	hm_bundle_verify_opts o = {.keys = eo->keys, .n_keys = eo->n_keys, .artifact_digest = digest};
+	int which = -1;
 	hm_buf raw = HM_BUF_INIT;
 	hm_bundle b;
 	int err;
@@ -59,16 +98,24 @@ int hm_evidence_bundle(hm_bundle_verdict *out, hm_store *s, const hm_attached *a
 				  "signature of the digest says nothing of the image it names");
 		goto done;
 	}
-	if (nkeys == 0) {
-		err = refuse(out, "no key to verify the bundle with");
+	if (b.material == HM_BUNDLE_PUBLIC_KEY && eo->n_keys == 0) {
+		err = refuse(out, eo->n_identities ? "bundle is signed with a public key, not a Fulcio certificate: "
+						     "it carries no identity to check (verify it with --key)"
+						   : "no key to verify the bundle with");
 		goto done;
 	}
-	/* Keyless: a certificate bundle (b.material != HM_BUNDLE_PUBLIC_KEY)
-	 * is refused inside hm_bundle_verify today; its verification with an
-	 * identity policy and a trusted root plugs in here. */
-	err = hm_bundle_verify(out, &b, &o);
+	if (b.material != HM_BUNDLE_PUBLIC_KEY && eo->n_identities == 0) {
+		err = refuse(out, HM_EVIDENCE_NO_IDENTITY);
+		goto done;
+	}
+	if (b.material == HM_BUNDLE_PUBLIC_KEY)
+		err = hm_bundle_verify(out, &b, &o);
+	else
+		err = verify_keyless(out, &which, &b, digest, eo);
 	if (err == HM_E_VERIFY || err == HM_E_USAGE)
 		err = out->reason ? (hm_error_clear(), HM_OK) : refuse(out, "%s", hm_error_message());
+	if (err == HM_OK && !out->reason && signer)
+		hm_evidence_signer(signer, out, eo->keys, which >= 0 ? &eo->identities[which] : NULL);
 done:
 	hm_bundle_free(&b);
 	hm_buf_release(&raw);

@@ -51,6 +51,28 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 	if (err)
 		goto done;
 	r->tried_keys = 1;
+	if (hm_evidence_is_legacy_keyless(a->annotations)) {
+		hm_evidence_opts eo = {o->keys, o->n_keys, o->identities, o->n_identities};
+		char *reason = NULL;
+
+		if ((err = hm_evidence_legacy_keyless(&reason, &r->signer, a->annotations, sig.data, sig.len,
+						      payload.data, payload.len, &eo)))
+			goto done;
+		if (reason) {
+			r->valid = 0;
+			r->reason = reason;
+			goto done;
+		}
+		r->identity_index = hm_trust_find(o->identities, o->n_identities, &r->signer);
+		if (hm_payload_check(&r->payload, payload.data, payload.len, digest, o->annotations,
+				     o->n_annotations) != HM_OK) {
+			hm_signer_release(&r->signer);
+			err = refuse(r, hm_error_message());
+			goto done;
+		}
+		r->valid = 1;
+		goto done;
+	}
 	for (size_t k = 0; k < o->n_keys && r->key_index < 0; k++)
 		if (hm_key_verify(o->keys[k], payload.data, payload.len, sig.data, sig.len) == HM_OK)
 			r->key_index = (int)k;
@@ -65,6 +87,8 @@ static int check_one(hm_sig_result *r, hm_store *s, const hm_attached *a, const 
 		goto done;
 	}
 	r->valid = 1;
+	r->signer.kind = HM_AUTH_KEY;
+	r->signer.key = o->keys[r->key_index];
 done:
 	hm_buf_release(&payload);
 	hm_buf_release(&sig);
@@ -91,8 +115,9 @@ static const cJSON *subject_of(const cJSON *st, const char *digest)
 static int check_bundle(hm_sig_result *r, int *listed, hm_store *s, const hm_attached *a, const char *digest,
 			const hm_verify_opts *o)
 {
+	hm_evidence_opts eo = {o->keys, o->n_keys, o->identities, o->n_identities};
 	hm_bundle_verdict v;
-	int err = hm_evidence_bundle(&v, s, a, digest, o->keys, o->n_keys);
+	int err = hm_evidence_bundle(&v, &r->signer, s, a, digest, &eo);
 
 	*listed = 1;
 	if (err)
@@ -109,6 +134,8 @@ static int check_bundle(hm_sig_result *r, int *listed, hm_store *s, const hm_att
 	}
 	r->tried_keys = 1;
 	r->key_index = v.key_index;
+	if (r->signer.kind == HM_AUTH_KEYLESS)
+		r->identity_index = hm_trust_find(o->identities, o->n_identities, &r->signer);
 	if (hm_annotations_check(cJSON_GetObjectItemCaseSensitive(subject_of(v.statement, digest), "annotations"),
 				 o->annotations, o->n_annotations, "the statement's subject") != HM_OK) {
 		err = refuse(r, hm_error_message());
@@ -124,6 +151,7 @@ done:
 
 static void sig_release(hm_sig_result *r)
 {
+	hm_signer_release(&r->signer);
 	free(r->source);
 	free(r->reason);
 	cJSON_Delete(r->payload);
@@ -151,6 +179,8 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 		    !(a->refused && a->kind == HM_KIND_UNKNOWN))
 			continue;
 		r->key_index = -1;
+		r->identity_index = -1;
+		r->signer.log_index = -1;
 		r->kind = a->kind;
 		r->form = a->form;
 		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);

@@ -7,6 +7,7 @@
 #include "crypto/key.h"
 #include "oci/attach.h"
 #include "oci/store.h"
+#include "trust/trust.h"
 
 typedef struct hm_sig_result {
 	char *source;                  /* where it was found (see hm_attached.source) */
@@ -20,6 +21,8 @@ typedef struct hm_sig_result {
 	char *reason;                  /* why it was refused (NULL when valid) */
 	cJSON *payload;                /* the parsed simple-signing payload, or the bundle's
 					* statement, when it verified cryptographically */
+	hm_signer signer;              /* who made it, when valid: a key or a keyless identity */
+	int identity_index;            /* keyless: index into opts.identities that matched, or -1 */
 } hm_sig_result;
 
 typedef struct hm_verify_result {
@@ -34,6 +37,11 @@ typedef struct hm_verify_opts {
 	size_t n_keys;
 	const char *const *annotations; /* "key=value" that the payload's optional must hold */
 	size_t n_annotations;
+	/* Keyless identities (HM_AUTH_KEYLESS authorities, borrowed): a
+	 * certificate signature (bundle, or cosign's legacy keyless layer)
+	 * counts when it verifies under one of them.  None: refused. */
+	const hm_authority *identities;
+	size_t n_identities;
 } hm_verify_opts;
 
 /* Checks every signature attached to digest: cosign's simple-signing

@@ -5,6 +5,10 @@
 // writes the trusted root that names exactly those mock services.
 //
 //   node keyless.mjs message|dsse FILE BUNDLE.json ROOT.json SUBJECT ISSUER [CLAIMS.json]
+//   node keyless.mjs image STATEMENT.json BUNDLE.json ROOT.json SUBJECT ISSUER [CLAIMS.json]
+//
+// image signs STATEMENT.json (an in-toto statement about an image digest,
+// written by the test: cosign/sign/v1 or SLSA) as it is, in a DSSE bundle.
 //
 // SUBJECT becomes the certificate's URI SAN and ISSUER its OIDC issuer
 // (extensions 1.3.6.1.4.1.57264.1.1 and .1.8).  CLAIMS.json, when given, adds
@@ -32,8 +36,8 @@ const { initializeCA, initializeCTLog, initializeTLog, initializeTSA, fulcioHand
   mock;
 
 const [kind, file, bundleOut, rootOut, subject, issuer, claimsFile] = process.argv.slice(2);
-if (!['message', 'dsse'].includes(kind) || !issuer) {
-  console.error('usage: node keyless.mjs message|dsse FILE BUNDLE.json ROOT.json SUBJECT ISSUER [CLAIMS.json]');
+if (!['message', 'dsse', 'image'].includes(kind) || !issuer) {
+  console.error('usage: node keyless.mjs message|dsse|image FILE BUNDLE.json ROOT.json SUBJECT ISSUER [CLAIMS.json]');
   process.exit(2);
 }
 
@@ -81,6 +85,8 @@ const data = fs.readFileSync(file);
 let bundle;
 if (kind === 'message') {
   bundle = await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data });
+} else if (kind === 'image') {
+  bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({ data, type: 'application/vnd.in-toto+json' });
 } else {
   const statement = {
     _type: 'https://in-toto.io/Statement/v1',
