@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign's keyless flags, read once for every verifying command. */
 #include <regex.h>
 #include <stdio.h>

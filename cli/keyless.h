@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The keyless flags shared by verify, verify-attestation and verify-blob
  * (cosign's names and meanings), and the rendering of a keyless signer. */
 #ifndef HM_CLI_KEYLESS_H

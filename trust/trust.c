@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whether a verified signer is one of the authorities (see trust.h). */
 #include <string.h>
 

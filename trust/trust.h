@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The authorities a policy (or the command line) names, and the one
  * function that says whether a verified attachment was made by one of them.
  *

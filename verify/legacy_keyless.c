@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cosign v2's keyless signature layer: a simple-signing layer whose
  * annotations carry the Fulcio certificate (dev.sigstore.cosign/certificate,
  * PEM), its chain (dev.sigstore.cosign/chain, PEM, intermediates then

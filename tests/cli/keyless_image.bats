@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Keyless signatures and attestations of images: Sigstore bundles made by
 # sigstore-js against @sigstore/mock's Fulcio, CT log, Rekor and TSA
 # (tests/interop/sigstore-js/keyless.mjs image, in-process, no socket),
