@@ -333,8 +333,9 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		if (a->where)
 			hm_buf_addf(&d, " and the statement satisfies: %s", hm_cond_text(a->where));
 	} else {
-		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept an attestation of this type "
-			    "signed by %zu of: ", distinct, a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
+		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept %s signed by %zu of: ", distinct,
+			    a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
+			    vsa ? "a verification summary (" HM_PREDICATE_VSA_V1 ")" : "an attestation of this type",
 			    a->keys.threshold);
 		key_names(&d, r->p, &a->keys, NULL, 0);
 		if (a->where)
