@@ -74,6 +74,8 @@ typedef struct ver_unit {
 /* Records a blob that counted towards a met requirement, once. */
 static void add_evidence(ver_unit *u, const char *source, const char *digest)
 {
+	if (!hm_digest_valid(digest))
+		return; /* (every backend names the blob it verified; a test double may not) */
 	for (size_t i = 0; i < u->n_ev; i++)
 		if (!strcmp(u->ev[i].digest, digest))
 			return;
