@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLSA Verification Summary Attestations: building and accepting them.
  * See attest/vsa.h. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLSA Verification Summary Attestations v1
  * (https://slsa.dev/spec/v1.0/verification_summary): hallmark writes one for
  * every image a policy decided, and a policy may accept one from a verifier

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Verification summaries: policy check --vsa-key writes and attaches a SLSA
 # VSA v1 for each digest it decided, and a policy that requires a VSA from
 # that verifier accepts it in place of the checks it summarises; a FAILED,

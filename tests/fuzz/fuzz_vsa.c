@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer: accepting a verification summary (a statement that verified,
  * whose predicate is still the verifier's to shape). */
 #include <stddef.h>

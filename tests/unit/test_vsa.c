@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SLSA Verification Summary Attestations: the statement hallmark writes
  * (every field the spec asks for), its DSSE signature, and what a policy
  * accepts; each refusal (FAILED, too old, from the future, another policy,
