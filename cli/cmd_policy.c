@@ -204,14 +204,13 @@ static int vsa_one(vsa_run *v, size_t i)
 			goto done;
 		}
 	}
-	for (size_t j = i; j < v->d->n; j++)
-		if (v->d->v[j].digest && !strcmp(v->d->v[j].digest, o->digest) && !v->d->v[j].error && !v->made[j]) {
-			if (!(v->made[j] = j == i ? made : cJSON_Duplicate(made, 1))) {
-				err = hm_error_set(HM_E_NOMEM, "out of memory");
-				goto done;
-			}
-			if (j == i)
-				made = NULL;
+	v->made[i] = made;
+	made = NULL;
+	for (size_t j = i + 1; j < v->d->n; j++)
+		if (v->d->v[j].digest && !strcmp(v->d->v[j].digest, o->digest) && !v->d->v[j].error &&
+		    !(v->made[j] = cJSON_Duplicate(v->made[i], 1))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
 		}
 done:
 	for (size_t k = 0; uris && k < cap; k++)
@@ -413,12 +412,12 @@ static int run_check(hm_args *a)
 done:
 	if (err)
 		rc = hm_cli_fail(err);
+	vsa_free(&vsa); /* (before the decision: it counts the images) */
 	hm_decision_free(&d);
 	free(in);
 	hm_workload_free(&w);
 	hm_admission_free(&adm);
 	hm_policy_free(p);
-	vsa_free(&vsa);
 	return rc;
 }
 

@@ -178,3 +178,22 @@ json.dump(p, open(sys.argv[1] + "/old.json", "w"))' "$BATS_TEST_TMPDIR"
 		--vsa-out "$BATS_TEST_TMPDIR/o" "oci:$L:app"
 	[ "$status" -eq 3 ]
 }
+
+@test "policy check --vsa-out: one summary per distinct digest, shared by the images naming it" {
+	a=$(layout_digest app) b=$(layout_digest bad)
+	run summarise --vsa-out "$BATS_TEST_TMPDIR/out" -o json "oci:$L:app" "oci:$L@$a" "oci:$L:bad"
+	[ "$status" -eq 1 ]
+	[ "$(ls "$BATS_TEST_TMPDIR/out" | wc -l)" -eq 2 ]
+	echo "$output" | "$PYTHON" -c '
+import json, sys
+im = json.load(sys.stdin)["images"]
+a, b = sys.argv[1], sys.argv[2]
+assert im[0]["vsa"] == im[1]["vsa"] and im[0]["vsa"]["digest"] == a and im[0]["vsa"]["verificationResult"] == "PASSED"
+assert im[2]["vsa"]["digest"] == b and im[2]["vsa"]["verificationResult"] == "FAILED"
+assert "attached" not in im[2]["vsa"]' "$a" "$b"
+	# text output: one line per summary
+	run summarise --vsa-out "$BATS_TEST_TMPDIR/out" "oci:$L:app" "oci:$L@$a"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^vsa ' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"vsa $a PASSED written to $BATS_TEST_TMPDIR/out/sha256-${a#sha256:}.vsa.json"* ]]
+}
