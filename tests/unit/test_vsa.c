@@ -19,9 +19,11 @@
 #include "core/json.h"
 #include "crypto/dsse.h"
 
-#define IMG "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define IMG_HEX "1111111111111111111111111111111111111111111111111111111111111111"
+#define IMG "sha256:" IMG_HEX
 #define OTHER "sha256:2222222222222222222222222222222222222222222222222222222222222222"
-#define SIG "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+#define SIG_HEX "3333333333333333333333333333333333333333333333333333333333333333"
+#define SIG "sha256:" SIG_HEX
 #define T0 1767225600 /* 2026-01-01T00:00:00Z */
 
 static char policy_digest[HM_DIGEST_SIZE];
@@ -72,7 +74,7 @@ static void test_statement_fields(void **state)
 	assert_string_equal(str(st, "_type"), HM_INTOTO_STATEMENT_V1);
 	assert_string_equal(str(st, "predicateType"), "https://slsa.dev/verification_summary/v1");
 	assert_string_equal(str(st, "subject.0.name"), "r.example/app");
-	assert_string_equal(str(st, "subject.0.digest.sha256"), IMG + 7);
+	assert_string_equal(str(st, "subject.0.digest.sha256"), IMG_HEX);
 	assert_string_equal(str(st, "predicate.verifier.id"), HM_VSA_VERIFIER_ID);
 	assert_string_equal(str(st, "predicate.verifier.version.hallmark"), "9.9.9");
 	assert_string_equal(str(st, "predicate.timeVerified"), "2026-01-01T00:00:00Z");
@@ -82,7 +84,7 @@ static void test_statement_fields(void **state)
 	assert_string_equal(str(st, "predicate.policy.digest.sha256"),
 			    "29399a3b5312996d49a64a52c2bff9d0c2bb7c0966c8df55c5d36403a19008d2");
 	assert_string_equal(str(st, "predicate.inputAttestations.0.uri"), "oci://r.example/app@" SIG);
-	assert_string_equal(str(st, "predicate.inputAttestations.0.digest.sha256"), SIG + 7);
+	assert_string_equal(str(st, "predicate.inputAttestations.0.digest.sha256"), SIG_HEX);
 	assert_string_equal(str(st, "predicate.verificationResult"), "PASSED");
 	assert_true(cJSON_IsArray(at(st, "predicate.verifiedLevels")));
 	assert_int_equal(cJSON_GetArraySize(at(st, "predicate.verifiedLevels")), 0);
