@@ -4,9 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
+
+#include "attest/attest.h"
+#include "attest/vsa.h"
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/json.h"
+#include "oci/ref.h"
+#include "sign/sign.h"
 #include "policy/eval.h"
 #include "policy/policy.h"
 #include "policy/workload.h"
@@ -86,6 +93,183 @@ static void print_text(const hm_decision *d)
 	printf(", %zu distinct verification%s\n", d->n_verified, d->n_verified == 1 ? "" : "s");
 }
 
+/* --vsa-key: one verification summary per distinct digest decided. */
+typedef struct vsa_run {
+	hm_args *a;
+	const hm_decision *d;
+	const char *policy_path;
+	const char *out_dir;  /* or NULL */
+	int attach;
+	hm_key *key;
+	char policy_digest[HM_DIGEST_SIZE];
+	char *policy_uri;
+	int64_t now;
+	cJSON **made;         /* per image: {"digest", "verificationResult", "file", "attached"}, or NULL */
+} vsa_run;
+
+/* The URI of an evidence blob of repository name. */
+static int evidence_uri(hm_buf *out, const char *name, const char *digest)
+{
+	return hm_buf_addf(out, "%s%s@%s", strncmp(name, "oci:", 4) ? "oci://" : "", name, digest);
+}
+
+/* The summary of image i, the first one deciding its digest (the others
+ * deciding the same digest share it). */
+static int vsa_one(vsa_run *v, size_t i)
+{
+	const hm_image_decision *o = &v->d->v[i];
+	hm_vsa_opts vo = {0};
+	hm_vsa_input *in = NULL;
+	hm_buf *uris = NULL, env = HM_BUF_INIT, path = HM_BUF_INIT;
+	cJSON *st = NULL, *made = NULL;
+	size_t n_in = 0, cap = 0;
+	int passed = 1, err = HM_OK;
+
+	for (size_t j = i; j < v->d->n; j++) {
+		const hm_image_decision *q = &v->d->v[j];
+
+		if (!q->digest || strcmp(q->digest, o->digest) || q->error)
+			continue;
+		passed &= q->allowed && !q->violated;
+		cap += q->n_evidence;
+	}
+	if (!(in = calloc(cap + 1, sizeof(*in))) || !(uris = calloc(cap + 1, sizeof(*uris)))) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t j = i; j < v->d->n; j++) {
+		const hm_image_decision *q = &v->d->v[j];
+
+		if (!q->digest || strcmp(q->digest, o->digest) || q->error)
+			continue;
+		for (size_t k = 0; k < q->n_evidence; k++) {
+			size_t m;
+
+			for (m = 0; m < n_in && strcmp(in[m].digest, q->evidence[k].digest); m++)
+				;
+			if (m < n_in)
+				continue;
+			if (evidence_uri(&uris[n_in], q->name, q->evidence[k].digest) < 0) {
+				err = hm_error_set(HM_E_NOMEM, "out of memory");
+				goto done;
+			}
+			in[n_in].uri = hm_buf_cstr(&uris[n_in]);
+			in[n_in].name = q->evidence[k].source;
+			in[n_in].digest = q->evidence[k].digest;
+			n_in++;
+		}
+	}
+	vo.verifier_id = hm_arg(v->a, "vsa-verifier-id");
+	vo.version = HM_VERSION;
+	vo.time_verified = v->now;
+	vo.name = o->name;
+	vo.digest = o->digest;
+	vo.policy_uri = v->policy_uri;
+	vo.policy_digest = v->policy_digest;
+	vo.inputs = in;
+	vo.n_inputs = n_in;
+	vo.passed = passed;
+	if ((err = hm_vsa_statement(&st, &vo)))
+		goto done;
+	if (!(made = cJSON_CreateObject()) || !cJSON_AddStringToObject(made, "digest", o->digest) ||
+	    !cJSON_AddStringToObject(made, "verificationResult", passed ? "PASSED" : "FAILED")) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (v->out_dir) {
+		if ((err = hm_attest_envelope(&env, v->key, st)) || (err = hm_buf_addch(&env, '\n')) ||
+		    (err = hm_buf_addf(&path, "%s/sha256-%s.vsa.json", v->out_dir, hm_digest_hex(o->digest))))
+			goto done;
+		if ((err = hm_file_write_atomic(hm_buf_cstr(&path), env.data, env.len, 0644, 1)))
+			goto done;
+		if (!cJSON_AddStringToObject(made, "file", hm_buf_cstr(&path))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	if (v->attach) {
+		hm_ref ref;
+		hm_store *s = NULL;
+		int added = 0;
+
+		if ((err = hm_cli_open(&ref, &s, v->a, o->in.image, 0)))
+			goto done;
+		err = hm_attest_attach(&added, s, o->digest, o->name, v->key, HM_PREDICATE_VSA_V1,
+				       cJSON_GetObjectItemCaseSensitive(st, "predicate"), HM_FORMAT_BUNDLE);
+		hm_store_free(s);
+		hm_ref_free(&ref);
+		if (err)
+			goto done;
+		if (!cJSON_AddBoolToObject(made, "attached", 1)) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	v->made[i] = made;
+	made = NULL;
+	for (size_t j = i + 1; j < v->d->n; j++)
+		if (v->d->v[j].digest && !strcmp(v->d->v[j].digest, o->digest) && !v->d->v[j].error &&
+		    !(v->made[j] = cJSON_Duplicate(v->made[i], 1))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+done:
+	for (size_t k = 0; uris && k < cap; k++)
+		hm_buf_release(&uris[k]);
+	free(uris);
+	free(in);
+	cJSON_Delete(st);
+	cJSON_Delete(made);
+	hm_buf_release(&env);
+	hm_buf_release(&path);
+	return err;
+}
+
+/* Writes (and attaches) the summaries; v->made[i] names image i's. */
+static int vsa_emit(vsa_run *v)
+{
+	const char *uri = hm_arg(v->a, "vsa-policy-uri");
+	hm_buf b = HM_BUF_INIT;
+	int err;
+
+	if ((err = hm_file_read(&b, v->policy_path, 4u << 20)))
+		return err;
+	hm_digest_compute(v->policy_digest, b.data, b.len);
+	hm_buf_release(&b);
+	if (uri) {
+		v->policy_uri = strdup(uri);
+	} else {
+		char *real = realpath(v->policy_path, NULL);
+
+		if (real && hm_buf_addf(&b, "file://%s", real) == 0)
+			v->policy_uri = hm_buf_detach(&b, NULL);
+		free(real);
+		hm_buf_release(&b);
+	}
+	if (!v->policy_uri)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (!(v->made = calloc(v->d->n + 1, sizeof(*v->made))))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (v->out_dir && (err = hm_mkdir_p(v->out_dir, 0755)))
+		return err;
+	/* An image whose check could not be made has no summary: nothing was
+	 * verified, and FAILED would say something was. */
+	for (size_t i = 0; i < v->d->n; i++)
+		if (v->d->v[i].digest && v->d->v[i].name && !v->d->v[i].error && !v->made[i] &&
+		    (err = vsa_one(v, i)))
+			return hm_error_wrap(err, "verification summary of %s", v->d->v[i].digest);
+	return HM_OK;
+}
+
+static void vsa_free(vsa_run *v)
+{
+	for (size_t i = 0; v->made && i < v->d->n; i++)
+		cJSON_Delete(v->made[i]);
+	free(v->made);
+	free(v->policy_uri);
+	hm_key_free(v->key);
+}
+
 static int run_check(hm_args *a)
 {
 	const char *policy = hm_arg(a, "policy"), *review = hm_arg(a, "admission-review");
@@ -98,6 +282,7 @@ static int run_check(hm_args *a)
 	hm_eval_input *in = NULL;
 	hm_decision d = {0};
 	hm_policy *p = NULL;
+	vsa_run vsa = {0};
 	size_t n = 0;
 	int err, rc = HM_EXIT_ERROR;
 
@@ -115,8 +300,24 @@ static int run_check(hm_args *a)
 			return hm_cli_usage(a, "--jobs must be a number from 1 to 64");
 		opts.jobs = (unsigned)j;
 	}
-	if ((err = hm_cli_load_policy(&p, policy, stderr)))
+	vsa.a = a;
+	vsa.policy_path = policy;
+	vsa.out_dir = hm_arg(a, "vsa-out");
+	vsa.attach = hm_arg_flag(a, "vsa-attach");
+	if ((vsa.out_dir || vsa.attach || hm_arg(a, "vsa-verifier-id") || hm_arg(a, "vsa-policy-uri")) &&
+	    !hm_arg(a, "vsa-key"))
+		return hm_cli_usage(a, "--vsa-out, --vsa-attach, --vsa-verifier-id and --vsa-policy-uri need --vsa-key");
+	if (hm_arg(a, "vsa-key") && !vsa.out_dir && !vsa.attach)
+		return hm_cli_usage(a, "--vsa-key needs --vsa-out DIR or --vsa-attach (or both)");
+	if (hm_arg(a, "vsa-key")) {
+		if ((err = hm_key_load_private(&vsa.key, hm_arg(a, "vsa-key"), NULL)))
+			return hm_cli_fail(err);
+		hm_cli_key_scrub(a, "vsa-key", hm_arg_all(a, "vsa-key")->n - 1, vsa.key);
+	}
+	if ((err = hm_cli_load_policy(&p, policy, stderr))) {
+		hm_key_free(vsa.key);
 		return hm_cli_fail(err);
+	}
 	for (size_t i = 0; i < files->n && !err; i++) {
 		hm_buf b = HM_BUF_INIT;
 
@@ -156,6 +357,12 @@ static int run_check(hm_args *a)
 	if (!a->pos.n && (err = hm_workload_deny_refused(&d, review ? &adm.images : &w,
 							 hm_arg_flag(a, "allow-unknown-kinds"))))
 		goto done;
+	if (vsa.key) {
+		vsa.d = &d;
+		vsa.now = (int64_t)time(NULL);
+		if ((err = vsa_emit(&vsa)))
+			goto done;
+	}
 	if (review) {
 		cJSON *r = hm_admission_response(&adm, &d, p->mutate_digest);
 
@@ -165,15 +372,36 @@ static int run_check(hm_args *a)
 		}
 		hm_cli_print_json(r);
 	} else if (!strcmp(output, "json")) {
-		cJSON *j = hm_decision_json(&d);
+		cJSON *j = hm_decision_json(&d), *e;
+		size_t i = 0;
 
 		if (!j) {
 			err = hm_error_set(HM_E_NOMEM, "out of memory");
 			goto done;
 		}
+		/* each image names its summary (null when none was made) */
+		e = cJSON_GetObjectItemCaseSensitive(j, "images");
+		for (e = vsa.made && e ? e->child : NULL; e; e = e->next, i++)
+			if (!cJSON_AddItemToObject(e, "vsa", vsa.made[i] ? vsa.made[i] : cJSON_CreateNull())) {
+				cJSON_Delete(j);
+				err = hm_error_set(HM_E_NOMEM, "out of memory");
+				goto done;
+			} else {
+				vsa.made[i] = NULL;
+			}
 		hm_cli_print_json(j);
 	} else {
 		print_text(&d);
+		for (size_t i = 0; vsa.made && i < d.n; i++) {
+			const cJSON *m = vsa.made[i];
+
+			if (m && (!i || !vsa.made[i - 1] || strcmp(hm_json_str(vsa.made[i - 1], "digest"),
+								 hm_json_str(m, "digest"))))
+				printf("vsa %s %s%s%s%s\n", hm_json_str(m, "digest"), hm_json_str(m, "verificationResult"),
+				       hm_json_str(m, "file") ? " written to " : "",
+				       hm_json_str(m, "file") ? hm_json_str(m, "file") : "",
+				       cJSON_GetObjectItemCaseSensitive(m, "attached") ? " (attached)" : "");
+		}
 	}
 	{
 		size_t denied, unchecked;
@@ -185,6 +413,7 @@ static int run_check(hm_args *a)
 done:
 	if (err)
 		rc = hm_cli_fail(err);
+	vsa_free(&vsa); /* (before the decision: it counts the images) */
 	hm_decision_free(&d);
 	free(in);
 	hm_workload_free(&w);
@@ -224,6 +453,11 @@ static const hm_opt check_opts[] = {
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{"jobs", 'j', "N", 0, "images checked at once (default 8)"},
 	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
+	{"vsa-key", 0, "KEY", 0, "sign a SLSA verification summary of each digest decided with KEY"},
+	{"vsa-out", 0, "DIR", 0, "write each summary to DIR/sha256-<hex>.vsa.json (a DSSE envelope)"},
+	{"vsa-attach", 0, NULL, 0, "attach each summary to its image as an attestation"},
+	{"vsa-verifier-id", 0, "URI", 0, "the summaries' verifier.id (default " HM_VSA_VERIFIER_ID ")"},
+	{"vsa-policy-uri", 0, "URI", 0, "the summaries' policy.uri (default file:// and the policy's absolute path)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 

@@ -2,10 +2,12 @@
 /* Evaluation: rule matching, requirements, explanations, the per-run cache
  * and the worker threads.  See policy/eval.h. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "attest/statement.h"
+#include "attest/vsa.h"
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
@@ -63,10 +65,38 @@ typedef struct ver_unit {
 	const char *digest; /* borrowed from the image or its resolution */
 	int rule;
 	checks out;
+	hm_evidence *ev;    /* what the met requirements rest on */
+	size_t n_ev, cap_ev;
 	int err;
 	char *msg;
 	void *session; /* handed over by a resolution of the same repository, or NULL */
 } ver_unit;
+
+/* Records a blob that counted towards a met requirement, once. */
+static void add_evidence(ver_unit *u, const char *source, const char *digest)
+{
+	if (!hm_digest_valid(digest))
+		return; /* (every backend names the blob it verified; a test double may not) */
+	for (size_t i = 0; i < u->n_ev; i++)
+		if (!strcmp(u->ev[i].digest, digest))
+			return;
+	if (hm_array_reserve(&u->ev, u->n_ev, &u->cap_ev, sizeof(*u->ev), 4)) {
+		u->out.nomem = 1;
+		return;
+	}
+	memset(&u->ev[u->n_ev], 0, sizeof(*u->ev));
+	snprintf(u->ev[u->n_ev].digest, sizeof(u->ev[u->n_ev].digest), "%s", digest);
+	if (!(u->ev[u->n_ev].source = strdup(source ? source : "")))
+		u->out.nomem = 1;
+	u->n_ev++;
+}
+
+static void free_evidence(hm_evidence *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].source);
+	free(v);
+}
 
 typedef struct image {
 	hm_ref ref;
@@ -200,6 +230,7 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 		if (g->valid && g->key_index >= 0 && (size_t)g->key_index < rule->sig_keys.n) {
 			distinct += !has[g->key_index];
 			has[g->key_index] = 1;
+			add_evidence(u, g->source, g->layer);
 		} else {
 			refused++;
 		}
@@ -244,9 +275,14 @@ static int is_provenance(const char *t)
 }
 
 /* Checks one attestation requirement; a statement that satisfied a
- * provenance requirement is duplicated into *provenance (when still NULL). */
-static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *a, cJSON **provenance)
+ * provenance requirement is duplicated into *provenance (when still NULL).
+ * With vsa, a is require.vsa's (type verification_summary/v1) and each
+ * verified statement must also meet vsa (hm_vsa_accepts). */
+static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *a, const hm_vsa_req *vsa,
+			     cJSON **provenance)
 {
+	hm_vsa_expect ve = {u->digest, vsa ? vsa->policy_digest : NULL, vsa ? vsa->verifier_id : NULL,
+			    vsa ? vsa->max_age : 0, (int64_t)r->now};
 	hm_key **keys = calloc(a->keys.n + 1, sizeof(*keys));
 	int *has = calloc(a->keys.n + 1, sizeof(*has));
 	hm_att_results res = {0};
@@ -278,9 +314,12 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 			continue;
 		}
 		ok = !a->where || hm_cond_eval(a->where, t->statement, r->now, &why);
+		if (ok && vsa)
+			ok = hm_vsa_accepts(t->statement, &ve, &why);
 		if (ok) {
 			distinct += !has[t->key_index];
 			has[t->key_index] = 1;
+			add_evidence(u, t->source, t->layer);
 			if (is_provenance(a->type) && !*provenance)
 				*provenance = cJSON_Duplicate(t->statement, 1);
 		} else {
@@ -297,12 +336,22 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		if (a->where)
 			hm_buf_addf(&d, " and the statement satisfies: %s", hm_cond_text(a->where));
 	} else {
-		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept an attestation of this type "
-			    "signed by %zu of: ", distinct, a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
+		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept %s signed by %zu of: ", distinct,
+			    a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
+			    vsa ? "a verification summary (" HM_PREDICATE_VSA_V1 ")" : "an attestation of this type",
 			    a->keys.threshold);
 		key_names(&d, r->p, &a->keys, NULL, 0);
 		if (a->where)
 			hm_buf_addf(&d, " whose statement satisfies: %s", hm_cond_text(a->where));
+		if (vsa) {
+			hm_buf_addstr(&d, " with verificationResult PASSED for this image");
+			if (vsa->policy_digest)
+				hm_buf_addf(&d, ", policy %s", vsa->policy_digest);
+			if (vsa->verifier_id)
+				hm_buf_addf(&d, ", verifier %s", vsa->verifier_id);
+			if (vsa->max_age)
+				hm_buf_addf(&d, ", verified at most %llds ago", vsa->max_age);
+		}
 		if (!res.n)
 			hm_buf_addstr(&d, "; no attestation of this type found");
 		else if (!verified)
@@ -313,7 +362,10 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		if (fails.len)
 			hm_buf_addf(&d, "; %s", hm_buf_cstr(&fails));
 	}
-	hm_buf_addf(&what, "attestation %s", a->type);
+	if (vsa)
+		hm_buf_addstr(&what, "vsa");
+	else
+		hm_buf_addf(&what, "attestation %s", a->type);
 	add_check(&u->out, hm_buf_cstr(&what), distinct >= a->keys.threshold, &d);
 done:
 	hm_buf_release(&d);
@@ -479,7 +531,14 @@ static int do_verify(run *r, size_t i)
 	if (err == HM_OK && rule->has_signatures)
 		err = check_signatures(r, s, u, rule);
 	for (size_t k = 0; err == HM_OK && k < rule->n_attestations; k++)
-		err = check_attestation(r, s, u, &rule->attestations[k], &provenance);
+		err = check_attestation(r, s, u, &rule->attestations[k], NULL, &provenance);
+	if (err == HM_OK && rule->vsa) {
+		hm_attest_req a = {(char *)HM_PREDICATE_VSA_V1, rule->vsa->keys, NULL, rule->vsa->line};
+		cJSON *unused = NULL;
+
+		err = check_attestation(r, s, u, &a, rule->vsa, &unused);
+		cJSON_Delete(unused);
+	}
 	if (err == HM_OK && rule->has_base_images)
 		check_base_images(u, rule, provenance);
 	if (err < 0) {
@@ -507,7 +566,7 @@ static char *xstrdup(const char *s, int *nomem)
 
 static int needs_verification(const hm_policy_rule *r)
 {
-	return r->has_signatures || r->n_attestations || r->has_base_images;
+	return r->has_signatures || r->n_attestations || r->has_base_images || r->vsa;
 }
 
 static int tag_denied(const hm_policy_rule *r, const char *tag)
@@ -527,6 +586,7 @@ static void decide(hm_image_decision *o, const hm_policy *p, const image *im, co
 	const char *digest = NULL;
 
 	o->rule = im->rule;
+	o->name = xstrdup(im->name, nomem);
 	if (im->ignored_tag) {
 		hm_buf_addf(&d, "tag '%s' ignored: the reference is pinned by digest, and the digest decides",
 			    im->ignored_tag);
@@ -605,6 +665,15 @@ static void decide(hm_image_decision *o, const hm_policy *p, const image *im, co
 		}
 		if (im->ver->out.nomem)
 			*nomem = 1;
+		if (im->ver->n_ev && (o->evidence = calloc(im->ver->n_ev, sizeof(*o->evidence)))) {
+			for (size_t i = 0; i < im->ver->n_ev; i++) {
+				o->evidence[i] = im->ver->ev[i];
+				o->evidence[i].source = xstrdup(im->ver->ev[i].source, nomem);
+			}
+			o->n_evidence = im->ver->n_ev;
+		} else if (im->ver->n_ev) {
+			*nomem = 1;
+		}
 	}
 verdict:
 	for (size_t i = 0; i < c.n; i++)
@@ -746,6 +815,7 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 	for (i = 0; i < r.n_ver; i++) {
 		free(r.ver[i].msg);
 		free_checks(r.ver[i].out.v, r.ver[i].out.n);
+		free_evidence(r.ver[i].ev, r.ver[i].n_ev);
 	}
 	for (i = 0; i < n; i++) {
 		hm_ref_free(&im[i].ref);
@@ -779,6 +849,8 @@ void hm_decision_free(hm_decision *d)
 		free(o->rule_name);
 		free(o->error_message);
 		free_checks(o->checks, o->n_checks);
+		free(o->name);
+		free_evidence(o->evidence, o->n_evidence);
 	}
 	free(d->v);
 	memset(d, 0, sizeof(*d));

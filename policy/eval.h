@@ -68,6 +68,13 @@ typedef struct hm_check {
 
 enum hm_verdict { HM_ALLOWED, HM_DENIED };
 
+/* A signature or attestation that counted towards a met requirement (the
+ * evidence a verification summary names). */
+typedef struct hm_evidence {
+	char *source;                /* where it was found (see hm_attached.source) */
+	char digest[HM_DIGEST_SIZE]; /* its payload, envelope or bundle blob */
+} hm_evidence;
+
 typedef struct hm_image_decision {
 	hm_eval_input in;       /* copied strings (owned) */
 	char *ref;              /* normalised reference as written, NULL when it did not parse */
@@ -82,6 +89,9 @@ typedef struct hm_image_decision {
 	char *error_message;
 	hm_check *checks;
 	size_t n_checks;
+	char *name;             /* normalised repository, NULL when the reference did not parse */
+	hm_evidence *evidence;  /* what the met requirements rest on, each blob once */
+	size_t n_evidence;
 } hm_image_decision;
 
 typedef struct hm_decision {

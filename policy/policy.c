@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/yaml.h"
+#include "oci/digest.h"
 #include "policy/diag.h"
 #include "policy/policy.h"
 
@@ -360,9 +361,39 @@ static int is_provenance_type(const char *t)
 	       !strcmp(t, "slsaprovenance1");
 }
 
+/* require.vsa: {keys, threshold, policyDigest, maxAge, verifierId}. */
+static void load_vsa(lint *l, hm_policy_rule *r, const cJSON *v, const cJSON *all_keys)
+{
+	static const char *const allowed[] = {"keys", "threshold", "policyDigest", "maxAge", "verifierId", NULL};
+	const char *pd, *age, *vid;
+	int col;
+
+	if (!check_map(l, v, "'vsa'", allowed))
+		return;
+	if (!(r->vsa = calloc(1, sizeof(*r->vsa)))) {
+		l->nomem = 1;
+		return;
+	}
+	hm_yaml_pos(l->y, v, &r->vsa->line, &col);
+	get_key_set(l, v, "'vsa'", all_keys, &r->vsa->keys);
+	if ((pd = get_str(l, v, "policyDigest", "'vsa'"))) {
+		if (strncmp(pd, "sha256:", 7) || !hm_digest_valid(pd))
+			D(l, get(v, "policyDigest"), 0, "'policyDigest' in 'vsa' must be sha256:<64 hex digits>, not '%s'",
+			  pd);
+		else if (!(r->vsa->policy_digest = strdup(pd)))
+			l->nomem = 1;
+	}
+	if ((age = get_str(l, v, "maxAge", "'vsa'")) &&
+	    (hm_duration_parse(&r->vsa->max_age, age) < 0 || r->vsa->max_age <= 0))
+		D(l, get(v, "maxAge"), 0, "'maxAge' in 'vsa' needs a duration such as 30d, 12h or 90m, not '%s'", age);
+	if ((vid = get_str(l, v, "verifierId", "'vsa'")) && !(r->vsa->verifier_id = strdup(vid)))
+		l->nomem = 1;
+}
+
 static void load_require(lint *l, hm_policy_rule *r, const cJSON *req, const cJSON *all_keys, const char *rwhat)
 {
-	static const char *const allowed[] = {"digest", "tags", "signatures", "attestations", "baseImages", NULL};
+	static const char *const allowed[] = {"digest", "tags", "signatures", "attestations", "baseImages", "vsa",
+					       NULL};
 	static const char *const tags_allowed[] = {"deny", NULL};
 	static const char *const sig_allowed[] = {"keys", "threshold", "annotations", NULL};
 	static const char *const att_allowed[] = {"type", "keys", "threshold", "where", NULL};
@@ -458,6 +489,8 @@ static void load_require(lint *l, hm_policy_rule *r, const cJSON *req, const cJS
 			D(l, v, 1, "'baseImages' reads the provenance: %s also needs an attestation of type "
 			  "https://slsa.dev/provenance/v1", rwhat);
 	}
+	if ((v = get(req, "vsa")))
+		load_vsa(l, r, v, all_keys);
 }
 
 static void load_rule(lint *l, const cJSON *rule, size_t index, const cJSON *all_keys)
@@ -643,6 +676,12 @@ void hm_policy_free(hm_policy *p)
 		}
 		free(r->attestations);
 		free_patterns(r->base_allow, r->n_base_allow);
+		if (r->vsa) {
+			free_key_set(&r->vsa->keys);
+			free(r->vsa->policy_digest);
+			free(r->vsa->verifier_id);
+			free(r->vsa);
+		}
 	}
 	free(p->rules);
 	free(p->path);

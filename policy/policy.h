@@ -37,6 +37,17 @@ typedef struct hm_attest_req {
 	int line;       /* where it was written, for explanations */
 } hm_attest_req;
 
+/* require.vsa: a Verification Summary Attestation (attest/vsa.h) signed by
+ * the keys, PASSED, for the image, from this policy (when policy_digest),
+ * this verifier (when verifier_id), at most max_age old (when > 0). */
+typedef struct hm_vsa_req {
+	hm_key_set keys;
+	char *policy_digest; /* "sha256:<hex>" or NULL */
+	char *verifier_id;   /* or NULL */
+	long long max_age;   /* seconds, 0: any age */
+	int line;
+} hm_vsa_req;
+
 typedef struct hm_policy_rule {
 	char *name;
 	hm_pattern *images;
@@ -60,6 +71,7 @@ typedef struct hm_policy_rule {
 	hm_pattern *base_allow;
 	size_t n_base_allow;
 	int base_pinned;
+	hm_vsa_req *vsa;     /* NULL when not required */
 } hm_policy_rule;
 
 typedef struct hm_policy {

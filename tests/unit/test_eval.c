@@ -126,6 +126,8 @@ static int m_attestations(void *session_, const char *digest, hm_key *const *ks,
 		r->key_index = key_slot(ks, n, a->key);
 		r->valid = r->key_index >= 0;
 		r->predicate_type = strdup(a->type);
+		r->source = strdup("tag test.att");
+		hm_digest_compute(r->layer, a->statement, strlen(a->statement));
 		r->statement = r->valid ? cJSON_Parse(a->statement) : NULL;
 		r->reason = r->valid ? NULL : strdup("no key verifies it");
 		out->n_valid += (size_t)r->valid;
@@ -585,6 +587,69 @@ static void test_each_digest_verified_once(void **state)
 	hm_policy_free(p);
 }
 
+#define VSA(hex, result, when, pdig) \
+	"{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\"" hex \
+	"\"}}],\"predicateType\":\"https://slsa.dev/verification_summary/v1\",\"predicate\":{\"verifier\":{\"id\":" \
+	"\"https://ci/v\"},\"timeVerified\":\"" when "\",\"policy\":{\"uri\":\"p\",\"digest\":{\"sha256\":\"" pdig \
+	"\"}},\"verificationResult\":\"" result "\",\"verifiedLevels\":[]}}"
+#define T_OK "2024-05-02T00:00:00Z"
+#define R_VSA "rules:\n  - name: prod\n    images: [\"reg.example.com/prod/**\"]\n    require:\n" \
+	      "      vsa: {keys: [security], policyDigest: \"sha256:" HEX_B "\", maxAge: 24h}\n"
+
+/* require.vsa goes through the attestation path, and each verified summary
+ * must also be PASSED, fresh, of the policy; what counted is the evidence. */
+static void test_vsa_requirement(void **state)
+{
+	static const char *const t = "https://slsa.dev/verification_summary/v1";
+	hm_policy *p = policy(R_VSA);
+	const m_att good[] = {{DA, 1, t, VSA(HEX_A, "PASSED", T_OK, HEX_B)}, {NULL, 0, NULL, NULL}};
+	const m_att failed[] = {{DA, 1, t, VSA(HEX_A, "FAILED", T_OK, HEX_B)}, {NULL, 0, NULL, NULL}};
+	const m_att old[] = {{DA, 1, t, VSA(HEX_A, "PASSED", "2024-05-01T11:59:59Z", HEX_B)}, {NULL, 0, NULL, NULL}};
+	const m_att other_policy[] = {{DA, 1, t, VSA(HEX_A, "PASSED", T_OK, HEX_A)}, {NULL, 0, NULL, NULL}};
+	const m_att other_key[] = {{DA, 0, t, VSA(HEX_A, "PASSED", T_OK, HEX_B)}, {NULL, 0, NULL, NULL}};
+	const m_att other_image[] = {{DA, 1, t, VSA(HEX_B, "PASSED", T_OK, HEX_B)}, {NULL, 0, NULL, NULL}};
+	const char *img[] = {"reg.example.com/prod/app:v1", NULL};
+	mock m = {tags, NULL, good, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	hm_decision d;
+
+	eval(&d, p, &m, img, 0);
+	assert_true(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "1 of 1 required key attested (security)");
+	assert_string_equal(d.v[0].name, "reg.example.com/prod/app");
+	assert_int_equal(d.v[0].n_evidence, 1);
+	assert_string_equal(d.v[0].evidence[0].source, "tag test.att");
+	assert_true(hm_digest_valid(d.v[0].evidence[0].digest));
+	hm_decision_free(&d);
+
+	m.atts = failed;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "verificationResult is 'FAILED', not PASSED");
+	assert_int_equal(d.v[0].n_evidence, 0);
+	hm_decision_free(&d);
+	m.atts = old;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "more than the maxAge of 86400s ago");
+	hm_decision_free(&d);
+	m.atts = other_policy;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "policy.digest.sha256 is '" HEX_A "'");
+	hm_decision_free(&d);
+	m.atts = other_key;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "none verified with these keys");
+	hm_decision_free(&d);
+	m.atts = other_image;
+	eval(&d, p, &m, img, 0);
+	assert_false(d.allowed);
+	has(check_detail(&d.v[0], "vsa"), "names another subject");
+	hm_decision_free(&d);
+	hm_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_tag_beside_digest_chooses_nothing),
 		cmocka_unit_test(test_modes_on_error_and_default_allow),
 		cmocka_unit_test(test_each_digest_verified_once),
+		cmocka_unit_test(test_vsa_requirement),
 	};
 
 	return cmocka_run_group_tests_name("eval", tests, setup, teardown);

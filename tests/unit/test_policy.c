@@ -219,6 +219,41 @@ static void test_lint_keys(void **state)
 	lint(HEADER "rules:\n  - {name: r, images: [x], deny: no, require: {digest: true}}\n", deny_req);
 }
 
+/* require.vsa: loaded, and every field linted. */
+static void test_vsa_requirement(void **state)
+{
+	hm_strv diags = HM_STRV_INIT;
+	hm_policy *p = NULL;
+	const char *bad[] = {
+		"p.yaml:7:51: unknown key name 'ops' in 'vsa'",
+		"p.yaml:7:71: 'policyDigest' in 'vsa' must be sha256:<64 hex digits>, not 'md5:12'",
+		"p.yaml:7:89: 'maxAge' in 'vsa' needs a duration such as 30d, 12h or 90m, not 'soon'",
+		"p.yaml:7:107: 'verifierId' in 'vsa' must be a non-empty string",
+		"p.yaml:7:111: unknown key 'level' in 'vsa'",
+		NULL,
+	};
+	const char *no_keys[] = {"'keys'", NULL};
+
+	assert_int_equal(load(&p, &diags,
+			      HEADER KEYS "rules:\n  - name: r\n    images: [x]\n    require:\n      vsa: {keys: [security], "
+					  "policyDigest: \"sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+					  "\", maxAge: 1d, verifierId: \"https://ci/v\"}\n"),
+			 HM_OK);
+	assert_non_null(p->rules[0].vsa);
+	assert_int_equal(p->rules[0].vsa->keys.n, 1);
+	assert_int_equal(p->rules[0].vsa->keys.threshold, 1);
+	assert_int_equal(p->rules[0].vsa->max_age, 86400);
+	assert_string_equal(p->rules[0].vsa->verifier_id, "https://ci/v");
+	assert_string_equal(p->rules[0].vsa->policy_digest,
+			    "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+	hm_policy_free(p);
+	hm_strv_free(&diags);
+	lint(HEADER KEYS "rules:\n  - {name: r, images: [x], require: {vsa: {keys: [ops], policyDigest: \"md5:12\", "
+			 "maxAge: soon, verifierId: \"\", level: 3}}}\n",
+	     bad);
+	lint(HEADER KEYS "rules:\n  - {name: r, images: [x], require: {vsa: {maxAge: 1d}}}\n", no_keys);
+}
+
 /* The same public key under two names counts once: a threshold that needs
  * both (explicitly, or by default every key listed) can never be met. */
 static void test_lint_threshold_counts_distinct_keys(void **state)
@@ -286,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_lint_reports_every_error),
 		cmocka_unit_test(test_lint_keys),
 		cmocka_unit_test(test_lint_threshold_counts_distinct_keys),
+		cmocka_unit_test(test_vsa_requirement),
 		cmocka_unit_test(test_lint_syntax_and_documents),
 	};
 
