@@ -6,6 +6,7 @@
  * so that credentials only ever go to the registry's own origin.  Every
  * answer is read into a capped hm_buf. */
 #include <errno.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1090,7 +1091,7 @@ done:
 }
 
 /* Uploads data (len bytes) or, when f is not NULL, the len bytes of f. */
-static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, const char *digest)
+static int upload_once(hm_store *s, const void *data, int64_t len, FILE *f, const char *digest, long *status)
 {
 	struct reg *r = R(s);
 	hm_buf url = HM_BUF_INIT, put = HM_BUF_INIT, what = HM_BUF_INIT, ans = HM_BUF_INIT;
@@ -1101,11 +1102,7 @@ static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, cons
 
 	hm_buf_init(&ans, MAX_ERROR_BODY);
 	res.body = &ans;
-	err = reg_blob_exists(s, digest);
-	if (err < 0 || err == 1) {
-		err = err < 0 ? err : HM_OK;
-		goto done;
-	}
+	*status = 0;
 	if ((err = api_url(&url, r, "blobs", "uploads/")) ||
 	    (err = hm_buf_addf(&what, "uploading blob '%s'", digest)))
 		goto done;
@@ -1130,23 +1127,43 @@ static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, cons
 	res.upload_len = len;
 	if ((err = request(r, s->name, &q, &res)))
 		goto done;
-	if (res.status != 201 && res.status != 204 && res.status != 200) {
+	if (res.status != 201 && res.status != 204 && res.status != 200)
 		err = status_error(r, s, &res, what.data);
-		/* Writers of the same blob race (eight signers all upload the
-		 * empty config "{}"), and distribution answers the loser 500 or
-		 * DIGEST_INVALID: what counts is that the blob is there now. */
-		if (res.status >= 400 && res.status != 401 && res.status != 403 && reg_blob_exists(s, digest) == 1) {
-			hm_error_clear();
-			err = HM_OK;
-		}
-	}
 done:
+	*status = res.status;
 	free(loc);
 	resp_clear(&res);
 	hm_buf_release(&url);
 	hm_buf_release(&put);
 	hm_buf_release(&what);
 	hm_buf_release(&ans);
+	return err;
+}
+
+/* Uploads a blob unless the registry has it.  Writers of the same blob race
+ * (eight signers all upload the empty config "{}"), and distribution then
+ * answers the loser, or a HEAD made meanwhile, 500 or DIGEST_INVALID: such
+ * an answer is tried again, and what counts is that the blob is there. */
+static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, const char *digest)
+{
+	int err = HM_OK;
+	long status = 0;
+
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int have = reg_blob_exists(s, digest);
+
+		if (have == 1) {
+			hm_error_clear();
+			return HM_OK;
+		}
+		if (f && fseeko(f, 0, SEEK_SET) != 0)
+			return hm_error_set(HM_E_IO, "uploading blob '%s': rewinding: %s", digest, strerror(errno));
+		if (!(err = upload_once(s, data, len, f, digest, &status)))
+			return HM_OK;
+		if (!(status >= 500 || status == 400))
+			break;
+		usleep(50000u << attempt);
+	}
 	return err;
 }
 

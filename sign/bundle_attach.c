@@ -67,7 +67,7 @@ int hm_bundle_attach(int *added, hm_store *s, const char *digest, const hm_key *
 	cJSON *ann = NULL;
 	time_t now = time(NULL);
 	struct tm tm;
-	int err, found = 0;
+	int err, found = 0, faults = 0;
 
 	*added = 0;
 	memset(&spec, 0, sizeof(spec));
@@ -76,9 +76,7 @@ int hm_bundle_attach(int *added, hm_store *s, const char *digest, const hm_key *
 		return hm_error_wrap(err, "resolving %s", digest);
 	if ((err = already_there(&found, s, digest, key, statement, len)) || found)
 		goto done;
-	if ((err = hm_bundle_write_dsse(&bundle, key, HM_DSSE_INTOTO, statement, len)) ||
-	    (err = hm_store_put_blob(s, bundle.data, bundle.len, layer_digest)) ||
-	    (err = hm_store_put_blob(s, EMPTY_JSON, 2, spec.config.digest)))
+	if ((err = hm_bundle_write_dsse(&bundle, key, HM_DSSE_INTOTO, statement, len)))
 		goto done;
 	snprintf(spec.config.media_type, sizeof(spec.config.media_type), "%s", HM_MT_OCI_EMPTY);
 	spec.config.size = 2;
@@ -98,7 +96,18 @@ int hm_bundle_attach(int *added, hm_store *s, const char *digest, const hm_key *
 		goto done;
 	}
 	spec.annotations = ann;
-	if ((err = hm_referrers_write(NULL, s, &spec)))
+	/* Every signer of every image uploads the same empty config; under
+	 * concurrent writers distribution may fail one of those uploads, or the
+	 * manifest that names the blob ("blob unknown"), for a moment: upload
+	 * and store again, as for a shared tag (oci/referrers.h). */
+	do {
+		err = hm_store_put_blob(s, bundle.data, bundle.len, layer_digest);
+		if (!err)
+			err = hm_store_put_blob(s, EMPTY_JSON, 2, spec.config.digest);
+		if (!err)
+			err = hm_referrers_write(NULL, s, &spec);
+	} while (err && hm_rmw_transient(err, &faults));
+	if (err)
 		goto done;
 	*added = 1;
 done:

@@ -282,7 +282,7 @@ first_referrer() {
 @test "8 concurrent bundle signers with 8 keys on one image (referrers tag): verify finds all 8" {
 	d=$(fresh bu/many)
 	for k in a b c d e f g h; do
-		hm sign --key "$KEYS/$k.key" "$R/bu/many@$d" >"$BATS_TEST_TMPDIR/$k.out" 2>&1 &
+		{ hm sign --key "$KEYS/$k.key" "$R/bu/many@$d" >"$BATS_TEST_TMPDIR/$k.out" 2>&1; echo "exit $?" >>"$BATS_TEST_TMPDIR/$k.out"; } &
 	done
 	wait
 	cat "$BATS_TEST_TMPDIR"/?.out
