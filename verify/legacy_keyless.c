@@ -181,7 +181,7 @@ static int to_reason(char **reason, int err)
 static int verify_layer(hm_signer *signer, const cJSON *ann, hm_keyless_input *in, const hm_evidence_opts *o)
 {
 	const char *rekor = hm_json_str(ann, HM_ANN_COSIGN_BUNDLE), *chain = hm_json_str(ann, HM_ANN_COSIGN_CHAIN);
-	const char *ts = hm_json_str(ann, HM_ANN_COSIGN_TSA);
+	const char *ts = hm_json_str(ann, HM_ANN_COSIGN_TSA), *cert = hm_json_str(ann, HM_ANN_COSIGN_CERT);
 	const unsigned char *tsa_der[1];
 	size_t tsa_len[1];
 	hm_trustroot *builtin = NULL;
@@ -193,12 +193,16 @@ static int verify_layer(hm_signer *signer, const cJSON *ann, hm_keyless_input *i
 		err = hm_error_set(HM_E_VERIFY, HM_EVIDENCE_NO_IDENTITY);
 		goto done;
 	}
+	if (!cert) {
+		err = hm_error_set(HM_E_VERIFY, "keyless signature without a certificate (%s)", HM_ANN_COSIGN_CERT);
+		goto done;
+	}
 	if (!rekor) {
 		err = hm_error_set(HM_E_VERIFY, "keyless signature without a transparency log entry (%s)",
 				   HM_ANN_COSIGN_BUNDLE);
 		goto done;
 	}
-	if ((err = read_pem(&l, hm_json_str(ann, HM_ANN_COSIGN_CERT), 1, HM_ANN_COSIGN_CERT)) ||
+	if ((err = read_pem(&l, cert, 1, HM_ANN_COSIGN_CERT)) ||
 	    (chain && (err = read_pem(&l, chain, 0, HM_ANN_COSIGN_CHAIN))) || (err = read_rekor(&l, rekor)))
 		goto done;
 	if (ts) {
