@@ -202,7 +202,7 @@ static void sha256_hex(char out[65], const void *p, size_t n)
 
 	SHA256(p, n, d);
 	for (size_t i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* An intoto 0.0.1 body as Rekor canonicalizes cosign v2's attestation:
