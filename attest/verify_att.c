@@ -40,6 +40,7 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 	hm_dsse_result dr = {0};
 	hm_statement st = HM_STATEMENT_INIT;
 	const char *ann_type = hm_json_str(a->annotations, "predicateType");
+	int keyless = hm_evidence_is_legacy_keyless(a->annotations);
 	int err = HM_OK;
 
 	if (ann_type && !(r->predicate_type = strdup(ann_type)))
@@ -55,14 +56,28 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 	}
 	if (err)
 		goto done;
-	err = hm_dsse_verify(&dr, env.data, env.len, keys, nkeys);
-	if (err == HM_E_VERIFY || err == HM_E_IO) {
-		err = refuse(r, "%s", hm_error_message());
-		goto done;
+	if (keyless) {
+		/* cosign v2's keyless attestation layer: a certificate, never a key */
+		char *reason = NULL;
+
+		if ((err = hm_evidence_legacy_keyless_att(&reason, &r->signer, a->annotations, env.data, env.len, who,
+							  &dr.payload_type, &dr.payload)))
+			goto done;
+		if (reason) {
+			r->reason = reason;
+			goto done;
+		}
+		r->identity_index = hm_trust_find(who->identities, who->n_identities, &r->signer);
+	} else {
+		err = hm_dsse_verify(&dr, env.data, env.len, keys, nkeys);
+		if (err == HM_E_VERIFY || err == HM_E_IO) {
+			err = refuse(r, "%s", hm_error_message());
+			goto done;
+		}
+		if (err)
+			goto done;
+		r->key_index = dr.verified_by;
 	}
-	if (err)
-		goto done;
-	r->key_index = dr.verified_by;
 	if (!dr.payload_type || strcmp(dr.payload_type, HM_DSSE_INTOTO)) {
 		err = refuse(r, "payload type '%.100s' is not %s", dr.payload_type ? dr.payload_type : "",
 			     HM_DSSE_INTOTO);
@@ -91,13 +106,19 @@ static int check_one(hm_att_result *r, hm_store *s, const hm_attached *a, const 
 		goto done;
 	}
 	r->valid = 1;
-	r->signer.kind = HM_AUTH_KEY;
-	r->signer.key = keys[r->key_index];
+	if (!keyless) {
+		r->signer.kind = HM_AUTH_KEY;
+		r->signer.key = keys[r->key_index];
+	}
 	r->statement = st.json;
 	st.json = NULL;
 done:
-	if (!r->valid)
+	if (!r->valid) {
 		r->key_index = -1;
+		r->identity_index = -1;
+		if (keyless)
+			hm_signer_release(&r->signer);
+	}
 	hm_statement_free(&st);
 	hm_dsse_result_free(&dr);
 	hm_buf_release(&env);

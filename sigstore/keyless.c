@@ -70,7 +70,10 @@ static int establish_times(hm_keyless_result *out, const hm_keyless_input *in, c
 {
 	const char *who = keyless ? "keyless" : "key bundle";
 	hm_rekor_subject s = {.sig = in->sig, .sig_len = in->sig_len, .digest = in->digest,
-			      .payload_type = in->payload_type, .payload = in->payload, .payload_len = in->payload_len};
+			      .payload_type = in->payload_type, .payload = in->payload, .payload_len = in->payload_len,
+			      .envelope = in->envelope, .envelope_len = in->envelope_len};
+	const unsigned char *ts_data = in->tsa_data ? in->tsa_data : in->sig;
+	size_t ts_len = in->tsa_data ? in->tsa_data_len : in->sig_len;
 	int64_t t;
 	int err;
 
@@ -82,7 +85,7 @@ static int establish_times(hm_keyless_result *out, const hm_keyless_input *in, c
 		s.key_len = in->key_len;
 	}
 	for (size_t i = 0; i < in->n_tsa; i++) {
-		if ((err = hm_tsa_verify(&t, in->tsa_der[i], in->tsa_len[i], in->sig, in->sig_len, tr)) != HM_OK)
+		if ((err = hm_tsa_verify(&t, in->tsa_der[i], in->tsa_len[i], ts_data, ts_len, tr)) != HM_OK)
 			return hm_error_wrap(err, "%s: timestamp %zu", who, i);
 		out->times[out->n_times++] = t;
 	}

@@ -43,11 +43,20 @@ typedef struct hm_keyless_input {
 	const char *payload_type;
 	const unsigned char *payload;
 	size_t payload_len;
+	/* cosign v2's attestation layer: the envelope's bytes as logged (an
+	 * intoto 0.0.1 entry binds their SHA-256); NULL otherwise. */
+	const unsigned char *envelope;
+	size_t envelope_len;
 	const hm_tlog_entry *tlog;
 	size_t n_tlog;
 	const unsigned char *const *tsa_der;    /* DER TimeStampResp each */
 	const size_t *tsa_len;
 	size_t n_tsa;
+	/* The bytes the timestamps cover: NULL for the signature bytes
+	 * (Sigstore bundles, cosign's .sig layer); cosign's .att layer
+	 * timestamps the whole envelope. */
+	const unsigned char *tsa_data;
+	size_t tsa_data_len;
 	int64_t now;                            /* 0: the current time */
 	int require_inclusion_proof;            /* bundles v0.2 and later: every entry needs one */
 	/* hm_keyless_verify_log only: the managed key's DER

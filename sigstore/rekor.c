@@ -291,6 +291,30 @@ static int bind_intoto(const cJSON *spec, const hm_rekor_subject *s)
 	return err;
 }
 
+/* intoto 0.0.1 (cosign v2's attestations): Rekor keeps no signature, only
+ * content.hash, the SHA-256 of the envelope as uploaded (its signatures
+ * included), content.payloadHash, the SHA-256 of the decoded payload, and
+ * publicKey, base64 of the PEM certificate; the envelope itself is
+ * write-only and never in the body.  The envelope hash is the binding. */
+static int bind_intoto_v1(const cJSON *spec, const hm_rekor_subject *s)
+{
+	unsigned char d[32];
+	const char *alg = str_at(spec, "content.hash.algorithm");
+
+	if (!s->payload || !s->envelope)
+		return hm_error_set(HM_E_VERIFY, "an intoto 0.0.1 log entry binds a DSSE envelope, none was given");
+	SHA256(s->envelope, s->envelope_len, d);
+	if (!alg || strcmp(alg, "sha256") != 0 || !hex_equals(str_at(spec, "content.hash.value"), d, 32))
+		return mismatch("intoto", "envelope hash");
+	if (at(spec, "content.payloadHash") &&
+	    !payload_hash_is(str_at(spec, "content.payloadHash.algorithm"), str_at(spec, "content.payloadHash.value"),
+			     0, s))
+		return mismatch("intoto", "payload hash");
+	if (!pem_verifier_is(str_at(spec, "publicKey"), s))
+		return mismatch("intoto", s->cert_der ? "certificate" : "public key");
+	return HM_OK;
+}
+
 int hm_rekor_entry_binds(const void *body, size_t len, const hm_rekor_subject *s)
 {
 	cJSON *j;
@@ -317,6 +341,8 @@ int hm_rekor_entry_binds(const void *body, size_t len, const hm_rekor_subject *s
 		err = bind_dsse(spec, s, 0);
 	else if (strcmp(kind, "dsse") == 0 && strcmp(ver, "0.0.2") == 0)
 		err = bind_dsse(spec, s, 1);
+	else if (strcmp(kind, "intoto") == 0 && strcmp(ver, "0.0.1") == 0)
+		err = bind_intoto_v1(spec, s);
 	else if (strcmp(kind, "intoto") == 0 && strcmp(ver, "0.0.2") == 0)
 		err = bind_intoto(spec, s);
 	else

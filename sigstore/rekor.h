@@ -54,6 +54,10 @@ typedef struct hm_rekor_subject {
 	size_t payload_len;
 	const unsigned char *key_der;      /* only when cert_der is NULL */
 	size_t key_len;
+	/* The DSSE envelope's bytes exactly as they were logged (cosign v2's
+	 * attestation layer); only intoto 0.0.1 binds them, by their SHA-256. */
+	const unsigned char *envelope;
+	size_t envelope_len;
 } hm_rekor_subject;
 
 /* The parsed text of a checkpoint. */
@@ -90,8 +94,11 @@ int hm_rekor_verify_inclusion(const hm_tlog_entry *e, const hm_trustroot *tr);
 /* HM_OK when body (canonicalizedBody) records exactly s: hashedrekord 0.0.1
  * and 0.0.2 (for DSSE, the digest of the PAE), dsse 0.0.1 and 0.0.2
  * (payload hash, and a signature equal to s->sig by s->cert_der), intoto
- * 0.0.2 (payload hash, signature, certificate).  HM_E_VERIFY with what
- * differs otherwise, including any other kind. */
+ * 0.0.1 (content.hash the SHA-256 of s->envelope, which carries the
+ * signature; content.payloadHash, when recorded, that of the payload;
+ * publicKey the certificate), intoto 0.0.2 (payload hash, signature,
+ * certificate).  HM_E_VERIFY with what differs otherwise, including any
+ * other kind. */
 int hm_rekor_entry_binds(const void *body, size_t len, const hm_rekor_subject *s);
 
 /* Everything about one entry: its log is in tr; it has a SET or an inclusion

@@ -65,7 +65,7 @@ int hm_tsa_verify(int64_t *gen_time, const unsigned char *der, size_t len, const
 	}
 	t = (int64_t)timegm(&tm);
 	err = hm_error_set(HM_E_VERIFY, "RFC 3161 timestamp is not signed by a timestamp authority of the "
-					"trusted root valid at its time, or does not cover the signature");
+					"trusted root valid at its time, or does not cover the signature (cosign .att: the envelope)");
 	for (size_t i = 0; i < tr->n_tsas; i++) {
 		if (!hm_trust_valid_at(tr->tsas[i].start, tr->tsas[i].end, t))
 			continue;

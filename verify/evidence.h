@@ -67,6 +67,14 @@ int hm_evidence_is_legacy_keyless(const cJSON *annotations);
 int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *annotations, const void *sig,
 			       size_t sig_len, const void *payload, size_t len, const hm_evidence_opts *o);
 
+/* The same for cosign's legacy keyless attestation layer: env is the DSSE
+ * envelope (one signature, over PAE(payloadType, payload)) exactly as
+ * fetched; the Rekor entry (intoto 0.0.1) must record its SHA-256, the
+ * timestamp cover its bytes.  When verified, *payload_type (owned) and
+ * payload hold what the signature covers; the caller checks the statement. */
+int hm_evidence_legacy_keyless_att(char **reason, hm_signer *signer, const cJSON *annotations, const void *env,
+				   size_t env_len, const hm_evidence_opts *o, char **payload_type, hm_buf *payload);
+
 /* Whether a's unverified claim (hint) allows it to be a signature, or an
  * attestation of type want (NULL: any): used only to decide under which
  * heading a refused bundle is shown. */

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cosign v2's keyless signature layer: a simple-signing layer whose
- * annotations carry the Fulcio certificate (dev.sigstore.cosign/certificate,
+/* cosign v2's keyless layers: the signature layer (.sig, a simple-signing
+ * payload signed as a message and logged as hashedrekord) and the
+ * attestation layer (.att, a DSSE envelope whose signature covers the PAE,
+ * logged as intoto 0.0.1 by the envelope's SHA-256, and timestamped over the
+ * whole envelope), both with annotations that carry the Fulcio certificate (dev.sigstore.cosign/certificate,
  * PEM), its chain (dev.sigstore.cosign/chain, PEM, intermediates then
  * root), cosign's "rekor bundle" (dev.sigstore.cosign/bundle: {"SignedEntryTimestamp":
  * base64, "Payload": {"body": base64, "integratedTime": N, "logIndex": N,
  * "logID": hex}}) and optionally an RFC 3161 timestamp
  * (dev.sigstore.cosign/rfc3161timestamp: {"SignedRFC3161Timestamp": base64}).
  * Mapped onto hm_keyless_input and checked by hm_keyless_verify: the SET
- * over the Payload, the logged body binding this signature, certificate and
- * payload digest, the chain at the logged time, the SCT, the identity. */
+ * over the Payload, the logged body binding this signature (or envelope),
+ * certificate and payload, the chain at the logged time, the SCT, the
+ * identity. */
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -157,23 +161,40 @@ int hm_evidence_is_legacy_keyless(const cJSON *annotations)
 	return hm_json_str(annotations, HM_ANN_COSIGN_CERT) != NULL;
 }
 
-int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *ann, const void *sig, size_t sig_len,
-			       const void *payload, size_t len, const hm_evidence_opts *o)
+/* HM_E_VERIFY becomes *reason (owned), HM_OK; other errors stay. */
+static int to_reason(char **reason, int err)
+{
+	if (err == HM_E_VERIFY) {
+		if (!(*reason = strdup(hm_error_message())))
+			return hm_error_set(HM_E_NOMEM, "out of memory");
+		hm_error_clear();
+		return HM_OK;
+	}
+	if (err == HM_OK)
+		hm_error_clear();
+	return err;
+}
+
+/* The one check of both layers: in holds what was signed (the .sig digest
+ * and signature, or the .att envelope's payload, signature and bytes); the
+ * certificate, chain, Rekor entry and timestamp come from ann. */
+static int verify_layer(hm_signer *signer, const cJSON *ann, hm_keyless_input *in, const hm_evidence_opts *o)
 {
 	const char *rekor = hm_json_str(ann, HM_ANN_COSIGN_BUNDLE), *chain = hm_json_str(ann, HM_ANN_COSIGN_CHAIN);
-	const char *ts = hm_json_str(ann, HM_ANN_COSIGN_TSA);
-	unsigned char digest[32];
+	const char *ts = hm_json_str(ann, HM_ANN_COSIGN_TSA), *cert = hm_json_str(ann, HM_ANN_COSIGN_CERT);
 	const unsigned char *tsa_der[1];
 	size_t tsa_len[1];
-	hm_keyless_input in = {0};
 	hm_trustroot *builtin = NULL;
 	legacy l;
 	int err;
 
-	*reason = NULL;
 	memset(&l, 0, sizeof(l));
 	if (o->n_identities == 0) {
 		err = hm_error_set(HM_E_VERIFY, HM_EVIDENCE_NO_IDENTITY);
+		goto done;
+	}
+	if (!cert) {
+		err = hm_error_set(HM_E_VERIFY, "keyless signature without a certificate (%s)", HM_ANN_COSIGN_CERT);
 		goto done;
 	}
 	if (!rekor) {
@@ -181,7 +202,7 @@ int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *an
 				   HM_ANN_COSIGN_BUNDLE);
 		goto done;
 	}
-	if ((err = read_pem(&l, hm_json_str(ann, HM_ANN_COSIGN_CERT), 1, HM_ANN_COSIGN_CERT)) ||
+	if ((err = read_pem(&l, cert, 1, HM_ANN_COSIGN_CERT)) ||
 	    (chain && (err = read_pem(&l, chain, 0, HM_ANN_COSIGN_CHAIN))) || (err = read_rekor(&l, rekor)))
 		goto done;
 	if (ts) {
@@ -194,25 +215,21 @@ int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *an
 			goto done;
 		tsa_der[0] = (const unsigned char *)l.tsa.data;
 		tsa_len[0] = l.tsa.len;
-		in.tsa_der = tsa_der;
-		in.tsa_len = tsa_len;
-		in.n_tsa = 1;
+		in->tsa_der = tsa_der;
+		in->tsa_len = tsa_len;
+		in->n_tsa = 1;
 	}
 	for (size_t i = 0; i < l.n_chain; i++) {
 		l.chain_der[i] = (const unsigned char *)l.chain[i].data;
 		l.chain_len[i] = l.chain[i].len;
 	}
-	SHA256(payload, len, digest);
-	in.leaf_der = (const unsigned char *)l.leaf.data;
-	in.leaf_len = l.leaf.len;
-	in.chain_der = l.chain_der;
-	in.chain_len = l.chain_len;
-	in.n_chain = l.n_chain;
-	in.sig = sig;
-	in.sig_len = sig_len;
-	in.digest = digest;
-	in.tlog = &l.e;
-	in.n_tlog = 1;
+	in->leaf_der = (const unsigned char *)l.leaf.data;
+	in->leaf_len = l.leaf.len;
+	in->chain_der = l.chain_der;
+	in->chain_len = l.chain_len;
+	in->n_chain = l.n_chain;
+	in->tlog = &l.e;
+	in->n_tlog = 1;
 	err = HM_E_VERIFY;
 	for (size_t i = 0; i < o->n_identities && err == HM_E_VERIFY; i++) {
 		const hm_authority *a = &o->identities[i];
@@ -224,7 +241,7 @@ int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *an
 		if (!root)
 			root = builtin;
 		memset(&res, 0, sizeof(res));
-		err = hm_keyless_verify(&res, &in, root, &a->identity);
+		err = hm_keyless_verify(&res, in, root, &a->identity);
 		if (err == HM_E_USAGE)
 			err = HM_E_VERIFY;
 		if (err != HM_OK)
@@ -235,15 +252,84 @@ int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *an
 		hm_keyless_result_release(&res);
 	}
 done:
-	if (err == HM_E_VERIFY) {
-		if (!(*reason = strdup(hm_error_message())))
-			err = hm_error_set(HM_E_NOMEM, "out of memory");
-		else
-			err = HM_OK, hm_error_clear();
-	} else if (err == HM_OK) {
-		hm_error_clear();
-	}
+	in->tsa_der = NULL;
+	in->n_tsa = 0;
+	in->tlog = NULL;
+	in->n_tlog = 0;
+	in->leaf_der = NULL;
+	in->chain_der = NULL;
+	in->n_chain = 0;
 	hm_trustroot_free(builtin);
 	legacy_release(&l);
 	return err;
+}
+
+int hm_evidence_legacy_keyless(char **reason, hm_signer *signer, const cJSON *ann, const void *sig, size_t sig_len,
+			       const void *payload, size_t len, const hm_evidence_opts *o)
+{
+	unsigned char digest[32];
+	hm_keyless_input in = {0};
+
+	*reason = NULL;
+	SHA256(payload, len, digest);
+	in.sig = sig;
+	in.sig_len = sig_len;
+	in.digest = digest;
+	return to_reason(reason, verify_layer(signer, ann, &in, o));
+}
+
+/* cosign's envelope: payloadType, payload and exactly one signature. */
+static int read_envelope(char **type, hm_buf *payload, hm_buf *sig, const void *env, size_t len)
+{
+	cJSON *j = hm_json_parse(env, len, "DSSE envelope");
+	const cJSON *sigs;
+	const char *t, *p, *s;
+	int err = HM_OK;
+
+	if (!j)
+		return hm_error_wrap(HM_E_VERIFY, "malformed DSSE envelope");
+	t = hm_json_str(j, "payloadType");
+	p = hm_json_str(j, "payload");
+	sigs = cJSON_GetObjectItemCaseSensitive(j, "signatures");
+	s = cJSON_IsArray(sigs) && cJSON_GetArraySize(sigs) == 1 ? hm_json_str(cJSON_GetArrayItem(sigs, 0), "sig")
+								   : NULL;
+	if (!t || !p || !s)
+		err = hm_error_set(HM_E_VERIFY, "malformed DSSE envelope: needs payloadType, payload and exactly one "
+						"signature (a keyless attestation)");
+	else if (hm_base64_decode(payload, p, strlen(p)) != HM_OK || hm_base64_decode(sig, s, strlen(s)) != HM_OK)
+		err = hm_error_set(HM_E_VERIFY, "malformed DSSE envelope: %s", hm_error_message());
+	else if (!(*type = strdup(t)))
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+	cJSON_Delete(j);
+	return err;
+}
+
+int hm_evidence_legacy_keyless_att(char **reason, hm_signer *signer, const cJSON *ann, const void *env,
+				   size_t env_len, const hm_evidence_opts *o, char **payload_type, hm_buf *payload)
+{
+	hm_buf sig = HM_BUF_INIT;
+	hm_keyless_input in = {0};
+	int err;
+
+	*reason = NULL;
+	*payload_type = NULL;
+	if ((err = read_envelope(payload_type, payload, &sig, env, env_len)) == HM_OK) {
+		in.sig = (const unsigned char *)sig.data;
+		in.sig_len = sig.len;
+		in.payload_type = *payload_type;
+		in.payload = (const unsigned char *)payload->data;
+		in.payload_len = payload->len;
+		in.envelope = env;
+		in.envelope_len = env_len;
+		in.tsa_data = env;
+		in.tsa_data_len = env_len;
+		err = verify_layer(signer, ann, &in, o);
+	}
+	hm_buf_release(&sig);
+	if (err) {
+		free(*payload_type);
+		*payload_type = NULL;
+		hm_buf_reset(payload);
+	}
+	return to_reason(reason, err);
 }

@@ -9,6 +9,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+
+#include "core/base64.h"
 #include "sigstore/tsa.h"
 #include "tests/unit/sigstore_fixture.h"
 
@@ -192,6 +196,98 @@ static void test_dsse_and_intoto(void **state)
 	}
 }
 
+static void sha256_hex(char out[65], const void *p, size_t n)
+{
+	unsigned char d[32];
+
+	SHA256(p, n, d);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+/* An intoto 0.0.1 body as Rekor canonicalizes cosign v2's attestation:
+ * content.hash of env, content.payloadHash of payload, publicKey the base64
+ * of the PEM of cert (DER). */
+static void intoto_v1_body(hm_buf *out, const char *env, const char *payload, const unsigned char *cert,
+			   size_t cert_len)
+{
+	const unsigned char *p = cert;
+	X509 *x = d2i_X509(NULL, &p, (long)cert_len);
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *pem, h[65], ph[65];
+	long n;
+
+	assert_non_null(x);
+	assert_int_equal(PEM_write_bio_X509(bio, x), 1);
+	n = BIO_get_mem_data(bio, &pem);
+	sha256_hex(h, env, strlen(env));
+	sha256_hex(ph, payload, strlen(payload));
+	assert_int_equal(hm_buf_addf(out, "{\"apiVersion\":\"0.0.1\",\"kind\":\"intoto\",\"spec\":{\"content\":{\"hash\":"
+				       "{\"algorithm\":\"sha256\",\"value\":\"%s\"},\"payloadHash\":{\"algorithm\":\"sha256\","
+				       "\"value\":\"%s\"}},\"publicKey\":\"", h, ph), HM_OK);
+	assert_int_equal(hm_base64_encode(out, pem, (size_t)n), HM_OK);
+	assert_int_equal(hm_buf_addstr(out, "\"}}"), HM_OK);
+	BIO_free(bio);
+	X509_free(x);
+}
+
+static void test_intoto_v1(void **state)
+{
+	static const char payload[] = "{\"_type\":\"https://in-toto.io/Statement/v1\"}";
+	static const char env[] = "{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"e30=\","
+				  "\"signatures\":[{\"keyid\":\"\",\"sig\":\"AAAA\"}]}";
+	static const char other_env[] = "{\"payloadType\":\"application/vnd.in-toto+json\",\"payload\":\"e30=\","
+					"\"signatures\":[{\"keyid\":\"\",\"sig\":\"AAAB\"}]}";
+	fx_case a, b;
+	hm_buf body = HM_BUF_INIT;
+	hm_rekor_subject s = {0};
+	unsigned char sig[] = {0, 0, 0};
+
+	assert_int_equal(fx_load(&a, "happy-path-v0.3"), HM_OK);
+	assert_int_equal(fx_load(&b, "happy-path-v0.2"), HM_OK);
+	s.sig = sig;
+	s.sig_len = sizeof(sig);
+	s.cert_der = a.in.leaf_der;
+	s.cert_len = a.in.leaf_len;
+	s.payload_type = "application/vnd.in-toto+json";
+	s.payload = (const unsigned char *)payload;
+	s.payload_len = strlen(payload);
+	s.envelope = (const unsigned char *)env;
+	s.envelope_len = strlen(env);
+	intoto_v1_body(&body, env, payload, a.in.leaf_der, a.in.leaf_len);
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_OK);
+	/* The entry of another envelope (another signature): refused. */
+	s.envelope = (const unsigned char *)other_env;
+	s.envelope_len = strlen(other_env);
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "envelope hash"));
+	s.envelope = (const unsigned char *)env;
+	s.envelope_len = strlen(env);
+	/* No envelope to bind (a bundle's DSSE): refused. */
+	s.envelope = NULL;
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_E_VERIFY);
+	s.envelope = (const unsigned char *)env;
+	/* Another certificate: refused. */
+	s.cert_der = b.in.leaf_der;
+	s.cert_len = b.in.leaf_len;
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "certificate"));
+	s.cert_der = a.in.leaf_der;
+	s.cert_len = a.in.leaf_len;
+	/* The hash of another payload recorded: refused. */
+	hm_buf_reset(&body);
+	intoto_v1_body(&body, env, "{}", a.in.leaf_der, a.in.leaf_len);
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "payload hash"));
+	/* The body of another certificate: refused. */
+	hm_buf_reset(&body);
+	intoto_v1_body(&body, env, payload, b.in.leaf_der, b.in.leaf_len);
+	assert_int_equal(hm_rekor_entry_binds(body.data, body.len, &s), HM_E_VERIFY);
+	hm_buf_release(&body);
+	fx_free(&a);
+	fx_free(&b);
+}
+
 static void test_v2_entry(void **state)
 {
 	fx_case c;
@@ -256,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_merkle_vectors), cmocka_unit_test(test_v1_entry),
 		cmocka_unit_test(test_other_cert_refused), cmocka_unit_test(test_dsse_and_intoto),
 		cmocka_unit_test(test_v2_entry),       cmocka_unit_test(test_tsa),
+		cmocka_unit_test(test_intoto_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,23 @@
 // payload hash a real Rekor would record (a dsse proposal does not, so a
 // verifier rightly refuses it as unbound).  dsse signs an in-toto Statement v1 about FILE of type
 // https://slsa.dev/provenance/v1.
+//
+//   node keyless.mjs legacy-sig|legacy-att FILE OUTDIR ROOT.json SUBJECT ISSUER
+//
+// cosign v2's keyless layer pieces, not a bundle: legacy-sig signs FILE (a
+// simple-signing payload) and logs it as hashedrekord 0.0.1; legacy-att signs
+// the DSSE PAE of FILE (an in-toto statement), writes the envelope as cosign
+// does and logs it as intoto 0.0.1 in the body Rekor keeps (content.hash =
+// SHA-256 of the envelope, content.payloadHash, publicKey; no envelope).
+// OUTDIR gets cert.pem, sig (base64; legacy-sig), envelope.json
+// (legacy-att), rekor.json (cosign's dev.sigstore.cosign/bundle: SET and
+// Payload), ts.json (dev.sigstore.cosign/rfc3161timestamp over what cosign
+// timestamps: the raw signature bytes for legacy-sig, the envelope bytes for
+// legacy-att) and ts-other.json (the same TSA over other bytes: the
+// signature's base64 text, resp. the raw signature).  legacy-att also writes
+// rekor-other.json: an entry of the same log for another envelope with the
+// same payload, signature and certificate (only its keyid differs), which
+// only content.hash tells apart.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -36,8 +53,8 @@ const { initializeCA, initializeCTLog, initializeTLog, initializeTSA, fulcioHand
   mock;
 
 const [kind, file, bundleOut, rootOut, subject, issuer, claimsFile] = process.argv.slice(2);
-if (!['message', 'dsse', 'image'].includes(kind) || !issuer) {
-  console.error('usage: node keyless.mjs message|dsse|image FILE BUNDLE.json ROOT.json SUBJECT ISSUER [CLAIMS.json]');
+if (!['message', 'dsse', 'image', 'legacy-sig', 'legacy-att'].includes(kind) || !issuer) {
+  console.error('usage: node keyless.mjs message|dsse|image|legacy-sig|legacy-att FILE BUNDLE.json|OUTDIR ROOT.json SUBJECT ISSUER [CLAIMS.json]');
   process.exit(2);
 }
 
@@ -82,8 +99,52 @@ const witnesses = [
   new TSAWitness({ tsaBaseURL: TSA }),
 ];
 const data = fs.readFileSync(file);
+const sha256 = (b) => crypto.createHash('sha256').update(b).digest();
 let bundle;
-if (kind === 'message') {
+if (kind.startsWith('legacy-')) {
+  const out = bundleOut;
+  const logTo = async (name, e) => {
+    const logged = Object.values(JSON.parse((await rekorHandler(tlog).fn(JSON.stringify(e))).response))[0];
+    fs.writeFileSync(path.join(out, name), JSON.stringify({ SignedEntryTimestamp: logged.verification.signedEntryTimestamp,
+      Payload: { body: logged.body, integratedTime: logged.integratedTime, logIndex: logged.logIndex, logID: logged.logID } }));
+  };
+  const pae = (t, p) => Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(t)} ${t} ${p.length} `), p]);
+  const type = 'application/vnd.in-toto+json';
+  const signed = await signer.sign(kind === 'legacy-att' ? pae(type, data) : data);
+  const pem = signed.key.certificate;
+  const sig = Buffer.from(signed.signature);
+  let entry, tsData, tsOther;
+  fs.writeFileSync(path.join(out, 'cert.pem'), pem);
+  if (kind === 'legacy-sig') {
+    fs.writeFileSync(path.join(out, 'sig'), sig.toString('base64'));
+    entry = { apiVersion: '0.0.1', kind: 'hashedrekord', spec: {
+      data: { hash: { algorithm: 'sha256', value: sha256(data).toString('hex') } },
+      signature: { content: sig.toString('base64'), publicKey: { content: Buffer.from(pem).toString('base64') } } } };
+    tsData = sig;
+    tsOther = Buffer.from(sig.toString('base64'));
+  } else {
+    const env = Buffer.from(JSON.stringify({ payloadType: type, payload: data.toString('base64'),
+      signatures: [{ keyid: '', sig: sig.toString('base64') }] }));
+    fs.writeFileSync(path.join(out, 'envelope.json'), env);
+    entry = { apiVersion: '0.0.1', kind: 'intoto', spec: {
+      content: { hash: { algorithm: 'sha256', value: sha256(env).toString('hex') },
+                 payloadHash: { algorithm: 'sha256', value: sha256(data).toString('hex') } },
+      publicKey: Buffer.from(pem).toString('base64') } };
+    tsData = env;
+    tsOther = sig;
+    const other = Buffer.from(JSON.stringify({ payloadType: type, payload: data.toString('base64'),
+      signatures: [{ keyid: 'other', sig: sig.toString('base64') }] }));
+    const e2 = structuredClone(entry);
+    e2.spec.content.hash.value = sha256(other).toString('hex');
+    await logTo('rekor-other.json', e2);
+  }
+  await logTo('rekor.json', entry);
+  for (const [name, bytes] of [['ts.json', tsData], ['ts-other.json', tsOther]]) {
+    const r = await tsaHandler(tsa).fn(JSON.stringify({ artifactHash: sha256(bytes).toString('base64'),
+      hashAlgorithm: 'sha256', certificates: true }));
+    fs.writeFileSync(path.join(out, name), JSON.stringify({ SignedRFC3161Timestamp: Buffer.from(r.response).toString('base64') }));
+  }
+} else if (kind === 'message') {
   bundle = await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data });
 } else if (kind === 'image') {
   bundle = await new DSSEBundleBuilder({ signer, witnesses }).create({ data, type: 'application/vnd.in-toto+json' });
@@ -99,7 +160,7 @@ if (kind === 'message') {
     type: 'application/vnd.in-toto+json',
   });
 }
-fs.writeFileSync(bundleOut, JSON.stringify(bundleToJSON(bundle)) + '\n');
+if (bundle) fs.writeFileSync(bundleOut, JSON.stringify(bundleToJSON(bundle)) + '\n');
 
 // The trusted root of these mock services, valid from an hour ago.
 const der = (k) => k.export({ type: 'spki', format: 'der' });
