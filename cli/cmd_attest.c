@@ -143,11 +143,11 @@ static int base_ctx_init(base_ctx *c, const hm_args *a)
 		free(name);
 		if (!c->names[c->n])
 			return hm_error_wrap(HM_E_USAGE, "--base-image '%s'", v->v[i]);
-		for (size_t k = 0; k < c->n; k++)
-			if (!strcmp(c->names[k], c->names[c->n]) && strcmp(c->digests[k], eq + 1))
+		c->digests[c->n++] = eq + 1; /* counted now, so that base_ctx_free frees it on any way out */
+		for (size_t k = 0; k + 1 < c->n; k++)
+			if (!strcmp(c->names[k], c->names[c->n - 1]) && strcmp(c->digests[k], eq + 1))
 				return hm_error_set(HM_E_USAGE, "--base-image gives two digests for '%s'",
-						    c->names[c->n]);
-		c->digests[c->n++] = eq + 1;
+						    c->names[c->n - 1]);
 	}
 	return HM_OK;
 }
