@@ -109,8 +109,15 @@ fuzz:
 	    $(FUZZ_BUILD)/corpus/$$name $$( [ -d tests/fuzz/corpus/$$name ] && echo tests/fuzz/corpus/$$name ) 2>&1 | tail -n 2; \
 	done
 
-bench: $(BIN)
-	@HALLMARK=$(abspath $(BIN)) sh bench/run.sh
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bench: $(BIN) $(BENCH_BIN)
+	@HALLMARK=$(abspath $(BIN)) BENCH_BIN=$(abspath $(BUILD)/bench) sh bench/run.sh
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/doc/hallmark
