@@ -177,8 +177,9 @@ static int run_serve(hm_args *a)
 
 		sig = sigtimedwait(&stop, NULL, &tick);
 		if (sig == SIGHUP) {
-			fprintf(stderr, "hallmark: SIGHUP: reloading the policy\n");
+			fprintf(stderr, "hallmark: SIGHUP: reloading the policy and the certificate\n");
 			hm_webhook_reload(w);
+			hm_webhook_reload_tls(w);
 			sig = 0;
 		} else if (sig > 0) {
 			break;
@@ -244,7 +245,8 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "symlinks, as Kubernetes swaps ConfigMaps) and reloaded when it\n"
 	    "changed, and on SIGHUP; a policy with problems is refused (each\n"
 	    "printed) and the one before keeps serving. Reviews under way finish on\n"
-	    "the policy they started with.\n"
+	    "the policy they started with. The TLS certificate and key are\n"
+	    "watched and reloaded the same way, for new connections.\n"
 	    "\n"
 	    "Listens on 127.0.0.1:8443 by default; in a cluster pass\n"
 	    "--listen 0.0.0.0:8443 so that the API server can reach the pod. Each\n"

@@ -22,78 +22,7 @@
 #include "policy/webhook_impl.h"
 #include "policy/workload.h"
 
-#define TLS_FILE_MAX (1u << 20)
 #define GUARD_TICK_MS 200
-
-/* One open connection, watched by the guard: a client gets opts.timeout_s
- * for the TLS handshake and each whole request, and again for reading each
- * answer, however slowly it drips bytes (MHD's own timeout only counts idle
- * time).  No deadline while a review is being evaluated: the review has its
- * own (opts.review_timeout_ms). */
-typedef struct conn {
-	struct conn *prev, *next;
-	int fd;
-	int64_t deadline; /* hm_http_now_ms() time; 0: none */
-	int cut;
-} conn;
-
-typedef struct request request;
-
-struct hm_webhook {
-	struct MHD_Daemon *mhd;
-	hm_webhook_opts opts;
-	pthread_mutex_t pol_lock; /* pol: the policy new reviews take */
-	hm_served_policy *pol;
-	pthread_mutex_t reload_lock; /* one reload at a time */
-	struct stat pol_st;          /* of the policy file as last loaded */
-	int64_t next_watch;
-	hm_vcache *verdicts, *tags;  /* NULL with opts.no_cache */
-	void *share;                 /* keep-alive registry connections */
-	hm_store_opts store;
-	hm_wh_metrics m;
-	atomic_int ready;
-	/* the workers evaluating reviews, and their queue */
-	pthread_mutex_t q_lock;
-	pthread_cond_t q_wake;
-	request *q_head, *q_tail;
-	int q_stop;
-	pthread_t workers[64];
-	unsigned n_workers;
-	hm_buf cert, key;
-	atomic_ulong served;
-	atomic_int running;       /* on_message only once started */
-	pthread_mutex_t log_lock; /* start_log: MHD logs from its threads too */
-	char start_log[512];
-	pthread_mutex_t guard_lock; /* conns, guard_stop */
-	pthread_cond_t guard_wake;
-	pthread_t guard;
-	int guard_started, guard_stop;
-	conn *conns;
-};
-
-enum route { ROUTE_NONE, ROUTE_HEALTH, ROUTE_READY, ROUTE_METRICS, ROUTE_VALIDATE, ROUTE_MUTATE };
-
-/* One request, from its headers to the end of its answer.  A review is
- * handed to a worker with its connection suspended, and answered once the
- * worker resumes it (state DONE). */
-struct request {
-	struct timespec t0;
-	char method[16], path[64];
-	enum route route;
-	unsigned status;
-	hm_buf body;
-	int too_large;
-	char *uid, *error;
-	int allowed, patched;
-	size_t n_images;
-	enum { RECEIVING, QUEUED, DONE } state;
-	struct MHD_Connection *c;
-	request *qnext;
-	unsigned out_status; /* the worker's answer */
-	const char *out_type;
-	hm_buf out;
-	char *review_log;
-};
 
 /* MHD's diagnostics: gathered while starting (they explain a failure to
  * start, the most general last), passed on once running. */
@@ -177,8 +106,6 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 	*socket_context = NULL;
 }
 
-static void watch(hm_webhook *w);
-
 /* Shuts down the socket of every connection past its deadline: its thread
  * sees the end of the stream and MHD closes it. */
 static void *guard_main(void *arg)
@@ -197,7 +124,7 @@ static void *guard_main(void *arg)
 			}
 		if (w->pol) {
 			pthread_mutex_unlock(&w->guard_lock);
-			watch(w);
+			hm_wh_watch(w);
 			pthread_mutex_lock(&w->guard_lock);
 		}
 		clock_gettime(CLOCK_REALTIME, &until);
@@ -586,89 +513,29 @@ static int parse_listen(struct sockaddr_storage *out, const char *listen)
 	return HM_OK;
 }
 
-/* Stats the policy file (following the symlinks Kubernetes swaps). */
-static int policy_stat(const hm_webhook *w, struct stat *st)
+/* A daemon serving slot s, on listen_fd when valid (a reload), else bound
+ * to the address. */
+struct MHD_Daemon *hm_wh_start_daemon(hm_webhook *w, daemon_slot *s, MHD_socket listen_fd)
 {
-	return stat(w->pol->path, st);
+	/* The logger first, so that it sees every message about the others. */
+	if (listen_fd != MHD_INVALID_SOCKET)
+		return MHD_start_daemon(w->flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+					w, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_HTTPS_MEM_CERT,
+					hm_buf_cstr(&s->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&s->key),
+					MHD_OPTION_THREAD_POOL_SIZE, w->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+					w->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					w->opts.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s,
+					MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_NOTIFY_COMPLETED,
+					on_completed, w, MHD_OPTION_END);
+	return MHD_start_daemon(w->flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&w->addr, MHD_OPTION_HTTPS_MEM_CERT,
+				hm_buf_cstr(&s->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&s->key),
+				MHD_OPTION_THREAD_POOL_SIZE, w->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+				w->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->opts.max_per_client,
+				MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
+				on_connection, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-static void message(hm_webhook *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void message(hm_webhook *w, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	if (!w->opts.on_message)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	w->opts.on_message(w->opts.ctx, line);
-}
-
-int hm_webhook_reload(hm_webhook *w)
-{
-	hm_served_policy *np = NULL, *old;
-	hm_strv diags = HM_STRV_INIT;
-	struct stat st;
-	char *path;
-	int err, same;
-
-	pthread_mutex_lock(&w->reload_lock);
-	path = w->pol->path; /* only a reload replaces w->pol, and this one holds the lock */
-	if (policy_stat(w, &st) == 0)
-		w->pol_st = st; /* a file that keeps its problems is not read again until it changes */
-	if ((err = hm_served_policy_load(&np, path, &diags)) < 0) {
-		for (size_t i = 0; i < diags.n; i++)
-			message(w, "%s", diags.v[i]);
-		message(w, "reload refused: %s; still serving the policy loaded before", hm_error_message());
-		hm_wh_metrics_reload(&w->m, 0);
-		hm_strv_free(&diags);
-		pthread_mutex_unlock(&w->reload_lock);
-		return err;
-	}
-	hm_strv_free(&diags);
-	pthread_mutex_lock(&w->pol_lock);
-	old = w->pol;
-	same = !strcmp(old->digest, np->digest);
-	w->pol = np;
-	pthread_mutex_unlock(&w->pol_lock);
-	/* the verdicts of the old policy can never be asked for again (their
-	 * keys name its digest): dropped now rather than aged out */
-	if (!same && w->verdicts)
-		hm_vcache_flush(w->verdicts);
-	hm_wh_metrics_reload(&w->m, 1);
-	message(w, "reloaded '%s' (%zu rule%s, %s)%s", np->path, np->p->n_rules, np->p->n_rules == 1 ? "" : "s",
-		np->digest, same ? ": unchanged" : "");
-	/* reviews under way keep the old one until they answer */
-	hm_served_policy_unref(old);
-	pthread_mutex_unlock(&w->reload_lock);
-	return HM_OK;
-}
-
-/* Called by the guard every tick: reloads the policy when its file changed. */
-static void watch(hm_webhook *w)
-{
-	struct stat st;
-	int64_t now = hm_http_now_ms();
-
-	int changed;
-
-	if (now < w->next_watch)
-		return;
-	w->next_watch = now + (int64_t)w->opts.watch_s * 1000;
-	pthread_mutex_lock(&w->reload_lock);
-	changed = policy_stat(w, &st) == 0 && !same_file(&st, &w->pol_st);
-	pthread_mutex_unlock(&w->reload_lock);
-	if (changed)
-		hm_webhook_reload(w);
-}
 
 int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opts *opts)
 {
@@ -725,7 +592,7 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
 	atomic_init(&w->served, 0);
 	atomic_init(&w->running, 0);
 	atomic_init(&w->ready, 0);
-	if (policy_stat(w, &w->pol_st))
+	if (hm_wh_policy_stat(w, &w->pol_st))
 		memset(&w->pol_st, 0, sizeof(w->pol_st));
 	w->next_watch = hm_http_now_ms() + (int64_t)w->opts.watch_s * 1000;
 	if (!w->opts.no_cache) {
@@ -752,29 +619,28 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
 			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
 			goto done;
 		}
-	if ((err = hm_file_read(&w->cert, opts->tls_cert, TLS_FILE_MAX)) ||
-	    (err = hm_file_read(&w->key, opts->tls_key, TLS_FILE_MAX)))
-		goto done;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* The logger first, so that it sees every message about the others. */
-	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_CERT,
-				  hm_buf_cstr(&w->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&w->key),
-				  MHD_OPTION_THREAD_POOL_SIZE, w->opts.threads,
-				  MHD_OPTION_CONNECTION_LIMIT, w->opts.max_connections,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->opts.max_per_client,
-				  MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
-				  on_connection, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
-	if (w->mhd) {
-		atomic_store(&w->running, 1);
-		if (pthread_create(&w->guard, NULL, guard_main, w))
-			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
-		else
-			w->guard_started = 1;
-	} else
+	w->flags = flags;
+	w->addr = addr;
+	if ((err = hm_wh_tls_load(w, &w->cur)))
+		goto done;
+	if (!(w->cur->d = hm_wh_start_daemon(w, w->cur, MHD_INVALID_SOCKET))) {
 		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: %s", opts->listen,
 				   *w->start_log ? w->start_log : "libmicrohttpd refused to start");
+		goto done;
+	}
+	w->mhd = w->cur->d;
+	{
+		const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+		w->port = i ? i->port : 0;
+	}
+	atomic_store(&w->running, 1);
+	if (pthread_create(&w->guard, NULL, guard_main, w))
+		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
+	else
+		w->guard_started = 1;
 done:
 	if (err) {
 		hm_webhook_stop(w);
@@ -787,9 +653,7 @@ done:
 
 unsigned hm_webhook_port(const hm_webhook *w)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
-
-	return i ? i->port : 0;
+	return w->port;
 }
 
 unsigned long hm_webhook_served(const hm_webhook *w)
@@ -822,14 +686,20 @@ void hm_webhook_stop(hm_webhook *w)
 	 * MHD must not be stopped with a connection suspended */
 	for (int i = 0; w->mhd && atomic_load(&w->m.in_flight) && i < 6000; i++)
 		usleep(10000);
-	if (w->mhd)
-		MHD_stop_daemon(w->mhd);
 	if (w->guard_started) {
 		pthread_mutex_lock(&w->guard_lock);
 		w->guard_stop = 1;
 		pthread_cond_signal(&w->guard_wake);
 		pthread_mutex_unlock(&w->guard_lock);
 		pthread_join(w->guard, NULL);
+	}
+	/* the guard (which retires daemons) is gone: every daemon stops here */
+	hm_wh_slot_free(w->cur);
+	while (w->retired) {
+		daemon_slot *n = w->retired->next;
+
+		hm_wh_slot_free(w->retired);
+		w->retired = n;
 	}
 	pthread_mutex_lock(&w->q_lock);
 	w->q_stop = 1;
@@ -841,8 +711,6 @@ void hm_webhook_stop(hm_webhook *w)
 	pthread_mutex_destroy(&w->q_lock);
 	pthread_cond_destroy(&w->guard_wake);
 	pthread_mutex_destroy(&w->guard_lock);
-	hm_buf_release(&w->cert);
-	hm_buf_release_secret(&w->key);
 	pthread_mutex_destroy(&w->log_lock);
 	hm_served_policy_unref(w->pol);
 	pthread_mutex_destroy(&w->pol_lock);

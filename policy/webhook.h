@@ -105,6 +105,12 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
  * through on_message, and the old one keeps serving.  HM_OK, or the
  * error.  Also done by the server itself when the file changes. */
 int hm_webhook_reload(hm_webhook *w);
+/* Reads the TLS certificate and key again: a pair that goes together
+ * serves every new connection (the listening socket moves to a server with
+ * it; open connections finish on the old one); anything else is refused
+ * with a message and the old pair keeps serving.  Also done by the server
+ * itself when either file changes. */
+int hm_webhook_reload_tls(hm_webhook *w);
 /* The port actually bound. */
 unsigned hm_webhook_port(const hm_webhook *w);
 /* Requests answered so far. */

@@ -99,13 +99,10 @@ void hm_wh_metrics_review(hm_wh_metrics *m, const hm_wh_outcome *o)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void hm_wh_metrics_reload(hm_wh_metrics *m, int ok)
+void hm_wh_metrics_reload(hm_wh_metrics *m, int certificate, int ok)
 {
 	pthread_mutex_lock(&m->lock);
-	if (ok)
-		m->reloads_ok++;
-	else
-		m->reloads_failed++;
+	m->reloads[!!certificate][!!ok]++;
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -163,10 +160,12 @@ int hm_wh_metrics_render(hm_buf *b, hm_wh_metrics *m, hm_vcache *verdicts, hm_vc
 	hm_buf_addf(b, "hallmark_webhook_review_duration_seconds_bucket{le=\"+Inf\"} %lu\n", m->lat_n);
 	hm_buf_addf(b, "hallmark_webhook_review_duration_seconds_sum %.6f\n", m->lat_sum);
 	hm_buf_addf(b, "hallmark_webhook_review_duration_seconds_count %lu\n", m->lat_n);
-	hm_buf_addstr(b, "# HELP hallmark_webhook_reloads_total Policy reloads, by outcome.\n"
+	hm_buf_addstr(b, "# HELP hallmark_webhook_reloads_total Reloads of the policy and of the certificate, by outcome.\n"
 			 "# TYPE hallmark_webhook_reloads_total counter\n");
-	hm_buf_addf(b, "hallmark_webhook_reloads_total{outcome=\"ok\"} %lu\n", m->reloads_ok);
-	hm_buf_addf(b, "hallmark_webhook_reloads_total{outcome=\"refused\"} %lu\n", m->reloads_failed);
+	for (int what = 0; what < 2; what++)
+		for (int ok = 1; ok >= 0; ok--)
+			hm_buf_addf(b, "hallmark_webhook_reloads_total{what=\"%s\",outcome=\"%s\"} %lu\n",
+				    what ? "certificate" : "policy", ok ? "ok" : "refused", m->reloads[what][ok]);
 	pthread_mutex_unlock(&m->lock);
 	hm_buf_addstr(b, "# HELP hallmark_webhook_reviews_in_flight Reviews being evaluated now.\n"
 			 "# TYPE hallmark_webhook_reviews_in_flight gauge\n");

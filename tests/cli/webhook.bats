@@ -563,7 +563,7 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	grep -qx 'hallmark_webhook_review_duration_seconds_bucket{le="+Inf"} 1' "$BATS_TEST_TMPDIR/metrics"
 	grep -q '^hallmark_registry_requests_total [1-9]' "$BATS_TEST_TMPDIR/metrics"
 	grep -qx 'hallmark_webhook_reviews_in_flight 0' "$BATS_TEST_TMPDIR/metrics"
-	grep -qx 'hallmark_webhook_reloads_total{outcome="ok"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_reloads_total{what="policy",outcome="ok"} 0' "$BATS_TEST_TMPDIR/metrics"
 	grep -qx 'hallmark_webhook_ready 1' "$BATS_TEST_TMPDIR/metrics"
 	grep -qx '# TYPE hallmark_webhook_review_duration_seconds histogram' "$BATS_TEST_TMPDIR/metrics"
 	# every sample line is NAME{LABELS} VALUE
@@ -614,8 +614,8 @@ wait_log() {
 	grep -q "policy.yaml:5:" "$LOG"
 	post /validate "$BATS_TEST_TMPDIR/review.json"
 	response 'assert resp["allowed"] is False and "frozen for the release" in resp["status"]["message"], resp'
-	[ "$(metric 'hallmark_webhook_reloads_total{outcome="ok"}')" = 1 ]
-	[ "$(metric 'hallmark_webhook_reloads_total{outcome="refused"}')" = 1 ]
+	[ "$(metric 'hallmark_webhook_reloads_total{what="policy",outcome="ok"}')" = 1 ]
+	[ "$(metric 'hallmark_webhook_reloads_total{what="policy",outcome="refused"}')" = 1 ]
 	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/readyz"
 	[ "$output" = ok ]
 }
@@ -672,4 +672,44 @@ wait_log() {
 	[ "$SERVER_STATUS" -eq 0 ]
 	grep -q "SIGTERM: not ready, finishing the reviews under way" "$LOG"
 	record '.uid == "705ab4f5-6393-11e8-b7cc-42010a800002"'
+}
+
+# new_pair PREFIX: a self-signed certificate for 127.0.0.1 and its key.
+new_pair() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$1.key" -out "$1.crt" 2>/dev/null
+}
+
+# kube_secret DIR CRT KEY: mounts a TLS pair as Kubernetes mounts a Secret
+# (DIR/tls.crt -> ..data/tls.crt, ..data swapped atomically).
+kube_secret() {
+	local ts
+	ts=..$(date +%s%N)
+	mkdir -p "$1/$ts" && cp "$2" "$1/$ts/tls.crt" && cp "$3" "$1/$ts/tls.key"
+	[ -e "$1/tls.crt" ] || { ln -s ..data/tls.crt "$1/tls.crt"; ln -s ..data/tls.key "$1/tls.key"; }
+	ln -s "$ts" "$1/..data_tmp" && mv -T "$1/..data_tmp" "$1/..data"
+}
+
+@test "a rotated certificate serves new connections; a key that is not the certificate's is refused" {
+	s=$BATS_TEST_TMPDIR/secret
+	kube_secret "$s" "$CERT" "$TLSKEY"
+	CERT=$s/tls.crt TLSKEY=$s/tls.key start_server --watch-interval 1
+	new_pair "$BATS_TEST_TMPDIR/new"
+	new_pair "$BATS_TEST_TMPDIR/other"
+	kube_secret "$s" "$BATS_TEST_TMPDIR/new.crt" "$BATS_TEST_TMPDIR/new.key"
+	wait_log "certificate reloaded from"
+	run curl -sS --max-time 5 --cacert "$BATS_TEST_TMPDIR/new.crt" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/livez"
+	[ "$status" -ne 0 ]
+	# a certificate whose key did not come with it
+	kube_secret "$s" "$BATS_TEST_TMPDIR/other.crt" "$BATS_TEST_TMPDIR/new.key"
+	wait_log "certificate reload refused: .*do not match"
+	run curl -sS --max-time 5 --cacert "$BATS_TEST_TMPDIR/new.crt" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	[ "$(CERT=$BATS_TEST_TMPDIR/new.crt metric 'hallmark_webhook_reloads_total{what="certificate",outcome="ok"}')" = 1 ]
+	[ "$(CERT=$BATS_TEST_TMPDIR/new.crt metric 'hallmark_webhook_reloads_total{what="certificate",outcome="refused"}')" = 1 ]
+	# SIGTERM still stops it cleanly
+	stop_server TERM
+	[ "$SERVER_STATUS" -eq 0 ]
 }
