@@ -96,7 +96,8 @@ static int run_serve(hm_args *a)
 		const char *name;
 		unsigned long max;
 	} nums[] = {{"cache-ttl", 86400}, {"negative-cache-ttl", 86400}, {"tag-cache-ttl", 3600},
-		    {"cache-size", 10000000}, {"workers", 64}, {"threads", 64}, {"watch-interval", 3600}};
+		    {"cache-size", 10000000}, {"workers", 64}, {"threads", 64}, {"watch-interval", 3600},
+		    {"shutdown-delay", 60}};
 	unsigned long num[sizeof(nums) / sizeof(*nums)] = {0};
 	hm_served_policy *sp = NULL;
 	hm_strv diags = HM_STRV_INIT;
@@ -185,8 +186,17 @@ static int run_serve(hm_args *a)
 			break;
 		}
 	}
+	if (sig > 0 && num[7]) {
+		struct timespec delay = {(time_t)num[7], 0};
+
+		/* not ready, still serving, while the endpoints are removed */
+		fprintf(stderr, "hallmark: %s: not ready, serving %lu more second%s\n",
+			sig == SIGINT ? "SIGINT" : "SIGTERM", num[7], num[7] == 1 ? "" : "s");
+		hm_webhook_unready(w);
+		sigtimedwait(&stop, NULL, &delay);
+	}
 	if (sig > 0)
-		fprintf(stderr, "hallmark: %s: not ready, finishing the reviews under way\n",
+		fprintf(stderr, "hallmark: %s: not accepting connections, finishing the reviews under way\n",
 			sig == SIGINT ? "SIGINT" : "SIGTERM");
 	hm_webhook_stop(w);
 	fprintf(stderr, "hallmark: stopped (%s)\n", sig > 0 ? (sig == SIGINT ? "SIGINT" : "SIGTERM") : "--max-requests reached");
@@ -210,7 +220,8 @@ static const hm_opt serve_opts[] = {
 	{"no-cache", 0, NULL, 0, "keep nothing between reviews"},
 	{"workers", 0, "N", 0, "reviews evaluated at once (default 16)"},
 	{"threads", 0, "N", 0, "threads serving connections (default 2)"},
-	{"watch-interval", 0, "SECONDS", 0, "how often the policy file is checked for a change (default 5)"},
+	{"watch-interval", 0, "SECONDS", 0, "how often the policy and TLS files are checked for a change (default 5)"},
+	{"shutdown-delay", 0, "SECONDS", 0, "on SIGTERM, answer /readyz 503 but keep serving this long first (default 0)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -253,8 +264,9 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "review is logged to stderr as one line of JSON (uid, object, images,\n"
 	    "decision, rule, violations, cache hits, duration); other requests as\n"
 	    "one line of text, with everything taken from the request escaped.\n"
-	    "SIGINT and SIGTERM make the server not ready and stop accepting\n"
-	    "connections; it exits once the reviews under way are answered.\n"
+	    "SIGINT and SIGTERM make the server not ready (serving on for\n"
+	    "--shutdown-delay seconds), then stop accepting connections; it exits\n"
+	    "once the reviews under way are answered.\n"
 	    "\n"
 	    "At most 64 connections, 16 from one address; a client that does not\n"
 	    "send a whole request (or read an answer) within --client-timeout is\n"

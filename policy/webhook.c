@@ -592,6 +592,7 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
 	atomic_init(&w->served, 0);
 	atomic_init(&w->running, 0);
 	atomic_init(&w->ready, 0);
+	atomic_init(&w->draining, 0);
 	if (hm_wh_policy_stat(w, &w->pol_st))
 		memset(&w->pol_st, 0, sizeof(w->pol_st));
 	w->next_watch = hm_http_now_ms() + (int64_t)w->opts.watch_s * 1000;
@@ -666,15 +667,25 @@ int hm_webhook_finished(const hm_webhook *w)
 	return w->opts.max_requests && hm_webhook_served(w) >= w->opts.max_requests;
 }
 
+void hm_webhook_unready(hm_webhook *w)
+{
+	if (w)
+		atomic_store(&w->ready, 0);
+}
+
 void hm_webhook_drain(hm_webhook *w)
 {
 	MHD_socket fd;
 
-	if (!w || !atomic_exchange(&w->ready, 0) || !w->mhd)
+	if (!w)
 		return;
-	/* new connections are refused; those open are still served */
-	if ((fd = MHD_quiesce_daemon(w->mhd)) != MHD_INVALID_SOCKET)
-		close(fd);
+	atomic_store(&w->ready, 0);
+	/* a reload never starts once draining (both under reload_lock) */
+	pthread_mutex_lock(&w->reload_lock);
+	if (!atomic_exchange(&w->draining, 1) && w->mhd &&
+	    (fd = MHD_quiesce_daemon(w->mhd)) != MHD_INVALID_SOCKET)
+		close(fd); /* new connections are refused; those open are still served */
+	pthread_mutex_unlock(&w->reload_lock);
 }
 
 void hm_webhook_stop(hm_webhook *w)

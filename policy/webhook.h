@@ -117,7 +117,11 @@ unsigned hm_webhook_port(const hm_webhook *w);
 unsigned long hm_webhook_served(const hm_webhook *w);
 /* 1 once opts.max_requests requests were answered. */
 int hm_webhook_finished(const hm_webhook *w);
-/* Stops accepting connections and answers /readyz 503 (a first SIGTERM). */
+/* Answers /readyz 503 from now on, still serving everything else (so that
+ * the endpoints are removed before the listener closes). */
+void hm_webhook_unready(hm_webhook *w);
+/* Answers /readyz 503 and stops accepting connections; those open are
+ * still served. */
 void hm_webhook_drain(hm_webhook *w);
 /* Stops listening, lets the requests under way finish, frees w (NULL ok)
  * and wipes the key. */

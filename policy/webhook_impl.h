@@ -74,6 +74,7 @@ struct hm_webhook {
 	hm_store_opts store;
 	hm_wh_metrics m;
 	atomic_int ready;
+	atomic_int draining;
 	/* the workers evaluating reviews, and their queue */
 	pthread_mutex_t q_lock;
 	pthread_cond_t q_wake;

@@ -90,7 +90,7 @@ int hm_webhook_reload_tls(hm_webhook *w)
 	int err;
 
 	pthread_mutex_lock(&w->reload_lock);
-	if (!atomic_load(&w->ready)) {
+	if (atomic_load(&w->draining)) {
 		pthread_mutex_unlock(&w->reload_lock);
 		return HM_OK; /* stopping */
 	}

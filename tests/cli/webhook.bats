@@ -670,7 +670,7 @@ wait_log() {
 	[ "$(cat "$BATS_TEST_TMPDIR/body" | jq -r .response.allowed)" = false ]
 	wait_server
 	[ "$SERVER_STATUS" -eq 0 ]
-	grep -q "SIGTERM: not ready, finishing the reviews under way" "$LOG"
+	grep -q "SIGTERM: not accepting connections, finishing the reviews under way" "$LOG"
 	record '.uid == "705ab4f5-6393-11e8-b7cc-42010a800002"'
 }
 
@@ -712,4 +712,20 @@ kube_secret() {
 	# SIGTERM still stops it cleanly
 	stop_server TERM
 	[ "$SERVER_STATUS" -eq 0 ]
+}
+
+@test "--shutdown-delay: after SIGTERM /readyz answers 503 while everything else is still served, then exit 0" {
+	start_server --shutdown-delay 2
+	kill -TERM "$SERVER_PID"
+	sleep 0.5
+	run curl -sS --max-time 5 --cacert "$CERT" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/readyz"
+	[ "$output" = 503 ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is True, resp'
+	wait_server
+	[ "$SERVER_STATUS" -eq 0 ]
+	grep -q "SIGTERM: not ready, serving 2 more seconds" "$LOG"
 }
