@@ -3,7 +3,8 @@
 API server sends it: with labels, the kubectl last-applied annotation,
 managedFields of several managers and a status (what a real review of a
 running Pod carries, and what the decision never reads).  With --update,
-an UPDATE whose oldObject is the same Pod.
+an UPDATE whose oldObject is the same Pod.  "{i}" in IMAGE is replaced by
+the container's index (0..N-1).
 
 usage: review.py IMAGE [N] [--managed] [--update]"""
 import json
@@ -15,7 +16,7 @@ managed = "--managed" in sys.argv
 
 
 def container(i):
-    return {"name": f"c{i}", "image": image, "imagePullPolicy": "IfNotPresent",
+    return {"name": f"c{i}", "image": image.replace("{i}", str(i)), "imagePullPolicy": "IfNotPresent",
             "ports": [{"containerPort": 8080 + i, "protocol": "TCP"}],
             "env": [{"name": f"VAR_{k}", "value": f"value-{k}"} for k in range(4)],
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "256Mi"}},
@@ -48,8 +49,8 @@ if managed:
     status = {"phase": "Running", "podIP": "10.0.0.12", "hostIP": "192.0.2.10",
               "conditions": [{"type": t, "status": "True", "lastTransitionTime": "2026-12-01T10:00:00Z"}
                              for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
-              "containerStatuses": [{"name": f"c{i}", "ready": True, "restartCount": 0, "image": image,
-                                     "imageID": image, "containerID": "containerd://" + "ab" * 32,
+              "containerStatuses": [{"name": f"c{i}", "ready": True, "restartCount": 0, "image": image.replace("{i}", str(i)),
+                                     "imageID": image.replace("{i}", str(i)), "containerID": "containerd://" + "ab" * 32,
                                      "state": {"running": {"startedAt": "2026-12-01T10:00:01Z"}}}
                                     for i in range(n)]}
 pod = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}

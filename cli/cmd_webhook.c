@@ -97,7 +97,7 @@ static int run_serve(hm_args *a)
 		unsigned long max;
 	} nums[] = {{"cache-ttl", 86400}, {"negative-cache-ttl", 86400}, {"tag-cache-ttl", 3600},
 		    {"cache-size", 10000000}, {"workers", 64}, {"threads", 64}, {"watch-interval", 3600},
-		    {"shutdown-delay", 60}};
+		    {"shutdown-delay", 60}, {"max-connections", 4096}, {"max-per-client", 4096}};
 	unsigned long num[sizeof(nums) / sizeof(*nums)] = {0};
 	hm_served_policy *sp = NULL;
 	hm_strv diags = HM_STRV_INIT;
@@ -140,6 +140,10 @@ static int run_serve(hm_args *a)
 	opts.threads = (unsigned)num[5];
 	opts.watch_s = (unsigned)num[6];
 	opts.no_cache = hm_arg_flag(a, "no-cache");
+	opts.max_connections = (unsigned)num[8];
+	opts.max_per_client = (unsigned)num[9];
+	if (opts.max_per_client > (opts.max_connections ? opts.max_connections : HM_WEBHOOK_MAX_CONNECTIONS))
+		return hm_cli_usage(a, "--max-per-client cannot be above --max-connections");
 	if (a->timeout_s > HM_WEBHOOK_MAX_REVIEW_S)
 		return hm_cli_usage(a, "--timeout bounds one review: at most %d seconds (the longest webhook timeout Kubernetes allows)",
 				    HM_WEBHOOK_MAX_REVIEW_S);
@@ -221,6 +225,8 @@ static const hm_opt serve_opts[] = {
 	{"workers", 0, "N", 0, "reviews evaluated at once (default 16)"},
 	{"threads", 0, "N", 0, "threads serving connections (default 2)"},
 	{"watch-interval", 0, "SECONDS", 0, "how often the policy and TLS files are checked for a change (default 5)"},
+	{"max-connections", 0, "N", 0, "connections at once (default 64)"},
+	{"max-per-client", 0, "N", 0, "connections at once from one IP address (default 16)"},
 	{"shutdown-delay", 0, "SECONDS", 0, "on SIGTERM, answer /readyz 503 but keep serving this long first (default 0)"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -268,9 +274,10 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "--shutdown-delay seconds), then stop accepting connections; it exits\n"
 	    "once the reviews under way are answered.\n"
 	    "\n"
-	    "At most 64 connections, 16 from one address; a client that does not\n"
-	    "send a whole request (or read an answer) within --client-timeout is\n"
-	    "closed. --timeout is the deadline of one review's registry work.\n"
+	    "At most --max-connections connections (64), --max-per-client (16)\n"
+	    "from one address; a client that does not send a whole request (or\n"
+	    "read an answer) within --client-timeout is closed. --timeout is the\n"
+	    "deadline of one review's registry work.\n"
 	    "\n"
 	    "Exit status: 0 after a clean stop, 2 on a usage error, 3 when the\n"
 	    "policy has problems (each printed as FILE:LINE:COLUMN: message) or the\n"
