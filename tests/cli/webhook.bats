@@ -306,6 +306,11 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	[ "$status" -eq 2 ]
 	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --max-requests 0
 	[ "$status" -eq 2 ]
+	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --max-per-client 65
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--max-per-client cannot be above --max-connections"* ]]
+	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --cache-ttl 0
+	[ "$status" -eq 2 ]
 	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$BATS_TEST_TMPDIR/nope" --listen 127.0.0.1:0
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"nope"* ]]
