@@ -214,22 +214,32 @@ static int object_tree(cJSON **out, span obj, const char *name)
 	if (!o)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	while ((r = next_member(obj, &it, &k, &v, 2)) == 1) {
-		char key[64];
-		cJSON *m;
+		/* the name decoded (escapes and all), since a kind hallmark does
+		 * not know is searched under every member */
+		cJSON *kj = cJSON_ParseWithLength(k.p - 1, k.n + 2), *m;
+		const char *key = cJSON_IsString(kj) ? kj->valuestring : NULL;
 
-		if (is(k, "status") || k.n >= sizeof(key) || memchr(k.p, '\\', k.n))
-			continue; /* nothing the search reads has a long or escaped name */
-		memcpy(key, k.p, k.n);
-		key[k.n] = '\0';
-		if (cJSON_GetObjectItemCaseSensitive(o, key)) {
+		if (!key) {
+			cJSON_Delete(kj);
 			cJSON_Delete(o);
-			return hm_error_set(HM_E_IO, "%s: request.object has two '%s' members", name, key);
+			return malformed(name, "a member name of request.object is not a valid string");
 		}
-		if (is(k, "metadata") && v.n && *v.p == '{') {
+		if (!strcmp(key, "status")) {
+			cJSON_Delete(kj);
+			continue;
+		}
+		if (cJSON_GetObjectItemCaseSensitive(o, key)) {
+			r = hm_error_set(HM_E_IO, "%s: request.object has two '%.64s' members", name, key);
+			cJSON_Delete(kj);
+			cJSON_Delete(o);
+			return r;
+		}
+		if (!strcmp(key, "metadata") && v.n && *v.p == '{') {
 			span got[3];
 			int err = members(v, meta_keys, got, 3, 3, name, "request.object.metadata");
 
 			if (err || !(m = cJSON_CreateObject())) {
+				cJSON_Delete(kj);
 				cJSON_Delete(o);
 				return err ? err : hm_error_set(HM_E_NOMEM, "out of memory");
 			}
@@ -240,10 +250,12 @@ static int object_tree(cJSON **out, span obj, const char *name)
 					cJSON_AddItemToObject(m, meta_keys[i], x);
 			}
 		} else if (!(m = parse_span(v))) {
+			cJSON_Delete(kj);
 			cJSON_Delete(o);
 			return hm_error_set(HM_E_NOMEM, "out of memory");
 		}
 		cJSON_AddItemToObject(o, key, m);
+		cJSON_Delete(kj);
 	}
 	if (r < 0) {
 		cJSON_Delete(o);

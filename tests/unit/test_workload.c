@@ -313,9 +313,22 @@ static void test_admission_fast_parse(void **state)
 	const char *trailing = REVIEW_HEAD "\"object\": " POD("app:1", "") "}} {}";
 	const char *twice = REVIEW_HEAD "\"uid\": \"v\", \"object\": " POD("app:1", "") "}}";
 	const char *ctl = REVIEW_HEAD "\"object\": " POD("app:1", ", \"x\": \"a\tb\"") "}}";
+	/* a kind hallmark does not know is searched under every member, whatever its name's spelling */
+	const char *hidden = REVIEW_HEAD "\"object\": {\"kind\": \"Thing\", \"metadata\": {\"name\": \"t\"}, "
+					 "\"t\\u0065mplate\": {\"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"one:1\"}]}}, "
+					 "\"a-member-name-longer-than-sixty-four-characters-a-member-name-longer-than\": "
+					 "{\"spec\": {\"containers\": [{\"name\": \"b\", \"image\": \"two:1\"}]}}}}}";
 	char deep[600];
 
 	(void)state;
+	assert_int_equal(parse_review(&a, hidden), HM_OK);
+	assert_int_equal(a.images.n, 2);
+	assert_string_equal(a.images.v[0].image, "one:1");
+	assert_string_equal(a.images.v[0].pointer, "/template/spec/containers/0/image");
+	assert_string_equal(a.images.v[1].image, "two:1");
+	assert_int_equal(a.images.n_refused, 1);
+	assert_true(a.images.refused[0].unknown_kind);
+	hm_admission_free(&a);
 	assert_int_equal(parse_review(&a, same), HM_OK);
 	assert_string_equal(a.uid, "u");
 	assert_string_equal(a.operation, "UPDATE");
