@@ -55,8 +55,14 @@ static const char *esc(char out[LOG_FIELD_MAX + 8], const char *s, int quoted)
  * concurrent connections do not interleave. */
 static void log_request(void *ctx, const hm_webhook_request *r)
 {
-	if (r->review_log && r->status) {
-		fprintf(stderr, "%s\n", r->review_log);
+	if (r->review_log) {
+		size_t n = strlen(r->review_log);
+
+		/* decided, but the client went away before the whole answer left */
+		if (!r->status && n && r->review_log[n - 1] == '}')
+			fprintf(stderr, "%.*s,\"sent\":false}\n", (int)(n - 1), r->review_log);
+		else
+			fprintf(stderr, "%s\n", r->review_log);
 		return;
 	}
 	char status[16], m[LOG_FIELD_MAX + 8], p[LOG_FIELD_MAX + 8], u[LOG_FIELD_MAX + 8], e[LOG_FIELD_MAX + 8];
