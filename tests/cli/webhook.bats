@@ -407,6 +407,17 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	! grep -q '^hallmark: GET /healthz 200 uid="forged"' "$LOG"
 }
 
+@test "a review record is one line of ASCII whatever the review held" {
+	d=$(digest_of "$R/wh/app:signed")
+	review "$R/wh/app@$d" | jq -c '.request.uid = "caf\u00e9\u2028x"' >"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	stop_server
+	! LC_ALL=C grep -q $'[\x80-\xff]' "$LOG"
+	grep -qF '"uid":"caf\u00c3\u00a9\u00e2\u0080\u00a8x"' "$LOG"
+}
+
 @test "--timeout is the deadline of one review: a registry dripping pages is cut off, and the review denied in time" {
 	cat >"$BATS_TEST_TMPDIR/slow.yaml" <<-YAML
 	apiVersion: hallmark/v1
