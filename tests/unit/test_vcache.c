@@ -85,7 +85,7 @@ static void test_lru(void **state)
 
 	(void)state;
 	for (int i = 0; i < 3; i++) {
-		char k[8];
+		char k[16];
 
 		snprintf(k, sizeof(k), "k%d", i);
 		expect(c, k, 0, NULL);
