@@ -113,8 +113,15 @@ fuzz:
 	    echo "fuzz: $$name failed; the input is in $(FUZZ_BUILD)/$$name-*; log $(FUZZ_BUILD)/$$name.log" >&2; exit 1; }; \
 	done
 
-bench: $(BIN)
-	@HALLMARK=$(abspath $(BIN)) sh bench/run.sh
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+bench: $(BIN) $(BENCH_BIN)
+	@HALLMARK=$(abspath $(BIN)) BENCH_BIN=$(abspath $(BUILD)/bench) sh bench/run.sh
 
 # Man pages from docs/ (lowdown): every command page as hallmark-CMD(1),
 # docs/cli.md as hallmark(1), the policy format as hallmark-policy(5), the

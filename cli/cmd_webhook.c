@@ -56,6 +56,16 @@ static const char *esc(char out[LOG_FIELD_MAX + 8], const char *s, int quoted)
  * concurrent connections do not interleave. */
 static void log_request(void *ctx, const hm_webhook_request *r)
 {
+	if (r->review_log) {
+		size_t n = strlen(r->review_log);
+
+		/* decided, but the client went away before the whole answer left */
+		if (!r->status && n && r->review_log[n - 1] == '}')
+			fprintf(stderr, "%.*s,\"sent\":false}\n", (int)(n - 1), r->review_log);
+		else
+			fprintf(stderr, "%s\n", r->review_log);
+		return;
+	}
 	char status[16], m[LOG_FIELD_MAX + 8], p[LOG_FIELD_MAX + 8], u[LOG_FIELD_MAX + 8], e[LOG_FIELD_MAX + 8];
 
 	snprintf(status, sizeof(status), "%u", r->status);
@@ -89,9 +99,17 @@ static int run_serve(hm_args *a)
 {
 	const char *policy = hm_arg(a, "policy"), *max_s = hm_arg(a, "max-requests"), *jobs_s = hm_arg(a, "jobs");
 	const char *client_s = hm_arg(a, "client-timeout");
+	static const struct {
+		const char *name;
+		unsigned long max;
+	} nums[] = {{"cache-ttl", 86400}, {"negative-cache-ttl", 86400}, {"tag-cache-ttl", 3600},
+		    {"cache-size", 10000000}, {"workers", 64}, {"threads", 64}, {"watch-interval", 3600},
+		    {"shutdown-delay", 60}, {"max-connections", 4096}, {"max-per-client", 4096}};
+	unsigned long num[sizeof(nums) / sizeof(*nums)] = {0};
+	hm_served_policy *sp = NULL;
+	hm_strv diags = HM_STRV_INIT;
 	hm_webhook_opts opts = HM_WEBHOOK_OPTS_INIT;
 	hm_webhook *w = NULL;
-	hm_policy *p = NULL;
 	sigset_t stop, old;
 	unsigned long v;
 	int err, sig = 0;
@@ -118,6 +136,21 @@ static int run_serve(hm_args *a)
 			return hm_cli_usage(a, "--client-timeout must be a number of seconds from 1 to 3600");
 		opts.timeout_s = (unsigned)v;
 	}
+	for (size_t i = 0; i < sizeof(nums) / sizeof(*nums); i++)
+		if (hm_arg(a, nums[i].name) && number(&num[i], hm_arg(a, nums[i].name), nums[i].max))
+			return hm_cli_usage(a, "--%s must be a number from 1 to %lu", nums[i].name, nums[i].max);
+	opts.cache_ttl_s = (unsigned)num[0];
+	opts.negative_ttl_s = (unsigned)num[1];
+	opts.tag_ttl_s = (unsigned)num[2];
+	opts.cache_size = num[3];
+	opts.workers = (unsigned)num[4];
+	opts.threads = (unsigned)num[5];
+	opts.watch_s = (unsigned)num[6];
+	opts.no_cache = hm_arg_flag(a, "no-cache");
+	opts.max_connections = (unsigned)num[8];
+	opts.max_per_client = (unsigned)num[9];
+	if (opts.max_per_client > (opts.max_connections ? opts.max_connections : HM_WEBHOOK_MAX_CONNECTIONS))
+		return hm_cli_usage(a, "--max-per-client cannot be above --max-connections");
 	if (a->timeout_s > HM_WEBHOOK_MAX_REVIEW_S)
 		return hm_cli_usage(a, "--timeout bounds one review: at most %d seconds (the longest webhook timeout Kubernetes allows)",
 				    HM_WEBHOOK_MAX_REVIEW_S);
@@ -127,34 +160,58 @@ static int run_serve(hm_args *a)
 	opts.store = &a->store;
 	opts.on_request = log_request;
 	opts.on_message = log_message;
-	if ((err = hm_cli_load_policy(&p, policy, stderr)))
+	err = hm_served_policy_load(&sp, policy, &diags);
+	for (size_t i = 0; i < diags.n; i++)
+		fprintf(stderr, "%s\n", diags.v[i]);
+	hm_strv_free(&diags);
+	if (err)
 		return hm_cli_fail(err);
 
 	/* Blocked before the server's threads exist, so that they inherit the
-	 * mask and only this thread takes SIGINT/SIGTERM, via sigtimedwait. */
+	 * mask and only this thread takes SIGINT/SIGTERM/SIGHUP, via
+	 * sigtimedwait. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	if ((err = hm_webhook_start(&w, p, &opts))) {
+	fprintf(stderr, "hallmark: serving '%s' (%zu rule%s%s, %s)", policy, sp->p->n_rules,
+		sp->p->n_rules == 1 ? "" : "s", sp->p->mutate_digest ? ", mutate digest" : "", sp->digest);
+	if ((err = hm_webhook_start(&w, sp, &opts))) {
+		fprintf(stderr, "\n");
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		hm_policy_free(p);
 		return hm_cli_fail(err);
 	}
-	fprintf(stderr, "hallmark: serving '%s' (%zu rule%s%s) on https://%.*s:%u: POST /validate, /mutate; GET /healthz\n",
-		policy, p->n_rules, p->n_rules == 1 ? "" : "s", p->mutate_digest ? ", mutate digest" : "",
+	fprintf(stderr, " on https://%.*s:%u: POST /validate, /mutate; GET /livez, /readyz, /metrics\n",
 		(int)(strrchr(opts.listen, ':') - opts.listen), opts.listen, hm_webhook_port(w));
 	while (!hm_webhook_finished(w)) {
 		struct timespec tick = {0, 100 * 1000 * 1000};
 
 		sig = sigtimedwait(&stop, NULL, &tick);
-		if (sig > 0)
+		if (sig == SIGHUP) {
+			fprintf(stderr, "hallmark: SIGHUP: reloading the policy and the certificate\n");
+			hm_webhook_reload(w);
+			hm_webhook_reload_tls(w);
+			sig = 0;
+		} else if (sig > 0) {
 			break;
+		}
 	}
+	if (sig > 0 && num[7]) {
+		struct timespec delay = {(time_t)num[7], 0};
+
+		/* not ready, still serving, while the endpoints are removed */
+		fprintf(stderr, "hallmark: %s: not ready, serving %lu more second%s\n",
+			sig == SIGINT ? "SIGINT" : "SIGTERM", num[7], num[7] == 1 ? "" : "s");
+		hm_webhook_unready(w);
+		sigtimedwait(&stop, NULL, &delay);
+	}
+	if (sig > 0)
+		fprintf(stderr, "hallmark: %s: not accepting connections, finishing the reviews under way\n",
+			sig == SIGINT ? "SIGINT" : "SIGTERM");
 	hm_webhook_stop(w);
 	fprintf(stderr, "hallmark: stopped (%s)\n", sig > 0 ? (sig == SIGINT ? "SIGINT" : "SIGTERM") : "--max-requests reached");
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	hm_policy_free(p);
 	return HM_EXIT_OK;
 }
 
@@ -167,6 +224,17 @@ static const hm_opt serve_opts[] = {
 	{"max-requests", 0, "N", 0, "stop after answering N requests"},
 	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
 	{"client-timeout", 0, "SECONDS", 0, "close a client that takes longer to send a request or read an answer (default 10)"},
+	{"cache-ttl", 0, "SECONDS", 0, "keep a verdict whose every requirement was met (default 300)"},
+	{"negative-cache-ttl", 0, "SECONDS", 0, "keep a verdict with a requirement not met (default 30)"},
+	{"tag-cache-ttl", 0, "SECONDS", 0, "keep the digest a tag resolved to (default 30)"},
+	{"cache-size", 0, "N", 0, "verdicts kept at most, the least recently used dropped first (default 10000)"},
+	{"no-cache", 0, NULL, 0, "keep nothing between reviews"},
+	{"workers", 0, "N", 0, "reviews evaluated at once (default 16)"},
+	{"threads", 0, "N", 0, "threads serving connections (default 2)"},
+	{"watch-interval", 0, "SECONDS", 0, "how often the policy and TLS files are checked for a change (default 5)"},
+	{"max-connections", 0, "N", 0, "connections at once (default 64)"},
+	{"max-per-client", 0, "N", 0, "connections at once from one IP address (default 16)"},
+	{"shutdown-delay", 0, "SECONDS", 0, "on SIGTERM, answer /readyz 503 but keep serving this long first (default 0)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -182,21 +250,41 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "answer the AdmissionReview response with the same uid, decided exactly\n"
 	    "as 'hallmark policy check --admission-review' decides. /mutate adds a\n"
 	    "JSONPatch pinning tags to digests when the policy says mutate: digest.\n"
-	    "GET /healthz answers \"ok\". A malformed request is answered 400 with a\n"
-	    "one-line message. Registry errors follow each rule's on_error; an\n"
-	    "evaluation that cannot run denies (fail closed). An object of a kind\n"
+	    "GET /livez (or /healthz) answers \"ok\"; GET /readyz answers \"ok\" once\n"
+	    "the policy is loaded and the listener is up, 503 while stopping; GET\n"
+	    "/metrics answers Prometheus text. A malformed request is answered 400\n"
+	    "with a one-line message. Registry errors follow each rule's on_error;\n"
+	    "an evaluation that cannot run denies (fail closed). An object of a kind\n"
 	    "hallmark does not know that carries containers is denied unless\n"
 	    "--allow-unknown-kinds (see hallmark-policy-check(1)).\n"
 	    "\n"
-	    "Listens on 127.0.0.1:8443 by default; in a cluster pass\n"
-	    "--listen 0.0.0.0:8443 so that the API server can reach the pod. One\n"
-	    "line per request goes to stderr (method, path, status, uid, allowed,\n"
-	    "duration), with everything taken from the request escaped. SIGINT and\n"
-	    "SIGTERM stop the server after the requests under way.\n"
+	    "Verdicts are cached for all reviews, per image digest, rule and\n"
+	    "policy: --cache-ttl for one whose every requirement was met,\n"
+	    "--negative-cache-ttl for one that was not, at most --cache-size kept;\n"
+	    "a tag's digest for --tag-cache-ttl. Registry errors are never kept.\n"
+	    "Reviews needing the same verification at once share one. An UPDATE\n"
+	    "whose images are those of its oldObject also takes expired verdicts.\n"
 	    "\n"
-	    "At most 64 connections, 16 from one address; a client that does not\n"
-	    "send a whole request (or read an answer) within --client-timeout is\n"
-	    "closed. --timeout is the deadline of one review's registry work.\n"
+	    "The policy file is checked every --watch-interval seconds (through\n"
+	    "symlinks, as Kubernetes swaps ConfigMaps) and reloaded when it\n"
+	    "changed, and on SIGHUP; a policy with problems is refused (each\n"
+	    "printed) and the one before keeps serving. Reviews under way finish on\n"
+	    "the policy they started with. The TLS certificate and key are\n"
+	    "watched and reloaded the same way, for new connections.\n"
+	    "\n"
+	    "Listens on 127.0.0.1:8443 by default; in a cluster pass\n"
+	    "--listen 0.0.0.0:8443 so that the API server can reach the pod. Each\n"
+	    "review is logged to stderr as one line of JSON (uid, object, images,\n"
+	    "decision, rule, violations, cache hits, duration); other requests as\n"
+	    "one line of text, with everything taken from the request escaped.\n"
+	    "SIGINT and SIGTERM make the server not ready (serving on for\n"
+	    "--shutdown-delay seconds), then stop accepting connections; it exits\n"
+	    "once the reviews under way are answered.\n"
+	    "\n"
+	    "At most --max-connections connections (64), --max-per-client (16)\n"
+	    "from one address; a client that does not send a whole request (or\n"
+	    "read an answer) within --client-timeout is closed. --timeout is the\n"
+	    "deadline of one review's registry work.\n"
 	    "\n"
 	    "Exit status: 0 after a clean stop, 2 on a usage error, 3 when the\n"
 	    "policy has problems (each printed as FILE:LINE:COLUMN: message) or the\n"

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Link header parsing and the loopback test of the registry client. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <arpa/inet.h>
 
+#include <curl/curl.h>
 #include "core/buf.h"
 #include "core/error.h"
 #include "oci/http.h"
@@ -176,4 +179,79 @@ void hm_http_set_deadline(hm_store_opts *o, long total_ms)
 {
 	o->deadline_total_ms = total_ms > 0 ? total_ms : 0;
 	o->deadline_ms = total_ms > 0 ? hm_http_now_ms() + total_ms : 0;
+}
+
+/* ---- the shared connection pool and the counters ---- */
+
+typedef struct share {
+	CURLSH *sh;
+	pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+} share;
+
+static void share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *ctx)
+{
+	share *s = ctx;
+
+	(void)c;
+	(void)access;
+	pthread_mutex_lock(&s->locks[data]);
+}
+
+static void share_unlock(CURL *c, curl_lock_data data, void *ctx)
+{
+	share *s = ctx;
+
+	(void)c;
+	pthread_mutex_unlock(&s->locks[data]);
+}
+
+void *hm_http_share_new(void)
+{
+	share *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->sh = curl_share_init())) {
+		free(s);
+		return NULL;
+	}
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&s->locks[i], NULL);
+	curl_share_setopt(s->sh, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(s->sh, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(s->sh, CURLSHOPT_USERDATA, s);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	return s;
+}
+
+void *hm_http_share_handle(void *share_)
+{
+	return share_ ? ((share *)share_)->sh : NULL;
+}
+
+void hm_http_share_free(void *share_)
+{
+	share *s = share_;
+
+	if (!s)
+		return;
+	curl_share_cleanup(s->sh);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&s->locks[i]);
+	free(s);
+}
+
+static atomic_ulong n_requests, n_failed;
+
+void hm_http_count(int failed)
+{
+	atomic_fetch_add(&n_requests, 1);
+	if (failed)
+		atomic_fetch_add(&n_failed, 1);
+}
+
+void hm_http_counters(unsigned long *requests, unsigned long *failed)
+{
+	*requests = atomic_load(&n_requests);
+	*failed = atomic_load(&n_failed);
 }

@@ -33,6 +33,20 @@ int64_t hm_http_now_ms(void);
 /* Sets o's deadline to total_ms from now (0: none). */
 void hm_http_set_deadline(hm_store_opts *o, long total_ms);
 
+/* A pool of keep-alive registry connections (with TLS sessions and DNS
+ * answers) for hm_store_opts.share, safe to use from several threads;
+ * NULL when out of memory. */
+void *hm_http_share_new(void);
+void hm_http_share_free(void *share);
+/* Its CURLSH handle, for the registry client. */
+void *hm_http_share_handle(void *share);
+
+/* Registry requests made by this process so far, and how many of them got
+ * no answer or a 5xx (for the webhook's metrics). */
+void hm_http_counters(unsigned long *requests, unsigned long *failed);
+/* Counts one request (called by the registry client). */
+void hm_http_count(int failed);
+
 /* Internal knob for tests: the `n` asked for per page of tags (0: the
  * default of 1000).  Only for stores opened on a registry. */
 void hm_registry_set_page_size(hm_store *s, unsigned n);

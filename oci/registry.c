@@ -48,6 +48,7 @@ struct reg {
 	int insecure_all;
 	long timeout_ms;       /* one request */
 	int64_t deadline_ms;   /* the whole operation (hm_store_opts), 0: none */
+	void *share;           /* CURLSH of hm_store_opts.share, or NULL */
 	long deadline_total_ms;
 	unsigned page;
 	const char *auth_file;
@@ -383,6 +384,8 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	if (!(budget = request_budget(r)))
 		return deadline_error(r, o.host);
 	curl_easy_reset(r->curl);
+	if (r->share)
+		curl_easy_setopt(r->curl, CURLOPT_SHARE, r->share);
 	r->errbuf[0] = '\0';
 	low_s = r->timeout_ms / 1000;
 	low_s = low_s < 1 ? 1 : low_s > 30 ? 30 : low_s;
@@ -437,6 +440,7 @@ static int perform(struct reg *r, const struct req *q, const char *url, const ch
 	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
 	rc = curl_easy_perform(r->curl);
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	hm_http_count(rc != CURLE_OK || res->status >= 500);
 	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
 	log_request(r, q->method, url, auth, rc == CURLE_OK ? res->status : 0);
 	if (rc != CURLE_OK) {
@@ -1516,6 +1520,7 @@ int hm_registry_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opt
 	s->impl = r;
 	r->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
 	r->deadline_ms = opts->deadline_ms;
+	r->share = hm_http_share_handle(opts->share);
 	r->deadline_total_ms = opts->deadline_total_ms;
 	r->page = DEFAULT_PAGE;
 	r->auth_file = opts->auth_file;

@@ -53,6 +53,10 @@ typedef struct hm_store_opts {
 	 * message ("the 2 s deadline passed"). */
 	int64_t deadline_ms;
 	long deadline_total_ms;
+	/* A connection pool shared by every store opened with these options
+	 * (hm_http_share_new: connections kept alive, TLS sessions, DNS), or
+	 * NULL: each store has its own connection. */
+	void *share;
 } hm_store_opts;
 
 typedef struct hm_store hm_store;

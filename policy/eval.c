@@ -117,6 +117,7 @@ typedef struct run {
 	ver_unit *ver;
 	size_t n_ver;
 	int keep_sessions; /* resolutions keep their session open for the verification */
+	const hm_eval_cache *cache;
 	size_t next;       /* next unit to take, shared by the workers */
 	pthread_mutex_t lock;
 	int (*work)(struct run *r, size_t i);
@@ -174,11 +175,20 @@ static int do_resolve(run *r, size_t i)
 		return -1;
 	u = &r->res[i];
 	hm_error_clear();
+	if (r->cache && (u->err = r->cache->tag_get(r->cache->ctx, u->name, u->ref->tag, u->digest))) {
+		if (u->err < 0)
+			u->msg = dup_msg();
+		else
+			u->err = HM_OK;
+		return 0;
+	}
 	u->err = r->b->open(&s, r->b->ctx, u->ref);
 	if (u->err == HM_OK)
 		u->err = r->b->resolve(s, u->ref->tag, u->digest);
 	if (u->err < 0)
 		u->msg = dup_msg();
+	if (r->cache)
+		r->cache->tag_put(r->cache->ctx, u->name, u->ref->tag, u->err < 0 ? NULL : u->digest);
 	if (s && u->err == HM_OK && r->keep_sessions)
 		u->session = s; /* a second connection and token would be spent on the same repository */
 	else if (s)
@@ -521,6 +531,21 @@ static int do_verify(run *r, size_t i)
 	u = &r->ver[i];
 	rule = &r->p->rules[u->rule];
 	hm_error_clear();
+	if (r->cache) {
+		int got = r->cache->ver_get(r->cache->ctx, u->name, u->digest, u->rule, &u->out.v, &u->out.n);
+
+		if (got) {
+			u->out.cap = u->out.n;
+			if (got < 0) {
+				u->err = got;
+				u->msg = dup_msg();
+			}
+			if (u->session)
+				r->b->close(u->session);
+			u->session = NULL;
+			return 0;
+		}
+	}
 	if (u->session) {
 		s = u->session;
 		u->session = NULL;
@@ -545,6 +570,9 @@ static int do_verify(run *r, size_t i)
 		u->err = err;
 		u->msg = dup_msg();
 	}
+	if (r->cache)
+		r->cache->ver_done(r->cache->ctx, u->name, u->digest, u->rule,
+				   err < 0 ? err : u->out.nomem ? HM_E_NOMEM : HM_OK, u->out.v, u->out.n);
 	cJSON_Delete(provenance);
 	if (s)
 		r->b->close(s);
@@ -705,6 +733,7 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 		opts = &dflt;
 	r.p = p;
 	r.b = b;
+	r.cache = opts->cache;
 	r.now = opts->now ? opts->now : time(NULL);
 	r.res = calloc(n + 1, sizeof(*r.res));
 	r.ver = calloc(n + 1, sizeof(*r.ver));

@@ -51,20 +51,45 @@ typedef struct hm_eval_input {
 	const char *pointer;   /* JSON pointer of the image field in its object */
 } hm_eval_input;
 
-typedef struct hm_eval_opts {
-	unsigned jobs; /* concurrent images; 0: 8 */
-	time_t now;    /* for maxAge; 0: the current time */
-	int mutate;    /* an admission patch will pin tags: require.digest is met by resolving */
-} hm_eval_opts;
-
-#define HM_EVAL_OPTS_INIT {0, 0, 0}
-
 /* One requirement of the rule, and how it went. */
 typedef struct hm_check {
 	char *what;   /* "digest", "tags", "signatures", "attestation <type>", "baseImages", "deny", "rule", "default" */
 	int met;
 	char *detail; /* what was found; for a failure, also what would have been accepted */
 } hm_check;
+
+/* A cache around the registry work of an evaluation (the webhook's, shared
+ * by its reviews).  name is the normalised repository, rule the index of
+ * the rule in the policy evaluated.
+ *
+ * tag_get: 1 with digest filled when the tag's digest is known, 0: the
+ * evaluation resolves it and then calls tag_put exactly once (digest NULL
+ * when the resolution failed), a negative HM_E_* with the message set: the
+ * same resolution, run for another caller, failed so.
+ *
+ * ver_get: the checks of (name, digest, rule): 1 with *out (n checks, owned
+ * by the caller, freed as hm_decision_free frees checks) when known; 0: the
+ * evaluation verifies and then calls ver_done exactly once, with err < 0
+ * when the verification could not run (the cache keeps no error); a
+ * negative HM_E_* with the message set: the same verification, run for
+ * another caller, failed so. */
+typedef struct hm_eval_cache {
+	void *ctx;
+	int (*tag_get)(void *ctx, const char *name, const char *tag, char digest[HM_DIGEST_SIZE]);
+	void (*tag_put)(void *ctx, const char *name, const char *tag, const char *digest);
+	int (*ver_get)(void *ctx, const char *name, const char *digest, int rule, hm_check **out, size_t *n);
+	void (*ver_done)(void *ctx, const char *name, const char *digest, int rule, int err, const hm_check *v,
+			 size_t n);
+} hm_eval_cache;
+
+typedef struct hm_eval_opts {
+	unsigned jobs; /* concurrent images; 0: 8 */
+	time_t now;    /* for maxAge; 0: the current time */
+	int mutate;    /* an admission patch will pin tags: require.digest is met by resolving */
+	const hm_eval_cache *cache; /* NULL: none */
+} hm_eval_opts;
+
+#define HM_EVAL_OPTS_INIT {0, 0, 0, NULL}
 
 enum hm_verdict { HM_ALLOWED, HM_DENIED };
 

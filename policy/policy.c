@@ -12,7 +12,6 @@
 #include "policy/diag.h"
 #include "policy/policy.h"
 
-#define HM_MAX_POLICY (4u << 20)
 
 typedef struct lint {
 	const hm_yaml *y;

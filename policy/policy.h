@@ -84,6 +84,8 @@ typedef struct hm_policy {
 	int mutate_digest;   /* mutate: digest — admission responses pin tags */
 } hm_policy;
 
+#define HM_MAX_POLICY (4u << 20) /* bytes of a policy file */
+
 /* Reads and lints path (key files are relative to its directory).  Every
  * problem is appended to diags; when there was any, returns HM_E_IO
  * "'path': N problems" with *out NULL.  An unreadable file is HM_E_IO. */

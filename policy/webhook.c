@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <microhttpd.h>
 
 #include "core/error.h"
@@ -18,53 +20,10 @@
 #include "oci/http.h"
 #include "policy/eval.h"
 #include "policy/webhook.h"
+#include "policy/webhook_impl.h"
 #include "policy/workload.h"
 
-#define TLS_FILE_MAX (1u << 20)
 #define GUARD_TICK_MS 200
-
-/* One open connection, watched by the guard: a client gets opts.timeout_s
- * for the TLS handshake and each whole request, and again for reading each
- * answer, however slowly it drips bytes (MHD's own timeout only counts idle
- * time).  No deadline while a review is being evaluated: the review has its
- * own (opts.review_timeout_ms). */
-typedef struct conn {
-	struct conn *prev, *next;
-	int fd;
-	int64_t deadline; /* hm_http_now_ms() time; 0: none */
-	int cut;
-} conn;
-
-struct hm_webhook {
-	struct MHD_Daemon *mhd;
-	const hm_policy *policy;
-	hm_webhook_opts opts;
-	hm_buf cert, key;
-	atomic_ulong served;
-	atomic_int running;       /* on_message only once started */
-	pthread_mutex_t log_lock; /* start_log: MHD logs from its threads too */
-	char start_log[512];
-	pthread_mutex_t guard_lock; /* conns, guard_stop */
-	pthread_cond_t guard_wake;
-	pthread_t guard;
-	int guard_started, guard_stop;
-	conn *conns;
-};
-
-enum route { ROUTE_NONE, ROUTE_HEALTH, ROUTE_VALIDATE, ROUTE_MUTATE };
-
-/* One request, from its headers to the end of its answer. */
-typedef struct request {
-	struct timespec t0;
-	char method[16], path[64];
-	enum route route;
-	unsigned status;
-	hm_buf body;
-	int too_large;
-	char *uid, *error;
-	int allowed, patched;
-	size_t n_images;
-} request;
 
 /* MHD's diagnostics: gathered while starting (they explain a failure to
  * start, the most general last), passed on once running. */
@@ -164,6 +123,11 @@ static void *guard_main(void *arg)
 				shutdown(k->fd, SHUT_RDWR);
 				k->cut = 1;
 			}
+		if (w->pol) {
+			pthread_mutex_unlock(&w->guard_lock);
+			hm_wh_watch(w);
+			pthread_mutex_lock(&w->guard_lock);
+		}
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += GUARD_TICK_MS * 1000000L;
 		if (until.tv_nsec >= 1000000000L) {
@@ -187,7 +151,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, request *r, unsigned stat
 		return MHD_NO;
 	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
 	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-	     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route == ROUTE_HEALTH ? "GET, HEAD" : "POST") !=
+	     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->route == ROUTE_VALIDATE || r->route == ROUTE_MUTATE ? "POST" : "GET, HEAD") !=
 		 MHD_YES)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;
@@ -244,39 +208,63 @@ static cJSON *fail_closed(const char *uid, const char *why)
 	return root;
 }
 
-/* Evaluates the review in r->body and queues the AdmissionReview answer. */
-static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *r)
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void answer_text(request *r, unsigned status, const char *msg)
+{
+	free(r->error);
+	r->error = strdup(msg);
+	hm_buf_reset(&r->out);
+	if (hm_buf_addf(&r->out, "%s\n", msg))
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	r->out_status = status;
+	r->out_type = "text/plain; charset=utf-8";
+}
+
+/* Evaluates the review in r->body into r->out (on a worker thread). */
+static void evaluate(hm_webhook *w, request *r)
 {
 	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
 	hm_policy_backend backend;
-	hm_store_opts so = {0};
-	int64_t client_ms = (int64_t)w->opts.timeout_s * 1000;
+	hm_store_opts so = w->store;
+	hm_served_policy *pol;
+	hm_review_cache rc;
 	hm_admission adm;
 	hm_eval_input *in = NULL;
 	hm_decision d = {0};
 	cJSON *resp = NULL;
-	hm_buf out = HM_BUF_INIT;
-	int mutate = r->route == ROUTE_MUTATE && w->policy->mutate_digest;
-	enum MHD_Result ret;
-	int err;
+	hm_wh_outcome o = {0};
+	int mutate, err;
 
-	/* the whole request is in: the review's own deadline bounds what follows */
-	conn_clock(w, c, 0);
-	if ((err = hm_admission_parse(&adm, hm_buf_cstr(&r->body), r->body.len, "request body")))
-		return refuse(c, r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
-			      hm_error_message());
+	hm_error_clear();
+	if ((err = hm_admission_parse(&adm, hm_buf_cstr(&r->body), r->body.len, "request body"))) {
+		answer_text(r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
+			    hm_error_message());
+		return;
+	}
+	pthread_mutex_lock(&w->pol_lock);
+	pol = hm_served_policy_ref(w->pol);
+	pthread_mutex_unlock(&w->pol_lock);
+	mutate = r->route == ROUTE_MUTATE && pol->p->mutate_digest;
 	r->uid = strdup(adm.uid);
 	r->n_images = adm.images.n;
 	opts.mutate = mutate;
 	opts.jobs = w->opts.jobs;
 	/* one deadline for all the registry work of this review, so that the
 	 * answer leaves before the API server gives up on us */
-	if (w->opts.store)
-		so = *w->opts.store;
 	hm_http_set_deadline(&so, (long)w->opts.review_timeout_ms);
 	hm_policy_backend_store(&backend, &so);
+	hm_review_cache_init(&rc, w->verdicts, w->tags, pol, adm.images_unchanged, so.deadline_ms);
+	if (w->verdicts)
+		opts.cache = &rc.iface;
 	if (!(err = hm_workload_inputs(&in, &adm.images)))
-		err = hm_policy_eval(&d, w->policy, &backend, in, adm.images.n, &opts);
+		err = hm_policy_eval(&d, pol->p, &backend, in, adm.images.n, &opts);
 	if (!err)
 		err = hm_workload_deny_refused(&d, &adm.images, w->opts.allow_unknown_kinds);
 	if (!err && !(resp = hm_admission_response(&adm, &d, mutate)))
@@ -288,17 +276,86 @@ static enum MHD_Result review(hm_webhook *w, struct MHD_Connection *c, request *
 	r->allowed = !err && d.allowed;
 	r->patched = resp && cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "response"),
 							      "patch") != NULL;
-	/* the client has opts.timeout_s to read the answer */
-	conn_clock(w, c, client_ms);
-	if (!resp || hm_json_print(&out, resp))
-		ret = refuse(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
-	else
-		ret = reply(c, r, MHD_HTTP_OK, "application/json", out.data, out.len);
-	hm_buf_release(&out);
+	if (!resp || hm_json_print(&r->out, resp)) {
+		answer_text(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	} else {
+		r->out_status = MHD_HTTP_OK;
+		r->out_type = "application/json";
+	}
+	o.adm = &adm;
+	o.d = err ? NULL : &d;
+	o.route = r->route == ROUTE_MUTATE ? "mutate" : "validate";
+	o.error = r->error;
+	o.allowed = r->allowed;
+	o.patched = r->patched;
+	o.cache_hits = atomic_load(&rc.hits);
+	o.cache_misses = atomic_load(&rc.misses);
+	o.ms = ms_since(&r->t0);
+	hm_wh_metrics_review(&w->m, &o);
+	r->review_log = hm_wh_review_log(&o);
 	cJSON_Delete(resp);
 	hm_decision_free(&d);
 	free(in);
 	hm_admission_free(&adm);
+	hm_served_policy_unref(pol);
+}
+
+static void *worker_main(void *arg)
+{
+	hm_webhook *w = arg;
+
+	for (;;) {
+		request *r;
+
+		pthread_mutex_lock(&w->q_lock);
+		while (!w->q_head && !w->q_stop)
+			pthread_cond_wait(&w->q_wake, &w->q_lock);
+		if (!(r = w->q_head)) {
+			pthread_mutex_unlock(&w->q_lock);
+			return NULL;
+		}
+		w->q_head = r->qnext;
+		if (!w->q_head)
+			w->q_tail = NULL;
+		pthread_mutex_unlock(&w->q_lock);
+		evaluate(w, r);
+		r->state = DONE;
+		atomic_fetch_sub(&w->m.in_flight, 1);
+		/* r belongs to the connection again from here */
+		MHD_resume_connection(r->c);
+	}
+}
+
+/* Hands the complete review to a worker, the connection suspended. */
+static enum MHD_Result queue_review(hm_webhook *w, struct MHD_Connection *c, request *r)
+{
+	/* the whole request is in: the review's own deadline bounds what follows */
+	conn_clock(w, c, 0);
+	r->c = c;
+	r->state = QUEUED;
+	atomic_fetch_add(&w->m.in_flight, 1);
+	MHD_suspend_connection(c);
+	pthread_mutex_lock(&w->q_lock);
+	if (w->q_tail)
+		w->q_tail->qnext = r;
+	else
+		w->q_head = r;
+	w->q_tail = r;
+	pthread_cond_signal(&w->q_wake);
+	pthread_mutex_unlock(&w->q_lock);
+	return MHD_YES;
+}
+
+static enum MHD_Result send_metrics(hm_webhook *w, struct MHD_Connection *c, request *r)
+{
+	hm_buf b = HM_BUF_INIT;
+	enum MHD_Result ret;
+
+	if (hm_wh_metrics_render(&b, &w->m, w->verdicts, w->tags, atomic_load(&w->ready)))
+		ret = refuse(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	else
+		ret = reply(c, r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
+	hm_buf_release(&b);
 	return ret;
 }
 
@@ -322,19 +379,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		hm_buf_init(&r->body, w->opts.max_body);
 		r->allowed = -1;
 		*con_cls = r;
-		if (!strcmp(url, "/healthz"))
+		if (!strcmp(url, "/healthz") || !strcmp(url, "/livez"))
 			r->route = ROUTE_HEALTH;
+		else if (!strcmp(url, "/readyz"))
+			r->route = ROUTE_READY;
+		else if (!strcmp(url, "/metrics"))
+			r->route = ROUTE_METRICS;
 		else if (!strcmp(url, "/validate"))
 			r->route = ROUTE_VALIDATE;
 		else if (!strcmp(url, "/mutate"))
 			r->route = ROUTE_MUTATE;
 		if (r->route == ROUTE_NONE)
-			return refuse(c, r, MHD_HTTP_NOT_FOUND, "no such path (use /validate, /mutate or /healthz)");
-		if (r->route == ROUTE_HEALTH) {
-			if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-				return refuse(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+			return refuse(c, r, MHD_HTTP_NOT_FOUND,
+				      "no such path (use /validate, /mutate, /livez, /readyz or /metrics)");
+		if (r->route != ROUTE_VALIDATE && r->route != ROUTE_MUTATE &&
+		    strcmp(method, "GET") && strcmp(method, "HEAD"))
+			return refuse(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "use GET");
+		if (r->route == ROUTE_HEALTH)
 			return reply(c, r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3);
-		}
+		if (r->route == ROUTE_READY)
+			return atomic_load(&w->ready) ? reply(c, r, MHD_HTTP_OK, "text/plain; charset=utf-8", "ok\n", 3)
+						      : refuse(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready");
+		if (r->route == ROUTE_METRICS)
+			return send_metrics(w, c, r);
 		if (strcmp(method, "POST"))
 			return refuse(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "use POST with an AdmissionReview");
 		if (!is_json(MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE)))
@@ -344,7 +411,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return refuse(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
 		return MHD_YES;
 	}
-	if (r->status)
+	if (r->state == DONE) {
+		enum MHD_Result ret;
+
+		/* the client has opts.timeout_s to read the answer */
+		conn_clock(w, c, (int64_t)w->opts.timeout_s * 1000);
+		ret = reply(c, r, r->out_status, r->out_type, hm_buf_cstr(&r->out), r->out.len);
+		hm_buf_release(&r->out);
+		return ret;
+	}
+	if (r->status || r->state == QUEUED)
 		return MHD_YES; /* answered already; MHD discards the rest */
 	if (*upload_data_size) {
 		if (!r->too_large && hm_buf_add(&r->body, upload_data, *upload_data_size)) {
@@ -356,7 +432,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (r->too_large)
 		return refuse(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
-	return review(w, c, r);
+	return queue_review(w, c, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
@@ -382,14 +458,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 		    .error = r->error ? r->error : toe != MHD_REQUEST_TERMINATED_COMPLETED_OK ? "connection closed early"
 											      : NULL,
 		    .ms = (double)(t1.tv_sec - r->t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e6,
+		    .review_log = r->review_log,
 		};
 
 		w->opts.on_request(w->opts.ctx, &e);
 	}
 	atomic_fetch_add(&w->served, 1);
 	hm_buf_release(&r->body);
+	hm_buf_release(&r->out);
 	free(r->uid);
 	free(r->error);
+	free(r->review_log);
 	free(r);
 	*con_cls = NULL;
 }
@@ -435,22 +514,53 @@ static int parse_listen(struct sockaddr_storage *out, const char *listen)
 	return HM_OK;
 }
 
-int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts *opts)
+/* A daemon serving slot s, on listen_fd when valid (a reload), else bound
+ * to the address. */
+struct MHD_Daemon *hm_wh_start_daemon(hm_webhook *w, daemon_slot *s, MHD_socket listen_fd)
+{
+	/* The logger first, so that it sees every message about the others. */
+	if (listen_fd != MHD_INVALID_SOCKET)
+		return MHD_start_daemon(w->flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+					w, MHD_OPTION_LISTEN_SOCKET, listen_fd, MHD_OPTION_HTTPS_MEM_CERT,
+					hm_buf_cstr(&s->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&s->key),
+					MHD_OPTION_THREAD_POOL_SIZE, w->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+					w->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					w->opts.max_per_client, MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s,
+					MHD_OPTION_NOTIFY_CONNECTION, on_connection, w, MHD_OPTION_NOTIFY_COMPLETED,
+					on_completed, w, MHD_OPTION_END);
+	return MHD_start_daemon(w->flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&w->addr, MHD_OPTION_HTTPS_MEM_CERT,
+				hm_buf_cstr(&s->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&s->key),
+				MHD_OPTION_THREAD_POOL_SIZE, w->opts.threads, MHD_OPTION_CONNECTION_LIMIT,
+				w->opts.max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->opts.max_per_client,
+				MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
+				on_connection, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
+}
+
+
+int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opts *opts)
 {
 	hm_webhook *w;
 	struct sockaddr_storage addr;
-	unsigned flags = MHD_USE_TLS | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+	unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL | MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG;
+	hm_vcache_opts co = {0};
 	int err;
 
 	*out = NULL;
-	if ((err = parse_listen(&addr, opts->listen)))
+	if ((err = parse_listen(&addr, opts->listen))) {
+		hm_served_policy_unref(p);
 		return err;
-	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		hm_served_policy_unref(p);
 		return hm_error_set(HM_E_IO, "this libmicrohttpd was built without TLS support");
-	if (!(w = calloc(1, sizeof(*w))))
+	}
+	if (!(w = calloc(1, sizeof(*w)))) {
+		hm_served_policy_unref(p);
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	w->policy = p;
+	}
+	w->pol = p;
 	w->opts = *opts;
 	if (!w->opts.max_connections)
 		w->opts.max_connections = HM_WEBHOOK_MAX_CONNECTIONS;
@@ -462,47 +572,90 @@ int hm_webhook_start(hm_webhook **out, const hm_policy *p, const hm_webhook_opts
 		w->opts.review_timeout_ms = HM_WEBHOOK_REVIEW_TIMEOUT_MS;
 	if (!w->opts.max_body)
 		w->opts.max_body = 3u << 20;
+	if (!w->opts.threads)
+		w->opts.threads = HM_WEBHOOK_THREADS;
+	if (!w->opts.workers)
+		w->opts.workers = HM_WEBHOOK_WORKERS;
+	if (w->opts.workers > 64)
+		w->opts.workers = 64;
+	if (!w->opts.watch_s)
+		w->opts.watch_s = HM_WEBHOOK_WATCH_S;
+	if (opts->store)
+		w->store = *opts->store;
 	pthread_mutex_init(&w->log_lock, NULL);
 	pthread_mutex_init(&w->guard_lock, NULL);
 	pthread_cond_init(&w->guard_wake, NULL);
+	pthread_mutex_init(&w->pol_lock, NULL);
+	pthread_mutex_init(&w->reload_lock, NULL);
+	pthread_mutex_init(&w->q_lock, NULL);
+	pthread_cond_init(&w->q_wake, NULL);
+	hm_wh_metrics_init(&w->m);
 	atomic_init(&w->served, 0);
 	atomic_init(&w->running, 0);
-	if ((err = hm_file_read(&w->cert, opts->tls_cert, TLS_FILE_MAX)) ||
-	    (err = hm_file_read(&w->key, opts->tls_key, TLS_FILE_MAX)))
+	atomic_init(&w->ready, 0);
+	atomic_init(&w->draining, 0);
+	if (hm_wh_policy_stat(w, &w->pol_st))
+		memset(&w->pol_st, 0, sizeof(w->pol_st));
+	w->next_watch = hm_http_now_ms() + (int64_t)w->opts.watch_s * 1000;
+	if (!w->opts.no_cache) {
+		co.max_entries = w->opts.cache_size;
+		co.ttl_ms = (int64_t)(w->opts.cache_ttl_s ? w->opts.cache_ttl_s : HM_WEBHOOK_CACHE_TTL_S) * 1000;
+		co.neg_ttl_ms = (int64_t)(w->opts.negative_ttl_s ? w->opts.negative_ttl_s : HM_WEBHOOK_NEGATIVE_TTL_S) * 1000;
+		if (!(w->verdicts = hm_vcache_new(&co))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+		co.ttl_ms = co.neg_ttl_ms = (int64_t)(w->opts.tag_ttl_s ? w->opts.tag_ttl_s : HM_WEBHOOK_TAG_TTL_S) * 1000;
+		if (!(w->tags = hm_vcache_new(&co))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+	}
+	if (!(w->share = hm_http_share_new())) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
 		goto done;
+	}
+	w->store.share = w->share;
+	for (; w->n_workers < w->opts.workers; w->n_workers++)
+		if (pthread_create(&w->workers[w->n_workers], NULL, worker_main, w)) {
+			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
+			goto done;
+		}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	/* The logger first, so that it sees every message about the others. */
-	w->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, w,
-				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_HTTPS_MEM_CERT,
-				  hm_buf_cstr(&w->cert), MHD_OPTION_HTTPS_MEM_KEY, hm_buf_cstr(&w->key),
-				  MHD_OPTION_CONNECTION_LIMIT, w->opts.max_connections,
-				  MHD_OPTION_PER_IP_CONNECTION_LIMIT, w->opts.max_per_client,
-				  MHD_OPTION_CONNECTION_TIMEOUT, w->opts.timeout_s, MHD_OPTION_NOTIFY_CONNECTION,
-				  on_connection, w, MHD_OPTION_NOTIFY_COMPLETED, on_completed, w, MHD_OPTION_END);
-	if (w->mhd) {
-		atomic_store(&w->running, 1);
-		if (pthread_create(&w->guard, NULL, guard_main, w))
-			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
-		else
-			w->guard_started = 1;
-	} else
+	w->flags = flags;
+	w->addr = addr;
+	if ((err = hm_wh_tls_load(w, &w->cur)))
+		goto done;
+	if (!(w->cur->d = hm_wh_start_daemon(w, w->cur, MHD_INVALID_SOCKET))) {
 		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: %s", opts->listen,
 				   *w->start_log ? w->start_log : "libmicrohttpd refused to start");
+		goto done;
+	}
+	w->mhd = w->cur->d;
+	{
+		const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
+
+		w->port = i ? i->port : 0;
+	}
+	atomic_store(&w->running, 1);
+	if (pthread_create(&w->guard, NULL, guard_main, w))
+		err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
+	else
+		w->guard_started = 1;
 done:
 	if (err) {
 		hm_webhook_stop(w);
 		return err;
 	}
+	atomic_store(&w->ready, 1);
 	*out = w;
 	return HM_OK;
 }
 
 unsigned hm_webhook_port(const hm_webhook *w)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(w->mhd, MHD_DAEMON_INFO_BIND_PORT);
-
-	return i ? i->port : 0;
+	return w->port;
 }
 
 unsigned long hm_webhook_served(const hm_webhook *w)
@@ -515,12 +668,36 @@ int hm_webhook_finished(const hm_webhook *w)
 	return w->opts.max_requests && hm_webhook_served(w) >= w->opts.max_requests;
 }
 
+void hm_webhook_unready(hm_webhook *w)
+{
+	if (w)
+		atomic_store(&w->ready, 0);
+}
+
+void hm_webhook_drain(hm_webhook *w)
+{
+	MHD_socket fd;
+
+	if (!w)
+		return;
+	atomic_store(&w->ready, 0);
+	/* a reload never starts once draining (both under reload_lock) */
+	pthread_mutex_lock(&w->reload_lock);
+	if (!atomic_exchange(&w->draining, 1) && w->mhd &&
+	    (fd = MHD_quiesce_daemon(w->mhd)) != MHD_INVALID_SOCKET)
+		close(fd); /* new connections are refused; those open are still served */
+	pthread_mutex_unlock(&w->reload_lock);
+}
+
 void hm_webhook_stop(hm_webhook *w)
 {
 	if (!w)
 		return;
-	if (w->mhd)
-		MHD_stop_daemon(w->mhd);
+	hm_webhook_drain(w);
+	/* the reviews under way answer first (each within its deadline):
+	 * MHD must not be stopped with a connection suspended */
+	for (int i = 0; w->mhd && atomic_load(&w->m.in_flight) && i < 6000; i++)
+		usleep(10000);
 	if (w->guard_started) {
 		pthread_mutex_lock(&w->guard_lock);
 		w->guard_stop = 1;
@@ -528,10 +705,31 @@ void hm_webhook_stop(hm_webhook *w)
 		pthread_mutex_unlock(&w->guard_lock);
 		pthread_join(w->guard, NULL);
 	}
+	/* the guard (which retires daemons) is gone: every daemon stops here */
+	hm_wh_slot_free(w->cur);
+	while (w->retired) {
+		daemon_slot *n = w->retired->next;
+
+		hm_wh_slot_free(w->retired);
+		w->retired = n;
+	}
+	pthread_mutex_lock(&w->q_lock);
+	w->q_stop = 1;
+	pthread_cond_broadcast(&w->q_wake);
+	pthread_mutex_unlock(&w->q_lock);
+	for (unsigned i = 0; i < w->n_workers; i++)
+		pthread_join(w->workers[i], NULL);
+	pthread_cond_destroy(&w->q_wake);
+	pthread_mutex_destroy(&w->q_lock);
 	pthread_cond_destroy(&w->guard_wake);
 	pthread_mutex_destroy(&w->guard_lock);
-	hm_buf_release(&w->cert);
-	hm_buf_release_secret(&w->key);
 	pthread_mutex_destroy(&w->log_lock);
+	hm_served_policy_unref(w->pol);
+	pthread_mutex_destroy(&w->pol_lock);
+	pthread_mutex_destroy(&w->reload_lock);
+	hm_vcache_free(w->verdicts);
+	hm_vcache_free(w->tags);
+	hm_http_share_free(w->share);
+	hm_wh_metrics_destroy(&w->m);
 	free(w);
 }

@@ -354,59 +354,11 @@ int hm_workload_inputs(hm_eval_input **out, const hm_workload *w)
 
 /* ---- AdmissionReview ---- */
 
-int hm_admission_parse(hm_admission *out, const void *data, size_t len, const char *name)
+int hm_workload_add_object(hm_workload *out, const cJSON *obj, const char *name)
 {
-	hm_yaml *y = NULL;
-	const cJSON *rv, *req, *obj;
-	const char *api, *kind, *uid, *op;
-	int err;
+	ctx c = {NULL, name, out, 0, NULL, NULL};
 
-	memset(out, 0, sizeof(*out));
-	if ((err = hm_yaml_parse(&y, data, len, name)) < 0)
-		return err;
-	rv = hm_yaml_doc(y, 0);
-	api = hm_json_str(rv, "apiVersion");
-	kind = hm_json_str(rv, "kind");
-	req = cJSON_GetObjectItemCaseSensitive(rv, "request");
-	if (hm_yaml_count(y) != 1 || !cJSON_IsObject(rv)) {
-		err = hm_error_set(HM_E_IO, "%s: an AdmissionReview is one JSON object", name);
-		goto done;
-	}
-	if (!api || strcmp(api, "admission.k8s.io/v1") || !kind || strcmp(kind, "AdmissionReview")) {
-		err = hm_error_set(HM_E_IO, "%s: not an admission.k8s.io/v1 AdmissionReview (apiVersion '%s', kind '%s')",
-				   name, api ? api : "", kind ? kind : "");
-		goto done;
-	}
-	if (!cJSON_IsObject(req) || !(uid = hm_json_str(req, "uid")) || !*uid) {
-		err = hm_error_set(HM_E_IO, "%s: the AdmissionReview has no request.uid", name);
-		goto done;
-	}
-	op = hm_json_str(req, "operation");
-	if (!(out->uid = strdup(uid)) || (op && !(out->operation = strdup(op)))) {
-		err = hm_error_set(HM_E_NOMEM, "out of memory");
-		goto done;
-	}
-	obj = cJSON_GetObjectItemCaseSensitive(req, "object");
-	if (cJSON_IsObject(obj) && !(op && !strcmp(op, "DELETE"))) {
-		ctx c = {y, name, &out->images, 0, NULL, NULL};
-
-		err = add_object(&out->images, obj, "", 0, &c, 0);
-	}
-done:
-	hm_yaml_free(y);
-	if (err < 0)
-		hm_admission_free(out);
-	return err;
-}
-
-void hm_admission_free(hm_admission *a)
-{
-	if (!a)
-		return;
-	free(a->uid);
-	free(a->operation);
-	hm_workload_free(&a->images);
-	memset(a, 0, sizeof(*a));
+	return add_object(out, obj, "", 0, &c, 0);
 }
 
 static int join(hm_buf *b, const hm_strv *v, const char *sep)

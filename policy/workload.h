@@ -66,15 +66,29 @@ int hm_workload_inputs(hm_eval_input **out, const hm_workload *w);
  * becomes 0 when any was added.  HM_E_NOMEM, else HM_OK. */
 int hm_workload_deny_refused(hm_decision *d, const hm_workload *w, int allow_unknown_kinds);
 
+/* Appends the images of one object (a tree without positions; name names
+ * it in messages). */
+int hm_workload_add_object(hm_workload *out, const cJSON *obj, const char *name);
+
 /* An AdmissionReview (admission.k8s.io/v1) request. */
 typedef struct hm_admission {
 	char *uid;
 	char *operation; /* CREATE, UPDATE, ... (NULL when absent) */
+	char *kind;      /* request.kind.kind, request.namespace, request.name (each NULL when absent) */
+	char *namespace;
+	char *name;
 	hm_workload images;
+	/* an UPDATE whose object names the same images at the same places as
+	 * its oldObject */
+	int images_unchanged;
 } hm_admission;
 
-/* Parses and checks the review; the images are those of request.object
- * (none for a DELETE).  HM_E_IO "name: ..." for a malformed review. */
+/* Parses and checks the review straight from the JSON text, building trees
+ * only for what the decision reads (request.object without its status and
+ * with only metadata.name, generateName and namespace; the same of
+ * request.oldObject for an UPDATE); every other value is only checked to
+ * be well-formed JSON.  The images are those of request.object (none for a
+ * DELETE).  HM_E_IO "name: ..." for a malformed review. */
 int hm_admission_parse(hm_admission *out, const void *data, size_t len, const char *name);
 void hm_admission_free(hm_admission *a);
 

@@ -30,9 +30,41 @@ setup_file() {
 	      digest: true
 	      signatures: { keys: [release] }
 	YAML
+	# a registry of our own whose access log counts the requests
+	(
+		HM_TEST_REGISTRY_ACCESSLOG=1 registry_start || exit 1
+		echo "CR=$HM_TEST_REGISTRY CR_PID=$HM_TEST_REGISTRY_PID CR_DIR=$HM_TEST_REGISTRY_DIR"
+	) >"$BATS_FILE_TMPDIR/cr.env"
+	read -r cr crpid crdir <"$BATS_FILE_TMPDIR/cr.env"
+	export "$cr" "$crpid" "$crdir"
+	skopeo copy --quiet --dest-tls-verify=false "oci:$LAYOUT:signed" "docker://$CR/wh/app:signed"
+	skopeo copy --quiet --dest-tls-verify=false "oci:$LAYOUT:unsigned" "docker://$CR/wh/app:unsigned"
+	hm sign --key "$KEYS/release.key" "$CR/wh/app:signed" >/dev/null
+	export CPOLICY=$BATS_FILE_TMPDIR/counted.yaml
+	sed "s|$R/wh/app|$CR/wh/app|" "$POLICY" >"$CPOLICY"
 }
 
-teardown_file() { common_teardown_file; }
+teardown_file() {
+	[ -z "${CR_PID:-}" ] || kill "$CR_PID" 2>/dev/null || true
+	[ -z "${CR_DIR:-}" ] || rm -rf "$CR_DIR"
+	common_teardown_file
+}
+
+# reg_requests: the requests the counting registry has answered so far.
+reg_requests() {
+	sleep 0.2
+	grep -cE '"(GET|HEAD|POST|PUT|PATCH|DELETE) /v2/' "$CR_DIR/registry.log" || true
+}
+
+# record CONDITION: some review record of the log satisfies the jq condition.
+record() {
+	grep '^{' "$LOG" | jq -s -e "any(.[]; $1)" >/dev/null
+}
+
+# metric NAME{LABELS}: its value on /metrics.
+metric() {
+	curl -fsS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
 
 teardown() { stop_server KILL; }
 
@@ -109,7 +141,7 @@ exec(sys.argv[2])' "$BATS_TEST_TMPDIR/body" "$1" "${@:2}"
 	[ "$output" != 200 ]
 	stop_server TERM
 	[ "$SERVER_STATUS" -eq 0 ]
-	grep -q "serving '$POLICY' (1 rule, mutate digest) on https://127.0.0.1:$PORT" "$LOG"
+	grep -q "serving '$POLICY' (1 rule, mutate digest, sha256:[0-9a-f]\{64\}) on https://127.0.0.1:$PORT" "$LOG"
 	grep -q "GET /healthz 200" "$LOG"
 	grep -q "stopped (SIGTERM)" "$LOG"
 }
@@ -122,7 +154,12 @@ exec(sys.argv[2])' "$BATS_TEST_TMPDIR/body" "$1" "${@:2}"
 	[ "$CODE" = 200 ]
 	response 'assert resp["allowed"] is True and "patch" not in resp, resp'
 	stop_server
-	grep -q "POST /validate 200 uid=705ab4f5-6393-11e8-b7cc-42010a800002 allowed=true images=1 [0-9.]*ms" "$LOG"
+	# one JSON record per review
+	record '.msg == "review" and .uid == "705ab4f5-6393-11e8-b7cc-42010a800002"
+		and .allowed and .decision == "allow" and .rule == "our app" and .mode == "enforce"
+		and .operation == "CREATE" and .kind == "Deployment" and .namespace == "my-namespace"
+		and .name == "my-deployment" and (.images | length) == 1 and .violations == []
+		and .duration_ms >= 0 and .patched == false'
 }
 
 @test "/validate: an unsigned image is denied with 403 and every violation" {
@@ -137,7 +174,8 @@ m = resp["status"]["message"]
 assert "container '"'"'web'"'"' of Deployment my-namespace/my-deployment" in m, m
 assert "rule '"'"'our app'"'"': signatures:" in m, m'
 	stop_server
-	grep -q "uid=705ab4f5-6393-11e8-b7cc-42010a800002 allowed=false" "$LOG"
+	record '.uid == "705ab4f5-6393-11e8-b7cc-42010a800002" and .allowed == false
+		and .decision == "deny" and (.violations[0] | contains("signatures:"))'
 }
 
 @test "/validate: an unknown kind carrying containers is denied unless --allow-unknown-kinds" {
@@ -176,7 +214,7 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	[ "$CODE" = 200 ]
 	response 'assert resp["allowed"] is False and "patch" not in resp, resp'
 	stop_server
-	grep -q "POST /mutate 200 uid=705ab4f5-6393-11e8-b7cc-42010a800002 allowed=true images=1 patched" "$LOG"
+	record '.route == "mutate" and .allowed and .patched'
 }
 
 @test "the same answer as policy check --admission-review" {
@@ -268,6 +306,11 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --listen 8443
 	[ "$status" -eq 2 ]
 	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --max-requests 0
+	[ "$status" -eq 2 ]
+	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --max-per-client 65
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--max-per-client cannot be above --max-connections"* ]]
+	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --cache-ttl 0
 	[ "$status" -eq 2 ]
 	run timeout 10 "$HALLMARK" policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$BATS_TEST_TMPDIR/nope" --listen 127.0.0.1:0
 	[ "$status" -eq 3 ]
@@ -361,8 +404,19 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	stop_server
 	cat "$LOG"
 	[ "$(grep -c forged "$LOG")" -eq 1 ]
-	grep -q 'POST /validate 200 uid=evil\\nhallmark:\\x20GET\\x20/healthz\\x20200\\x20uid=\\"forged\\"\\x20allowed=true allowed=true images=1' "$LOG"
+	record '.uid == "evil\nhallmark: GET /healthz 200 uid=\"forged\" allowed=true"'
 	! grep -q '^hallmark: GET /healthz 200 uid="forged"' "$LOG"
+}
+
+@test "a review record is one line of ASCII whatever the review held" {
+	d=$(digest_of "$R/wh/app:signed")
+	review "$R/wh/app@$d" | jq -c '.request.uid = "caf\u00e9\u2028x"' >"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	stop_server
+	! LC_ALL=C grep -q $'[\x80-\xff]' "$LOG"
+	grep -qF '"uid":"caf\u00c3\u00a9\u00e2\u0080\u00a8x"' "$LOG"
 }
 
 @test "--timeout is the deadline of one review: a registry dripping pages is cut off, and the review denied in time" {
@@ -386,4 +440,309 @@ assert p == [{"op": "replace", "path": "/spec/template/spec/containers/0/image",
 	response 'assert resp["allowed"] is False and "2 s deadline" in json.dumps(resp), resp'
 	run hm policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --timeout 31
 	[ "$status" -eq 2 ]
+}
+
+@test "the verdict cache: 5 identical admissions make the registry requests of one" {
+	POLICY=$CPOLICY
+	review "$CR/wh/app:signed" >"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	n0=$(reg_requests)
+	post /mutate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	response 'assert resp["allowed"] is True and "patch" in resp, resp'
+	n1=$(reg_requests)
+	[ $((n1 - n0)) -gt 0 ]
+	for _ in 1 2 3 4; do
+		post /mutate "$BATS_TEST_TMPDIR/review.json"
+		[ "$CODE" = 200 ]
+		response 'assert resp["allowed"] is True and "patch" in resp, resp'
+	done
+	n5=$(reg_requests)
+	echo "one review: $((n1 - n0)) requests; five: $((n5 - n0))"
+	[ "$n5" -eq "$n1" ]
+	[ "$(metric 'hallmark_webhook_cache_hits_total{cache="verdicts"}')" = 4 ]
+	[ "$(metric 'hallmark_webhook_cache_misses_total{cache="verdicts"}')" = 1 ]
+	[ "$(metric 'hallmark_webhook_cache_entries{cache="verdicts"}')" = 1 ]
+	stop_server
+	# each record says what the cache answered (the tag and the verdict)
+	grep '^{' "$LOG" | jq -s -e 'length == 5 and .[0].cache_misses == 2 and .[0].cache_hits == 0 and
+		([.[1:][] | .cache_hits == 2 and .cache_misses == 0] | all)' >/dev/null
+	# the same five without the cache: five times the requests
+	start_server --no-cache
+	for _ in 1 2 3 4 5; do post /mutate "$BATS_TEST_TMPDIR/review.json"; [ "$CODE" = 200 ]; done
+	n10=$(reg_requests)
+	echo "five without the cache: $((n10 - n5))"
+	[ $((n10 - n5)) -ge $((4 * (n1 - n0))) ]
+	stop_server
+}
+
+@test "single flight: 8 concurrent reviews of an image not yet verified make the registry requests of one" {
+	POLICY=$CPOLICY
+	review "$CR/wh/app@$(digest_of "$CR/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	n0=$(reg_requests)
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	[ "$CODE" = 200 ]
+	n1=$(reg_requests)
+	stop_server
+	start_server
+	pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		curl -sS --max-time 30 --cacert "$CERT" -H "Content-Type: application/json" \
+			--data-binary "@$BATS_TEST_TMPDIR/review.json" -o "$BATS_TEST_TMPDIR/body.$i" \
+			"https://127.0.0.1:$PORT/validate" &
+		pids="$pids $!"
+	done
+	# shellcheck disable=SC2086
+	wait $pids
+	n8=$(reg_requests)
+	for i in 1 2 3 4 5 6 7 8; do jq -e '.response.allowed == true' "$BATS_TEST_TMPDIR/body.$i" >/dev/null; done
+	echo "one review: $((n1 - n0)) requests; eight at once: $((n8 - n1))"
+	[ $((n8 - n1)) -eq $((n1 - n0)) ]
+	[ "$(metric 'hallmark_webhook_cache_misses_total{cache="verdicts"}')" = 1 ]
+}
+
+@test "a negative verdict is kept for --negative-cache-ttl only; an operational error is never kept" {
+	POLICY=$CPOLICY
+	review "$CR/wh/app@$(digest_of "$CR/wh/app:unsigned")" >"$BATS_TEST_TMPDIR/review.json"
+	start_server --negative-cache-ttl 1
+	n0=$(reg_requests)
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False, resp'
+	n1=$(reg_requests)
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False and "signatures" in resp["status"]["message"], resp'
+	[ "$(reg_requests)" -eq "$n1" ]
+	sleep 1.2
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False, resp'
+	[ "$(reg_requests)" -gt "$n1" ]
+	stop_server
+	# a registry that does not answer: every review tries again
+	cat >"$BATS_TEST_TMPDIR/down.yaml" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  release: { file: $KEYS/release.pub }
+	rules:
+	  - name: all
+	    images: ["**"]
+	    require: { signatures: { keys: [release] } }
+	YAML
+	POLICY=$BATS_TEST_TMPDIR/down.yaml
+	review "127.0.0.1:1/down/app@sha256:$(printf '%064d' 0)" >"$BATS_TEST_TMPDIR/down.json"
+	start_server
+	for _ in 1 2 3; do
+		post /validate "$BATS_TEST_TMPDIR/down.json"
+		response 'assert resp["allowed"] is False, resp'
+	done
+	[ "$(metric 'hallmark_webhook_cache_misses_total{cache="verdicts"}')" = 3 ]
+	[ "$(metric 'hallmark_webhook_cache_entries{cache="verdicts"}')" = 0 ]
+	[ "$(metric 'hallmark_registry_errors_total')" -ge 3 ]
+}
+
+@test "an UPDATE whose images did not change is answered from the cache past its TTL, without the registry" {
+	POLICY=$CPOLICY
+	review "$CR/wh/app:signed" >"$BATS_TEST_TMPDIR/create.json"
+	jq -c '.request.operation = "UPDATE" | .request.oldObject = .request.object
+		| .request.object.spec.replicas = 3' "$BATS_TEST_TMPDIR/create.json" >"$BATS_TEST_TMPDIR/update.json"
+	jq -c '.request.operation = "UPDATE" | .request.oldObject = .request.object
+		| .request.oldObject.spec.template.spec.containers[0].image = "elsewhere/old:1"' \
+		"$BATS_TEST_TMPDIR/create.json" >"$BATS_TEST_TMPDIR/changed.json"
+	start_server --cache-ttl 1 --tag-cache-ttl 1
+	post /mutate "$BATS_TEST_TMPDIR/create.json"
+	response 'assert resp["allowed"] is True and "patch" in resp, resp'
+	sleep 1.2
+	n0=$(reg_requests)
+	post /mutate "$BATS_TEST_TMPDIR/update.json"
+	response 'assert resp["allowed"] is True and "patch" in resp, resp'
+	[ "$(reg_requests)" -eq "$n0" ]
+	# an image changed: verified again
+	post /mutate "$BATS_TEST_TMPDIR/changed.json"
+	response 'assert resp["allowed"] is True, resp'
+	[ "$(reg_requests)" -gt "$n0" ]
+}
+
+@test "/livez, /readyz and /metrics" {
+	start_server
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/readyz"
+	[ "$output" = ok ]
+	run curl -sS --max-time 5 --cacert "$CERT" -o /dev/null -w '%{http_code}' -X POST "https://127.0.0.1:$PORT/metrics"
+	[ "$output" = 405 ]
+	review "$R/wh/app@$(digest_of "$R/wh/app:unsigned")" >"$BATS_TEST_TMPDIR/review.json"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	curl -fsS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/metrics" >"$BATS_TEST_TMPDIR/metrics"
+	cat "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_reviews_total{operation="CREATE",kind="Deployment",decision="deny",rule="our app",mode="enforce"} 1' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_review_duration_seconds_count 1' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_review_duration_seconds_bucket{le="+Inf"} 1' "$BATS_TEST_TMPDIR/metrics"
+	grep -q '^hallmark_registry_requests_total [1-9]' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_reviews_in_flight 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_reloads_total{what="policy",outcome="ok"} 0' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx 'hallmark_webhook_ready 1' "$BATS_TEST_TMPDIR/metrics"
+	grep -qx '# TYPE hallmark_webhook_review_duration_seconds histogram' "$BATS_TEST_TMPDIR/metrics"
+	# every sample line is NAME{LABELS} VALUE
+	! grep -v '^#' "$BATS_TEST_TMPDIR/metrics" | grep -vqE '^[a-z_]+(\{[^}]*\})? [0-9.e+-]+$'
+}
+
+# kube_policy DIR FILE: mounts FILE as Kubernetes mounts a ConfigMap: DIR/policy.yaml
+# -> ..data/policy.yaml, ..data -> a timestamped directory, swapped atomically.
+kube_policy() {
+	local ts
+	ts=..$(date +%s%N)
+	mkdir -p "$1/$ts" && cp "$2" "$1/$ts/policy.yaml"
+	[ -d "$1/keys" ] || ln -s "$KEYS" "$1/keys"
+	[ -e "$1/policy.yaml" ] || ln -s ..data/policy.yaml "$1/policy.yaml"
+	ln -s "$ts" "$1/..data_tmp" && mv -T "$1/..data_tmp" "$1/..data"
+}
+
+# frozen MESSAGE: a policy refusing $R/wh/app with MESSAGE.
+frozen() {
+	printf 'apiVersion: hallmark/v1\nkind: Policy\nrules:\n  - name: our app\n    images: ["%s"]\n    deny: "%s"\n' \
+		"$R/wh/app" "$1"
+}
+
+# wait_log PATTERN: until the server log has a line matching it (10 s).
+wait_log() {
+	for _ in $(seq 100); do grep -q "$1" "$LOG" && return 0; sleep 0.1; done
+	cat "$LOG"
+	return 1
+}
+
+@test "reload: a changed policy (a ConfigMap's ..data swap) serves the next reviews; a bad one is refused, the old kept" {
+	mnt=$BATS_TEST_TMPDIR/mnt
+	sed "s|file: keys/release.pub|file: keys/release.pub|" "$POLICY" >"$BATS_TEST_TMPDIR/good.yaml"
+	frozen "frozen for the release" >"$BATS_TEST_TMPDIR/frozen.yaml"
+	printf 'apiVersion: hallmark/v1\nkind: Policy\nrules:\n  - name: x\n    images: 3\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+	kube_policy "$mnt" "$BATS_TEST_TMPDIR/good.yaml"
+	POLICY=$mnt/policy.yaml
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	start_server --watch-interval 1
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is True, resp'
+	kube_policy "$mnt" "$BATS_TEST_TMPDIR/frozen.yaml"
+	wait_log "reloaded '$POLICY' (1 rule, sha256:"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False and "frozen for the release" in resp["status"]["message"], resp'
+	kube_policy "$mnt" "$BATS_TEST_TMPDIR/bad.yaml"
+	wait_log "reload refused: .*still serving the policy loaded before"
+	grep -q "policy.yaml:5:" "$LOG"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False and "frozen for the release" in resp["status"]["message"], resp'
+	[ "$(metric 'hallmark_webhook_reloads_total{what="policy",outcome="ok"}')" = 1 ]
+	[ "$(metric 'hallmark_webhook_reloads_total{what="policy",outcome="refused"}')" = 1 ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/readyz"
+	[ "$output" = ok ]
+}
+
+@test "SIGHUP reloads the policy; a bad one is refused and the old one keeps serving" {
+	cp "$POLICY" "$BATS_TEST_TMPDIR/p.yaml"
+	sed -i "s|keys/release.pub|$KEYS/release.pub|" "$BATS_TEST_TMPDIR/p.yaml"
+	P=$BATS_TEST_TMPDIR/p.yaml
+	cp "$P" "$BATS_TEST_TMPDIR/good.yaml"
+	POLICY=$P
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	start_server --watch-interval 3600
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is True, resp'
+	printf 'apiVersion: hallmark/v1\nkind: Policy\nrules: 7\n' >"$P"
+	kill -HUP "$SERVER_PID"
+	wait_log "reload refused"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is True, resp'
+	frozen "no more" >"$P"
+	kill -HUP "$SERVER_PID"
+	wait_log "reloaded '$P'"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is False and "no more" in resp["status"]["message"], resp'
+	kill -0 "$SERVER_PID"
+}
+
+@test "SIGTERM: not ready, no new connections, the review in flight is answered, then exit 0" {
+	cat >"$BATS_TEST_TMPDIR/slow.yaml" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  release: { file: $KEYS/release.pub }
+	rules:
+	  - name: slow
+	    images: ["**"]
+	    require: { signatures: { keys: [release] } }
+	YAML
+	POLICY=$BATS_TEST_TMPDIR/slow.yaml
+	review "$HM_TEST_LIAR/slow/app:1" >"$BATS_TEST_TMPDIR/review.json"
+	start_server --timeout 3
+	post /validate "$BATS_TEST_TMPDIR/review.json" &
+	poster=$!
+	sleep 1
+	[ "$(metric hallmark_webhook_reviews_in_flight)" = 1 ]
+	kill -TERM "$SERVER_PID"
+	sleep 0.3
+	# draining: nothing new is accepted
+	run curl -sS --max-time 2 --cacert "$CERT" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/readyz"
+	[ "$output" != 200 ]
+	wait "$poster"
+	[ "$(cat "$BATS_TEST_TMPDIR/body" | jq -r .response.allowed)" = false ]
+	wait_server
+	[ "$SERVER_STATUS" -eq 0 ]
+	grep -q "SIGTERM: not accepting connections, finishing the reviews under way" "$LOG"
+	record '.uid == "705ab4f5-6393-11e8-b7cc-42010a800002"'
+}
+
+# new_pair PREFIX: a self-signed certificate for 127.0.0.1 and its key.
+new_pair() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$1.key" -out "$1.crt" 2>/dev/null
+}
+
+# kube_secret DIR CRT KEY: mounts a TLS pair as Kubernetes mounts a Secret
+# (DIR/tls.crt -> ..data/tls.crt, ..data swapped atomically).
+kube_secret() {
+	local ts
+	ts=..$(date +%s%N)
+	mkdir -p "$1/$ts" && cp "$2" "$1/$ts/tls.crt" && cp "$3" "$1/$ts/tls.key"
+	[ -e "$1/tls.crt" ] || { ln -s ..data/tls.crt "$1/tls.crt"; ln -s ..data/tls.key "$1/tls.key"; }
+	ln -s "$ts" "$1/..data_tmp" && mv -T "$1/..data_tmp" "$1/..data"
+}
+
+@test "a rotated certificate serves new connections; a key that is not the certificate's is refused" {
+	s=$BATS_TEST_TMPDIR/secret
+	kube_secret "$s" "$CERT" "$TLSKEY"
+	CERT=$s/tls.crt TLSKEY=$s/tls.key start_server --watch-interval 1
+	new_pair "$BATS_TEST_TMPDIR/new"
+	new_pair "$BATS_TEST_TMPDIR/other"
+	kube_secret "$s" "$BATS_TEST_TMPDIR/new.crt" "$BATS_TEST_TMPDIR/new.key"
+	wait_log "certificate reloaded from"
+	run curl -sS --max-time 5 --cacert "$BATS_TEST_TMPDIR/new.crt" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/livez"
+	[ "$status" -ne 0 ]
+	# a certificate whose key did not come with it
+	kube_secret "$s" "$BATS_TEST_TMPDIR/other.crt" "$BATS_TEST_TMPDIR/new.key"
+	wait_log "certificate reload refused: .*do not match"
+	run curl -sS --max-time 5 --cacert "$BATS_TEST_TMPDIR/new.crt" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	[ "$(CERT=$BATS_TEST_TMPDIR/new.crt metric 'hallmark_webhook_reloads_total{what="certificate",outcome="ok"}')" = 1 ]
+	[ "$(CERT=$BATS_TEST_TMPDIR/new.crt metric 'hallmark_webhook_reloads_total{what="certificate",outcome="refused"}')" = 1 ]
+	# SIGTERM still stops it cleanly
+	stop_server TERM
+	[ "$SERVER_STATUS" -eq 0 ]
+}
+
+@test "--shutdown-delay: after SIGTERM /readyz answers 503 while everything else is still served, then exit 0" {
+	start_server --shutdown-delay 2
+	kill -TERM "$SERVER_PID"
+	sleep 0.5
+	run curl -sS --max-time 5 --cacert "$CERT" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/readyz"
+	[ "$output" = 503 ]
+	run curl -sS --max-time 5 --cacert "$CERT" "https://127.0.0.1:$PORT/livez"
+	[ "$output" = ok ]
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	post /validate "$BATS_TEST_TMPDIR/review.json"
+	response 'assert resp["allowed"] is True, resp'
+	wait_server
+	[ "$SERVER_STATUS" -eq 0 ]
+	grep -q "SIGTERM: not ready, serving 2 more seconds" "$LOG"
 }

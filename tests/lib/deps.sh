@@ -7,13 +7,16 @@
 pkgs="build-essential pkg-config libssl-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
 libgit2-dev libsodium-dev libmicrohttpd-dev libcmocka-dev bats docker-registry skopeo umoci
 git curl jq python3 python3-cryptography python3-nacl clang libclang-rt-14-dev hyperfine time
-apache2-utils libp11-kit-dev softhsm2 opensc zsh fish lowdown python3-yaml"
+apache2-utils libp11-kit-dev softhsm2 opensc zsh fish lowdown python3-yaml wrk"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
 done
 # nodejs and npm may come from elsewhere (nodesource ships npm inside nodejs)
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
+# kubectl kustomize renders examples/kubernetes: Debian's kubernetes-client,
+# unless a kubectl is already there
+command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client"
 
 # The sigstore-js interop tests run from their own node_modules, pinned by
 # package-lock.json.

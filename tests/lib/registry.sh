@@ -67,7 +67,12 @@ _hm_registry_up() {
 		echo "log:"
 		echo "  level: error"
 		echo "  accesslog:"
-		echo "    disabled: true"
+		# HM_TEST_REGISTRY_ACCESSLOG=1: one line per request in registry.log
+		if [ "${HM_TEST_REGISTRY_ACCESSLOG:-}" = 1 ]; then
+			echo "    disabled: false"
+		else
+			echo "    disabled: true"
+		fi
 		echo "storage:"
 		echo "  filesystem:"
 		echo "    rootdirectory: $1/data"

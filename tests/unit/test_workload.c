@@ -287,6 +287,82 @@ static void test_admission_refusals(void **state)
 	hm_admission_free(&a);
 }
 
+#define REVIEW_HEAD "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u\", "
+#define POD(img, extra)                                                                                         \
+	"{\"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", \"managedFields\": [{\"manager\": \"kubectl\", "         \
+	"\"fieldsV1\": {\"f:spec\": {\"f:containers\": {\"k:{\\\"name\\\":\\\"a\\\"}\": {}}}}}]" extra "}, "       \
+	"\"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"" img "\"}]}, \"status\": {\"phase\": \"Running\"}}"
+
+static int parse_review(hm_admission *a, const char *s)
+{
+	return hm_admission_parse(a, s, strlen(s), "r.json");
+}
+
+/* The in-place parser: what it reads, what it only checks, what it refuses. */
+static void test_admission_fast_parse(void **state)
+{
+	hm_admission a;
+	const char *same = REVIEW_HEAD "\"operation\": \"UPDATE\", \"kind\": {\"kind\": \"Pod\"}, \"namespace\": \"ns\", "
+				       "\"name\": \"p\", \"object\": " POD("app:1", ", \"labels\": {\"x\": \"2\"}") ", "
+				       "\"oldObject\": " POD("app:1", "") "}}";
+	const char *changed = REVIEW_HEAD "\"operation\": \"UPDATE\", \"object\": " POD("app:2", "") ", "
+					  "\"oldObject\": " POD("app:1", "") "}}";
+	const char *create = REVIEW_HEAD "\"operation\": \"CREATE\", \"object\": " POD("app:1", "") ", "
+					 "\"oldObject\": " POD("app:1", "") "}}";
+	/* a broken value where nothing is read, and two uids */
+	const char *broken = REVIEW_HEAD "\"object\": " POD("app:1", ", \"x\": [1, }") "}}";
+	const char *trailing = REVIEW_HEAD "\"object\": " POD("app:1", "") "}} {}";
+	const char *twice = REVIEW_HEAD "\"uid\": \"v\", \"object\": " POD("app:1", "") "}}";
+	const char *ctl = REVIEW_HEAD "\"object\": " POD("app:1", ", \"x\": \"a\tb\"") "}}";
+	/* a kind hallmark does not know is searched under every member, whatever its name's spelling */
+	const char *hidden = REVIEW_HEAD "\"object\": {\"kind\": \"Thing\", \"metadata\": {\"name\": \"t\"}, "
+					 "\"t\\u0065mplate\": {\"spec\": {\"containers\": [{\"name\": \"a\", \"image\": \"one:1\"}]}}, "
+					 "\"a-member-name-longer-than-sixty-four-characters-a-member-name-longer-than\": "
+					 "{\"spec\": {\"containers\": [{\"name\": \"b\", \"image\": \"two:1\"}]}}}}}";
+	char deep[600];
+
+	(void)state;
+	assert_int_equal(parse_review(&a, hidden), HM_OK);
+	assert_int_equal(a.images.n, 2);
+	assert_string_equal(a.images.v[0].image, "one:1");
+	assert_string_equal(a.images.v[0].pointer, "/template/spec/containers/0/image");
+	assert_string_equal(a.images.v[1].image, "two:1");
+	assert_int_equal(a.images.n_refused, 1);
+	assert_true(a.images.refused[0].unknown_kind);
+	hm_admission_free(&a);
+	assert_int_equal(parse_review(&a, same), HM_OK);
+	assert_string_equal(a.uid, "u");
+	assert_string_equal(a.operation, "UPDATE");
+	assert_string_equal(a.kind, "Pod");
+	assert_string_equal(a.namespace, "ns");
+	assert_string_equal(a.name, "p");
+	assert_int_equal(a.images.n, 1);
+	assert_string_equal(a.images.v[0].image, "app:1");
+	assert_string_equal(a.images.v[0].pointer, "/spec/containers/0/image");
+	assert_string_equal(a.images.v[0].name, "p");
+	assert_int_equal(a.images_unchanged, 1);
+	hm_admission_free(&a);
+	assert_int_equal(parse_review(&a, changed), HM_OK);
+	assert_int_equal(a.images_unchanged, 0);
+	assert_string_equal(a.images.v[0].image, "app:2");
+	hm_admission_free(&a);
+	assert_int_equal(parse_review(&a, create), HM_OK);
+	assert_int_equal(a.images_unchanged, 0); /* only an UPDATE */
+	hm_admission_free(&a);
+	assert_int_equal(parse_review(&a, broken), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "r.json: "));
+	assert_int_equal(parse_review(&a, trailing), HM_E_IO);
+	assert_int_equal(parse_review(&a, twice), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "two 'uid' members"));
+	assert_int_equal(parse_review(&a, ctl), HM_E_IO); /* a raw control character in a string */
+	/* nesting past the limit, even where nothing is read */
+	memset(deep, '[', sizeof(deep));
+	memcpy(deep, REVIEW_HEAD "\"x\": ", strlen(REVIEW_HEAD "\"x\": "));
+	assert_int_equal(hm_admission_parse(&a, deep, sizeof(deep), "r.json"), HM_E_IO);
+	assert_int_equal(parse_review(&a, ""), HM_E_IO);
+	assert_int_equal(parse_review(&a, "   "), HM_E_IO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_bad_manifests),
 		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_admission_refusals),
+		cmocka_unit_test(test_admission_fast_parse),
 	};
 
 	return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
