@@ -188,7 +188,7 @@ static int check_one(pool *p, hm_store *s, size_t i)
 {
 	hm_audit_image *img = &p->r->images[i];
 	const hm_audit_opts *o = p->o;
-	hm_verify_opts vo = {o->keys, o->n_keys, NULL, 0};
+	hm_verify_opts vo = {.keys = o->keys, .n_keys = o->n_keys};
 	hm_attached_list found = {0};
 	hm_verify_result vr;
 	hm_att_results ar;

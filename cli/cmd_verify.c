@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "core/time.h"
 #include "verify/verify.h"
 
 static const char *short_digest(const char *d, char *buf, size_t n)
@@ -13,7 +15,34 @@ static const char *short_digest(const char *d, char *buf, size_t n)
 	return buf;
 }
 
-static void print_text(const hm_args *a, const char *image, const hm_verify_result *r)
+/* "notation JWS signer 'C=US, ..., CN=x' (trust store DIR ca:NAME, notary.x509, signed 2026-...)" */
+static void notation_line(FILE *f, const hm_notation_trust *t, const hm_notation_result *n)
+{
+	char when[32];
+
+	fprintf(f, "notation %s signer '%s' (trust store %s %s, %s", n->format == HM_NOTATION_COSE ? "COSE" : "JWS",
+		n->subject ? n->subject : "?", t->store_dir, n->trust_store ? n->trust_store : "-",
+		hm_notation_scheme_name(n->scheme));
+	if (n->authentic_signing_time) {
+		hm_time_format(when, n->authentic_signing_time);
+		fprintf(f, ", authentic signing time %s", when);
+	} else if (n->signing_time) {
+		hm_time_format(when, n->signing_time);
+		fprintf(f, ", signed %s", when);
+	}
+	if (n->timestamp_time) {
+		hm_time_format(when, n->timestamp_time);
+		fprintf(f, ", timestamped %s", when);
+	}
+	if (n->expiry) {
+		hm_time_format(when, n->expiry);
+		fprintf(f, ", expires %s", when);
+	}
+	fputs(")", f);
+}
+
+static void print_text(const hm_args *a, hm_notation_trust *const *trusts, const char *image,
+		       const hm_verify_result *r)
 {
 	const hm_strv *keys = hm_arg_all(a, "key");
 	char sd[32];
@@ -23,7 +52,11 @@ static void print_text(const hm_args *a, const char *image, const hm_verify_resu
 	for (size_t i = 0; i < r->n_sigs; i++) {
 		const hm_sig_result *g = &r->sigs[i];
 
-		if (g->valid)
+		if (g->valid && g->notation_index >= 0) {
+			printf("  valid    %s... (%s) ", short_digest(g->layer, sd, sizeof(sd)), g->source);
+			notation_line(stdout, trusts[g->notation_index], g->notation);
+			putchar('\n');
+		} else if (g->valid)
 			printf("  valid    %s... (%s) key %s\n", short_digest(g->layer, sd, sizeof(sd)), g->source,
 			       keys->v[g->key_index]);
 		else
@@ -35,8 +68,47 @@ static void print_text(const hm_args *a, const char *image, const hm_verify_resu
 struct verify_ctx {
 	const hm_args *a;
 	hm_key **keys;
+	hm_notation_trust *trust;
 	hm_verify_opts o;
 };
+
+static void add_time(cJSON *o, const char *name, int64_t t)
+{
+	char when[32];
+
+	if (!t)
+		return;
+	hm_time_format(when, t);
+	cJSON_AddStringToObject(o, name, when);
+}
+
+/* What a notation signature says, for --output json. */
+static cJSON *notation_json(const hm_notation_trust *t, const hm_notation_result *n)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "format", n->format == HM_NOTATION_COSE ? "cose" : "jws");
+	if (n->format)
+		cJSON_AddStringToObject(o, "algorithm", hm_notation_alg_name(n->alg));
+	if (n->scheme)
+		cJSON_AddStringToObject(o, "signingScheme", hm_notation_scheme_name(n->scheme));
+	if (n->subject)
+		cJSON_AddStringToObject(o, "signer", n->subject);
+	if (t) {
+		cJSON_AddStringToObject(o, "trustStore", t->store_dir);
+		if (t->policy_file)
+			cJSON_AddStringToObject(o, "trustPolicy", t->policy_file);
+	}
+	if (n->trust_store)
+		cJSON_AddStringToObject(o, "trustedBy", n->trust_store);
+	if (n->policy_name)
+		cJSON_AddStringToObject(o, "trustPolicyStatement", n->policy_name);
+	add_time(o, "signingTime", n->signing_time);
+	add_time(o, "authenticSigningTime", n->authentic_signing_time);
+	add_time(o, "timestampTime", n->timestamp_time);
+	add_time(o, "expiry", n->expiry);
+	return o;
+}
 
 static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_verify_result *r)
 {
@@ -51,6 +123,10 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_ve
 
 		hm_cli_json_verdict(s, c->a, c->keys, g->source, "payloadDigest", g->layer, g->valid,
 				    g->key_index, g->reason);
+		if (g->kind == HM_KIND_NOTATION)
+			cJSON_AddItemToObject(s, "notation",
+					      g->notation ? notation_json(g->notation_index >= 0 ? c->trust : NULL, g->notation)
+							  : cJSON_CreateObject());
 		if (g->payload)
 			cJSON_AddItemToObject(s, "payload", cJSON_Duplicate(g->payload, 1));
 		cJSON_AddItemToArray(sigs, s);
@@ -63,8 +139,15 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 {
 	const struct verify_ctx *c = ctx;
 	hm_verify_result r = {0};
-	int err = hm_verify_signatures(&r, s, d->digest, &c->o);
+	hm_verify_opts o = c->o;
+	char *repo = NULL;
+	int err;
 
+	if (ref->registry && asprintf(&repo, "%s/%s", ref->registry, ref->repository) < 0)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	o.repository = repo ? repo : ref->repository;
+	err = hm_verify_signatures(&r, s, d->digest, &o);
+	free(repo);
 	if (err)
 		return err;
 	if (json) {
@@ -73,11 +156,55 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 		cJSON_AddItemToArray(json, to_json(c, name ? name : arg, &r));
 		free(name);
 	} else {
-		print_text(c->a, hm_store_name(s), &r);
+		print_text(c->a, &c->trust, hm_store_name(s), &r);
 	}
 	if (r.n_valid == 0)
 		err = hm_error_set(HM_E_VERIFY, "%s: no valid signature (%zu found)", arg, r.n_sigs);
 	hm_verify_result_free(&r);
+	return err;
+}
+
+/* notation's own location of its configuration file or directory name:
+ * ${XDG_CONFIG_HOME:-$HOME/.config}/notation/name; NULL without HOME. */
+static char *notation_default(const char *name)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+
+	if (xdg && *xdg)
+		return asprintf(&p, "%s/notation/%s", xdg, name) < 0 ? NULL : p;
+	if (home && *home)
+		return asprintf(&p, "%s/.config/notation/%s", home, name) < 0 ? NULL : p;
+	return NULL;
+}
+
+/* --notation-trust-policy and --notation-trust-store, either defaulting to
+ * notation's own location when the other is given (trustpolicy.oci.json
+ * first, as notation 1.2 reads it, then trustpolicy.json). */
+static int load_notation(hm_notation_trust **out, const hm_args *a)
+{
+	const char *pf = hm_arg(a, "notation-trust-policy"), *sd = hm_arg(a, "notation-trust-store");
+	char *dpf = NULL, *dsd = NULL;
+	int err;
+
+	*out = NULL;
+	if (!pf && !sd)
+		return HM_OK;
+	if (!pf) {
+		dpf = notation_default("trustpolicy.oci.json");
+		if (dpf && access(dpf, F_OK) != 0) {
+			free(dpf);
+			dpf = notation_default("trustpolicy.json");
+		}
+		if (!(pf = dpf))
+			return hm_error_set(HM_E_USAGE, "--notation-trust-policy is needed (no HOME)");
+	}
+	if (!sd && !(sd = dsd = notation_default("truststore")))
+		err = hm_error_set(HM_E_USAGE, "--notation-trust-store is needed (no HOME)");
+	else
+		err = hm_notation_trust_load(out, pf, sd);
+	free(dpf);
+	free(dsd);
 	return err;
 }
 
@@ -91,23 +218,32 @@ static int run(hm_args *a)
 
 	if (hm_arg_output(&output, a, "text|json", "text"))
 		return hm_cli_usage(a, "%s", hm_error_message());
-	if (hm_arg_all(a, "key")->n == 0)
-		return hm_cli_usage(a, "--key is required");
-	err = hm_cli_load_public_keys(&c.keys, &nkeys, a, "key");
-	if (err)
+	if (hm_arg_all(a, "key")->n == 0 && !hm_arg(a, "notation-trust-policy") && !hm_arg(a, "notation-trust-store"))
+		return hm_cli_usage(a, "--key or --notation-trust-policy/--notation-trust-store is required");
+	if ((err = load_notation(&c.trust, a)))
 		return hm_cli_fail(err);
+	err = hm_cli_load_public_keys(&c.keys, &nkeys, a, "key");
+	if (err) {
+		hm_notation_trust_free(c.trust);
+		return hm_cli_fail(err);
+	}
+	c.o.notation = &c.trust;
+	c.o.n_notation = c.trust ? 1 : 0;
 	c.o.keys = c.keys;
 	c.o.n_keys = nkeys;
 	c.o.annotations = (const char *const *)ann->v;
 	c.o.n_annotations = ann->n;
 	rc = hm_cli_each_image(a, "verifying", check, &c, strcmp(output, "json") == 0);
 	hm_cli_keys_free(c.keys, nkeys);
+	hm_notation_trust_free(c.trust);
 	return rc;
 }
 
 static const hm_opt opts[] = {
 	{"key", 'k', "KEY", HM_OPT_MULTI, "a public key to accept: FILE, env://VAR or pkcs11:URI (repeatable)"},
 	{"annotation", 'a', "KEY=VALUE", HM_OPT_MULTI, "require KEY=VALUE in what was signed"},
+	{"notation-trust-policy", 0, "FILE", 0, "verify Notary Project signatures under this trustpolicy.json"},
+	{"notation-trust-store", 0, "DIR", 0, "...with this notation trust store (x509/ca/NAME ...)"},
 	{"output", 'o', "FORMAT", 0, "text (default) or json"},
 	{NULL, 0, NULL, 0, NULL},
 };
@@ -115,7 +251,7 @@ static const hm_opt opts[] = {
 const hm_cmd hm_cmd_verify = {
 	.name = "verify",
 	.run = run,
-	.usage = "--key KEY [--key KEY]... [options] IMAGE...",
+	.usage = "[--key KEY]... [--notation-trust-policy FILE] [--notation-trust-store DIR] [options] IMAGE...",
 	.summary = "verify the signatures of images",
 	.description =
 	    "Finds the signatures of each IMAGE wherever they are stored (OCI 1.1\n"
@@ -131,6 +267,19 @@ const hm_cmd hm_cmd_verify = {
 	    "--annotation must be in the payload's optional section (simple signing)\n"
 	    "or the statement subject's annotations (bundle). Reports which key\n"
 	    "verified which signature, and why the others were refused.\n"
+	    "\n"
+	    "Notary Project (notation) signatures, referrers of artifact type\n"
+	    "application/vnd.cncf.notary.signature holding a JWS or COSE envelope, are\n"
+	    "verified under a notation trust policy and trust store, laid out as\n"
+	    "notation's own (trustpolicy.json; truststore/x509/{ca,signingAuthority,tsa}/NAME):\n"
+	    "the envelope's signed payload must name this image's media type, digest\n"
+	    "and size, its certificate chain lead to a store the applicable policy\n"
+	    "trusts and its signer match a trusted identity. When only one of the two\n"
+	    "options is given the other is notation's default,\n"
+	    "${XDG_CONFIG_HOME:-~/.config}/notation/trustpolicy.oci.json (else\n"
+	    "trustpolicy.json) or .../notation/truststore. With --key too, a signature\n"
+	    "counts when it verifies either way. Annotations are not required of\n"
+	    "notation signatures. Revocation (OCSP, CRL) is not checked.\n"
 	    "\n"
 	    "Exit status: 0 when every image has at least one valid signature, 1 when\n"
 	    "one has none, 2 on a usage error, 3 on an operational error.",

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/base64.h"
 #include "core/error.h"
@@ -121,8 +122,36 @@ done:
 	return err;
 }
 
+/* Checks one Notary Project signature. */
+static int check_notation(hm_sig_result *r, hm_store *s, const hm_attached *a, const char *digest,
+			  const hm_verify_opts *o)
+{
+	hm_notation_verdict v;
+	int err = hm_evidence_notation(&v, s, a, digest, o->repository ? o->repository : "", o->notation,
+				       o->n_notation, o->now ? o->now : (int64_t)time(NULL));
+
+	if (err)
+		goto done;
+	r->tried_keys = a->refused == NULL && o->n_notation > 0;
+	r->notation = v.result;
+	v.result = NULL;
+	if (v.reason) {
+		err = refuse(r, v.reason);
+		goto done;
+	}
+	r->notation_index = v.trust_index;
+	r->valid = 1;
+done:
+	hm_notation_verdict_free(&v);
+	return err;
+}
+
 static void sig_release(hm_sig_result *r)
 {
+	if (r->notation) {
+		hm_notation_result_free(r->notation);
+		free(r->notation);
+	}
 	free(r->source);
 	free(r->reason);
 	cJSON_Delete(r->payload);
@@ -146,10 +175,11 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 
 		/* a refused manifest from a referrer might have held a signature;
 		 * one from the .att tag did not */
-		if (a->kind != HM_KIND_SIMPLESIGNING && a->kind != HM_KIND_BUNDLE &&
+		if (a->kind != HM_KIND_SIMPLESIGNING && a->kind != HM_KIND_BUNDLE && a->kind != HM_KIND_NOTATION &&
 		    !(a->refused && a->kind == HM_KIND_UNKNOWN))
 			continue;
 		r->key_index = -1;
+		r->notation_index = -1;
 		r->kind = a->kind;
 		r->form = a->form;
 		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
@@ -159,6 +189,8 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 		}
 		if (a->kind == HM_KIND_BUNDLE)
 			err = check_bundle(r, &listed, s, a, digest, o);
+		else if (a->kind == HM_KIND_NOTATION)
+			err = check_notation(r, s, a, digest, o);
 		else
 			err = check_one(r, s, a, digest, o);
 		if (err || !listed) {

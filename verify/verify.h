@@ -6,6 +6,7 @@
 #include "crypto/key.h"
 #include "oci/attach.h"
 #include "oci/store.h"
+#include "verify/notation_evidence.h"
 
 typedef struct hm_sig_result {
 	char *source;                  /* where it was found (see hm_attached.source) */
@@ -19,6 +20,10 @@ typedef struct hm_sig_result {
 	char *reason;                  /* why it was refused (NULL when valid) */
 	cJSON *payload;                /* the parsed simple-signing payload, or the bundle's
 					* statement, when it verified cryptographically */
+	int notation_index;            /* a notation signature: index into opts.notation of the
+					* trust that verified it, or -1 */
+	hm_notation_result *notation;  /* a notation signature whose envelope parsed: what it
+					* says (format, signer, scheme, times); owned */
 } hm_sig_result;
 
 typedef struct hm_verify_result {
@@ -33,6 +38,12 @@ typedef struct hm_verify_opts {
 	size_t n_keys;
 	const char *const *annotations; /* "key=value" that the payload's optional must hold */
 	size_t n_annotations;
+	/* Notary Project signatures (kind notation) are verified with these;
+	 * none: listed refused.  Annotations are not required of them. */
+	hm_notation_trust *const *notation;
+	size_t n_notation;
+	const char *repository; /* the image's fully qualified repository, for trust policy scopes */
+	int64_t now;            /* time of verification (0: the current time) */
 } hm_verify_opts;
 
 /* Checks every signature attached to digest: cosign's simple-signing
@@ -42,7 +53,10 @@ typedef struct hm_verify_opts {
  * listed; a refused one is, unless what it claims outside the signature
  * says it is an attestation.  The annotations required are looked up in a
  * simple-signing payload's "optional", in a statement's subject's
- * "annotations" (where cosign v3 puts them).  HM_OK whenever the discovery
+ * "annotations" (where cosign v3 puts them).  A Notary Project signature
+ * is verified with opts->notation (hm_evidence_notation) and counts as one
+ * signature of the trust that verified it (notation_index, key_index -1).
+ * HM_OK whenever the discovery
  * worked (even when no signature is valid: look at n_valid); an operational
  * error (registry unreachable, lying registry) returns its code. */
 int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,
