@@ -164,50 +164,6 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 	return err;
 }
 
-/* notation's own location of its configuration file or directory name:
- * ${XDG_CONFIG_HOME:-$HOME/.config}/notation/name; NULL without HOME. */
-static char *notation_default(const char *name)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
-	char *p = NULL;
-
-	if (xdg && *xdg)
-		return asprintf(&p, "%s/notation/%s", xdg, name) < 0 ? NULL : p;
-	if (home && *home)
-		return asprintf(&p, "%s/.config/notation/%s", home, name) < 0 ? NULL : p;
-	return NULL;
-}
-
-/* --notation-trust-policy and --notation-trust-store, either defaulting to
- * notation's own location when the other is given (trustpolicy.oci.json
- * first, as notation 1.2 reads it, then trustpolicy.json). */
-static int load_notation(hm_notation_trust **out, const hm_args *a)
-{
-	const char *pf = hm_arg(a, "notation-trust-policy"), *sd = hm_arg(a, "notation-trust-store");
-	char *dpf = NULL, *dsd = NULL;
-	int err;
-
-	*out = NULL;
-	if (!pf && !sd)
-		return HM_OK;
-	if (!pf) {
-		dpf = notation_default("trustpolicy.oci.json");
-		if (dpf && access(dpf, F_OK) != 0) {
-			free(dpf);
-			dpf = notation_default("trustpolicy.json");
-		}
-		if (!(pf = dpf))
-			return hm_error_set(HM_E_USAGE, "--notation-trust-policy is needed (no HOME)");
-	}
-	if (!sd && !(sd = dsd = notation_default("truststore")))
-		err = hm_error_set(HM_E_USAGE, "--notation-trust-store is needed (no HOME)");
-	else
-		err = hm_notation_trust_load(out, pf, sd);
-	free(dpf);
-	free(dsd);
-	return err;
-}
-
 static int run(hm_args *a)
 {
 	const hm_strv *ann = hm_arg_all(a, "annotation");
@@ -220,7 +176,7 @@ static int run(hm_args *a)
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if (hm_arg_all(a, "key")->n == 0 && !hm_arg(a, "notation-trust-policy") && !hm_arg(a, "notation-trust-store"))
 		return hm_cli_usage(a, "--key or --notation-trust-policy/--notation-trust-store is required");
-	if ((err = load_notation(&c.trust, a)))
+	if ((err = hm_cli_load_notation(&c.trust, a)))
 		return hm_cli_fail(err);
 	err = hm_cli_load_public_keys(&c.keys, &nkeys, a, "key");
 	if (err) {

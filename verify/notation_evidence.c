@@ -140,6 +140,23 @@ int hm_notation_trust_make(hm_notation_trust **out, const char *store_dir, const
 		goto fail;
 	if ((err = hm_notation_store_open(&t->store, store_dir)))
 		goto fail;
+	/* Every named store the policy uses is read now, while one thread
+	 * runs: verification only reads them after (audit and the webhook
+	 * share a trust between threads).  One that cannot be read is
+	 * reported when a signature needs it. */
+	for (size_t i = 0; i < hm_notation_policy_count(t->policy); i++) {
+		const hm_notation_trust_policy *st = hm_notation_policy_get(t->policy, i);
+
+		for (size_t k = 0; k < st->n_trust_stores; k++) {
+			STACK_OF(X509) *certs;
+
+			if (hm_notation_store_certs(&certs, t->store, st->trust_stores[k]) == HM_E_NOMEM) {
+				err = HM_E_NOMEM;
+				goto fail;
+			}
+		}
+	}
+	hm_error_clear();
 	if (!policy_file)
 		t->n_identities = 0; /* the policy made holds them already */
 	*out = t;
