@@ -254,3 +254,76 @@ nv() { hm verify --notation-trust-policy "$BATS_FILE_TMPDIR/tp.json" --notation-
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"notation JWS signer"*"trust store $XDG_CONFIG_HOME/notation/truststore ca:test"* ]]
 }
+
+# ppolicy FILE THRESHOLD [IDENTITY]: keys release (cosign) and security (a notation trust store).
+ppolicy() {
+	cat >"$1" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  release: { file: $KEYS/a.pub }
+	  security:
+	    notation:
+	      trustStore: $PKI/store
+	      identities: ["${3:-x509.subject: C=US, ST=WA, O=acme}"]
+	rules:
+	  - name: r
+	    images: ["$R/**"]
+	    require:
+	      signatures: { keys: [release, security], threshold: $2 }
+	YAML
+}
+
+@test "policy: 2 of a cosign key and a notation trust store; one alone is not enough; the signer is named" {
+	d=$(fresh nt/pol)
+	n=$(size_of "$R/nt/pol:1")
+	ppolicy "$BATS_TEST_TMPDIR/p.yaml" 2
+	hm sign --key "$KEYS/a.key" "$R/nt/pol:1" >/dev/null 2>&1
+	run hm policy check --policy "$BATS_TEST_TMPDIR/p.yaml" "$R/nt/pol@$d"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"1 of 2 required keys signed (release)"* ]]
+	envelope "$BATS_TEST_TMPDIR/env" cose "$d" "$n"
+	attach nt/pol "$d" "$BATS_TEST_TMPDIR/env" cose
+	run hm policy check --policy "$BATS_TEST_TMPDIR/p.yaml" "$R/nt/pol@$d"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 of 2 required keys signed (release, security; security: notation signer 'C=US, ST=WA, L=Seattle, O=acme, CN=Signer')"* ]]
+	# threshold 1 met by the notation signature alone on another image
+	e=$(fresh nt/pol1)
+	envelope "$BATS_TEST_TMPDIR/env1" jws "$e" "$(size_of "$R/nt/pol1:1")"
+	attach nt/pol1 "$e" "$BATS_TEST_TMPDIR/env1" jws
+	ppolicy "$BATS_TEST_TMPDIR/p1.yaml" 1
+	run hm policy check --policy "$BATS_TEST_TMPDIR/p1.yaml" "$R/nt/pol1@$e"
+	[ "$status" -eq 0 ]
+	# an identity the signer does not match: the notation signature does not count
+	ppolicy "$BATS_TEST_TMPDIR/p2.yaml" 1 "x509.subject: C=US, ST=WA, O=evil"
+	run hm policy check --policy "$BATS_TEST_TMPDIR/p2.yaml" "$R/nt/pol1@$e"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"not among the trustedIdentities"* ]]
+}
+
+@test "policy lint: a notation key needs trustStore and identities, and cannot verify attestations" {
+	cat >"$BATS_TEST_TMPDIR/p.yaml" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  s1: { notation: { identities: ["*"] } }
+	  s2: { notation: { trustStore: $PKI/store } }
+	  s3: { notation: { trustStore: $PKI/store, identities: ["x509.subject: O=acme"] } }
+	  s4: { notation: { trustStore: $PKI/store, identities: ["*"] } }
+	rules:
+	  - name: r
+	    images: ["**"]
+	    require:
+	      attestations: [{ type: https://slsa.dev/provenance/v1, keys: [s4] }]
+	YAML
+	run hm policy lint "$BATS_TEST_TMPDIR/p.yaml"
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"key 's1' needs 'trustStore'"* ]]
+	[[ "$output" == *"'identities'"* ]]
+	[[ "$output" == *"key 's3'"* ]]
+	[[ "$output" == *"key 's4' is a notation trust store"* ]]
+}
