@@ -327,3 +327,54 @@ ppolicy() {
 	[[ "$output" == *"key 's3'"* ]]
 	[[ "$output" == *"key 's4' is a notation trust store"* ]]
 }
+
+# layout_attach DIR ENVELOPE MEDIATYPE SUBJECT_DIGEST SUBJECT_SIZE: writes the
+# envelope and a notation referrer manifest into an OCI layout, listed in index.json.
+layout_attach() {
+	local dir=$1 env=$2 lmt=$3 sd=$4 ss=$5 ld cd m md
+	ld=$(sha256sum "$env" | cut -d' ' -f1)
+	cp "$env" "$dir/blobs/sha256/$ld"
+	printf '{}' >"$dir/blobs/sha256/$(printf '{}' | sha256sum | cut -d' ' -f1)"
+	cd=$(printf '{}' | sha256sum | cut -d' ' -f1)
+	m=$BATS_TEST_TMPDIR/lm.$RANDOM.json
+	jq -nc --arg ld "sha256:$ld" --argjson ls "$(stat -c %s "$env")" --arg lmt "$lmt" --arg cd "sha256:$cd" \
+		--arg at "$AT" --arg mt "$MT" --arg sd "$sd" --argjson ss "$ss" \
+		'{schemaVersion:2,mediaType:$mt,artifactType:$at,config:{mediaType:"application/vnd.oci.empty.v1+json",digest:$cd,size:2},layers:[{mediaType:$lmt,digest:$ld,size:$ls}],subject:{mediaType:$mt,digest:$sd,size:$ss}}' >"$m"
+	md=$(sha256sum "$m" | cut -d' ' -f1)
+	cp "$m" "$dir/blobs/sha256/$md"
+	jq -c --arg md "sha256:$md" --argjson s "$(stat -c %s "$m")" --arg mt "$MT" --arg at "$AT" \
+		'.manifests += [{mediaType:$mt,digest:$md,size:$s,artifactType:$at}]' "$dir/index.json" >"$dir/index.json.new"
+	mv "$dir/index.json.new" "$dir/index.json"
+}
+
+@test "real notation-go signatures (JWS and COSE) of notation-go's test image in an OCI layout" {
+	NG=$REPO_ROOT/tests/notation/notation-go
+	L=$BATS_TEST_TMPDIR/ng
+	cp -R "$NG/oci-layout" "$L"
+	chmod -R u+w "$L"
+	IMG=sha256:19dbd2e48e921426ee8ace4dc892edfb2ecdc1d1a72d5416c83670c30acecef0
+	cat >"$BATS_TEST_TMPDIR/tp.json" <<-JSON
+	{"version":"1.0","trustPolicies":[{"name":"ng","registryScopes":["*"],
+	 "signatureVerification":{"level":"strict"},"trustStores":["ca:internal-testdata"],
+	 "trustedIdentities":["x509.subject: C=US, ST=WA, O=Notary"]}]}
+	JSON
+	run hm verify --notation-trust-policy "$BATS_TEST_TMPDIR/tp.json" --notation-trust-store "$NG/store" "oci:$L:v2"
+	[ "$status" -eq 1 ]
+	layout_attach "$L" "$NG/jws_signature.sig" application/jose+json "$IMG" 481
+	layout_attach "$L" "$NG/cose_signature.sig" application/cose "$IMG" 481
+	run hm verify --notation-trust-policy "$BATS_TEST_TMPDIR/tp.json" --notation-trust-store "$NG/store" "oci:$L:v2"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"2 of 2 signatures valid"* ]]
+	[[ "$output" == *"notation JWS signer 'C=US, ST=WA, L=Seattle, O=Notary, CN=alpine'"* ]]
+	[[ "$output" == *"notation COSE signer 'C=US, ST=WA, L=Seattle, O=Notary, CN=alpine'"* ]]
+	# the same signatures attached to another image of the layout: refused
+	make_image "$L" other "other $RANDOM"
+	OD=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "other") | .digest' "$L/index.json")
+	OS=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] == "other") | .size' "$L/index.json")
+	layout_attach "$L" "$NG/jws_signature.sig" application/jose+json "$OD" "$OS"
+	run hm verify --notation-trust-policy "$BATS_TEST_TMPDIR/tp.json" --notation-trust-store "$NG/store" "oci:$L:other"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0 of 1 signature valid"* ]]
+}
