@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark verify of one image in an OCI layout (notation-go's test image,
 # tests/notation): a Notary Project JWS signature (notation-go's own, RSA
 # chain to a pinned certificate, trust policy and trust store read) beside a

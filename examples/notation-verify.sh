@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Verifying images signed with notation (Notary Project), with the trust
 # policy and trust store notation itself uses: nothing to convert.
 #

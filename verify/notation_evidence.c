@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Notation signatures attached to images, verified (see notation_evidence.h). */
 #include <dirent.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Notary Project (notation) signatures attached to an image, verified: the
  * one function that verify/ (and through it policy and audit) calls, so
  * that a notation signature is judged the same way whichever command reads

@@ -132,9 +132,11 @@ static int check_notation(hm_sig_result *r, hm_store *s, const hm_attached *a, c
 
 	if (err)
 		goto done;
-	r->tried_keys = a->refused == NULL && o->n_notation > 0;
 	r->notation = v.result;
 	v.result = NULL;
+	/* an unknown signer: the envelope was intact but no trust knew its signer */
+	r->tried_keys = r->notation && r->notation->checks[HM_NOTATION_INTEGRITY].ran &&
+			r->notation->checks[HM_NOTATION_INTEGRITY].passed && !r->notation->signer_trusted;
 	if (v.reason) {
 		err = refuse(r, v.reason);
 		goto done;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Notary Project (notation) signatures of images: envelopes made by the
 # independent signer tests/interop/notationfmt.py (JWS and COSE), attached
 # as notation does (a referrer manifest of artifactType
@@ -236,6 +237,11 @@ nv() { hm verify --notation-trust-policy "$BATS_FILE_TMPDIR/tp.json" --notation-
 	run hm audit "$R/nt/audit"
 	echo "$output"
 	[[ "$output" == *"0/1"* ]]
+	# a signer the trust policy does not name is an unknown signer
+	run hm audit --notation-trust-policy "$BATS_FILE_TMPDIR/tp-other.json" --notation-trust-store "$PKI/store" "$R/nt/audit"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0/1"*"unknown-signer"* ]]
 }
 
 @test "examples/notation-verify.sh runs against notation's default locations" {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verify/notation_evidence.c: trusts made from a trust store and
  * identities (what a policy's notation key is), and from notation's files;
  * the envelopes themselves are verified end to end in tests/cli/notation.bats. */
