@@ -123,12 +123,14 @@ int hm_notation_trust_make(hm_notation_trust **out, const char *store_dir, const
 	*out = NULL;
 	if (!t)
 		return oom();
+	/* the identities are kept only beside a policy file: a policy made
+	 * from them holds them already */
 	if (!(t->store_dir = strdup(store_dir)) || (policy_file && !(t->policy_file = strdup(policy_file))) ||
-	    (n_ids && !(t->identities = calloc(n_ids, sizeof(*t->identities))))) {
+	    (policy_file && n_ids && !(t->identities = calloc(n_ids, sizeof(*t->identities))))) {
 		err = oom();
 		goto fail;
 	}
-	for (; t->n_identities < n_ids; t->n_identities++)
+	for (; policy_file && t->n_identities < n_ids; t->n_identities++)
 		if (!(t->identities[t->n_identities] = strdup(ids[t->n_identities]))) {
 			err = oom();
 			goto fail;
@@ -158,13 +160,9 @@ int hm_notation_trust_make(hm_notation_trust **out, const char *store_dir, const
 		}
 	}
 	hm_error_clear();
-	if (!policy_file)
-		t->n_identities = 0; /* the policy made holds them already */
 	*out = t;
 	return HM_OK;
 fail:
-	if (!policy_file)
-		t->n_identities = n_ids;
 	hm_notation_trust_free(t);
 	return what && err != HM_E_NOMEM ? hm_error_wrap(err, "%s", what) : err;
 }
