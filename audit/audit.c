@@ -135,7 +135,9 @@ static int sigs_keep(hm_audit_image *img, const hm_verify_result *v)
 		k->unknown_key = !g->valid && g->tried_keys && g->key_index < 0;
 		k->identity = xstrdup(ref);
 		k->reason = reason_at(g->reason, g->source);
-		if ((ref && !k->identity) || (g->reason && !k->reason))
+		k->signer = g->notation ? xstrdup(g->notation->subject) : NULL;
+		if ((ref && !k->identity) || (g->reason && !k->reason) ||
+		    (g->notation && g->notation->subject && !k->signer))
 			return HM_E_NOMEM;
 	}
 	img->n_valid_sigs = v->n_valid;
@@ -189,7 +191,8 @@ static int check_one(pool *p, hm_store *s, size_t i)
 {
 	hm_audit_image *img = &p->r->images[i];
 	const hm_audit_opts *o = p->o;
-	hm_verify_opts vo = {.keys = o->keys, .n_keys = o->n_keys};
+	hm_verify_opts vo = {.keys = o->keys, .n_keys = o->n_keys, .notation = o->notation,
+			     .n_notation = o->n_notation, .repository = p->r->repository};
 	hm_attached_list found = {0};
 	hm_verify_result vr;
 	hm_att_results ar;
@@ -497,6 +500,7 @@ void hm_audit_report_free(hm_audit_report *r)
 		for (size_t k = 0; k < img->n_sigs; k++) {
 			free(img->sigs[k].identity);
 			free(img->sigs[k].reason);
+			free(img->sigs[k].signer);
 		}
 		for (size_t k = 0; k < img->n_atts; k++) {
 			free(img->atts[k].predicate_type);

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include "core/strv.h"
 #include "crypto/key.h"
+#include "verify/notation_evidence.h"
 #include "oci/store.h"
 
 enum hm_audit_severity { HM_AUDIT_INFO, HM_AUDIT_WARNING, HM_AUDIT_ERROR };
@@ -56,6 +57,8 @@ typedef struct hm_audit_sig {
 	char *identity; /* the payload's docker-reference when it verified, else NULL */
 	char *reason;   /* why it was refused, else NULL */
 	int unknown_key; /* refused because none of the keys verified it */
+	char *signer;    /* a notation signature: its signer's subject DN (verified when
+			  * valid; what the envelope claims otherwise), else NULL */
 } hm_audit_sig;
 
 typedef struct hm_audit_att {
@@ -176,10 +179,15 @@ typedef struct hm_audit_opts {
 	void *progress_ctx;
 	hm_audit_decide_fn decide;         /* may be NULL: no policy */
 	void *decide_ctx;
+	/* Notary Project signatures are verified with these (borrowed; none:
+	 * listed refused).  Their named stores are read before the threads
+	 * start (hm_notation_trust_make). */
+	hm_notation_trust *const *notation;
+	size_t n_notation;
 } hm_audit_opts;
 
 #define HM_AUDIT_OPTS_VERSION 1
-#define HM_AUDIT_OPTS_INIT {HM_AUDIT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL}
+#define HM_AUDIT_OPTS_INIT {HM_AUDIT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 /* Audits the repository of repo (its tag or digest is ignored).  HM_OK when
  * the audit ran, whatever it found (look at the findings and at

@@ -157,6 +157,14 @@ void hm_cli_key_scrub(const hm_args *a, const char *opt, size_t i, const hm_key 
  * an unreadable or invalid file); the caller frees *p with hm_policy_free. */
 int hm_cli_load_policy(struct hm_policy **p, const char *path, FILE *f);
 
+/* --notation-trust-policy FILE and --notation-trust-store DIR: *out NULL
+ * when neither is given; when one is, the other is notation's own default
+ * (${XDG_CONFIG_HOME:-~/.config}/notation/trustpolicy.oci.json, else
+ * trustpolicy.json; .../notation/truststore).  Free with
+ * hm_notation_trust_free. */
+struct hm_notation_trust;
+int hm_cli_load_notation(struct hm_notation_trust **out, const hm_args *a);
+
 /* Prints a JSON tree to stdout, formatted, and deletes it. */
 void hm_cli_print_json(cJSON *j);
 

@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "verify/notation_evidence.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "policy/policy.h"
@@ -33,8 +34,17 @@ static const hm_audit_image *image_of(const hm_audit_report *r, const hm_audit_t
 	return t->error ? NULL : &r->images[t->image];
 }
 
-/* How many valid signatures of img are by the key of signature i, when i is
- * the first of them; 0 otherwise (each key is named once, with a count). */
+/* Whether valid signatures a and b have the same signer: the same key, or
+ * (notation) the same subject. */
+static int same_signer(const hm_audit_sig *a, const hm_audit_sig *b)
+{
+	if (a->signer || b->signer)
+		return a->signer && b->signer && a->key_index < 0 && b->key_index < 0 && !strcmp(a->signer, b->signer);
+	return a->key_index == b->key_index;
+}
+
+/* How many valid signatures of img are by the signer of signature i, when i
+ * is the first of them; 0 otherwise (each signer is named once, with a count). */
 static size_t key_times(const hm_audit_image *img, size_t i)
 {
 	size_t times = 0;
@@ -42,7 +52,7 @@ static size_t key_times(const hm_audit_image *img, size_t i)
 	if (!img->sigs[i].valid)
 		return 0;
 	for (size_t k = 0; k < img->n_sigs; k++) {
-		if (!img->sigs[k].valid || img->sigs[k].key_index != img->sigs[i].key_index)
+		if (!img->sigs[k].valid || !same_signer(&img->sigs[k], &img->sigs[i]))
 			continue;
 		if (k < i)
 			return 0;
@@ -67,7 +77,10 @@ static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_imag
 
 		if (!times)
 			continue;
-		w += (size_t)snprintf(out + w, n - w, " %s", key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+		if (img->sigs[i].key_index < 0)
+			w += (size_t)snprintf(out + w, n - w, " notation:'%s'", img->sigs[i].signer ? img->sigs[i].signer : "?");
+		else
+			w += (size_t)snprintf(out + w, n - w, " %s", key_name(a, img->sigs[i].key_index, name, sizeof(name)));
 		if (times > 1 && w < n)
 			w += (size_t)snprintf(out + w, n - w, " \u00d7%zu", times);
 	}
@@ -326,8 +339,12 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 		if (times) {
 			cJSON *k = cJSON_CreateObject();
 
-			cJSON_AddStringToObject(k, "key", hm_arg_all(a, "key")->v[g->key_index]);
-			cJSON_AddStringToObject(k, "fingerprint", hm_key_fingerprint(keys[g->key_index]));
+			if (g->key_index < 0) {
+				cJSON_AddStringToObject(k, "notation", g->signer ? g->signer : "?");
+			} else {
+				cJSON_AddStringToObject(k, "key", hm_arg_all(a, "key")->v[g->key_index]);
+				cJSON_AddStringToObject(k, "fingerprint", hm_key_fingerprint(keys[g->key_index]));
+			}
 			cJSON_AddNumberToObject(k, "count", (double)times);
 			cJSON_AddItemToArray(by, k);
 		} else if (!g->valid) {
@@ -479,6 +496,7 @@ static int run(hm_args *a)
 	const char *output, *jobs = hm_arg(a, "jobs"), *text = a->pos.v[0], *last_slash;
 	const char *policy_file = hm_arg(a, "policy");
 	hm_policy *policy = NULL;
+	hm_notation_trust *trust = NULL;
 	hm_key **keys = NULL;
 	size_t nkeys = 0;
 	hm_ref ref;
@@ -504,20 +522,24 @@ static int run(hm_args *a)
 		hm_ref_free(&ref);
 		return hm_cli_usage(a, "'%s' names an image; give the repository, without tag or digest", text);
 	}
-	if ((err = hm_cli_load_public_keys(&keys, &nkeys, a, "key"))) {
+	if ((err = hm_cli_load_notation(&trust, a)) || (err = hm_cli_load_public_keys(&keys, &nkeys, a, "key"))) {
 		hm_ref_free(&ref);
+		hm_notation_trust_free(trust);
 		return hm_cli_fail(err);
 	}
 	/* linted first: an invalid policy is a bad input file (exit 3) */
 	if (policy_file && (err = hm_cli_load_policy(&policy, policy_file, stderr))) {
 		hm_ref_free(&ref);
 		hm_cli_keys_free(keys, nkeys);
+		hm_notation_trust_free(trust);
 		return hm_cli_fail(err);
 	}
-	if (!nkeys)
+	if (!nkeys && !trust)
 		fprintf(stderr, "hallmark: no --key given: signatures and attestations are found but none can verify\n");
 	o.keys = keys;
 	o.n_keys = nkeys;
+	o.notation = &trust;
+	o.n_notation = trust ? 1 : 0;
 	o.tag_patterns = (const char *const *)pats->v;
 	o.n_tag_patterns = pats->n;
 	o.git_dir = hm_arg(a, "git");
@@ -534,6 +556,7 @@ static int run(hm_args *a)
 	hm_ref_free(&ref);
 	if (err) {
 		hm_cli_keys_free(keys, nkeys);
+		hm_notation_trust_free(trust);
 		hm_policy_free(policy);
 		return hm_cli_fail(err);
 	}
@@ -553,12 +576,15 @@ static int run(hm_args *a)
 	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
 	hm_audit_report_free(&r);
 	hm_cli_keys_free(keys, nkeys);
+	hm_notation_trust_free(trust);
 	hm_policy_free(policy);
 	return rc;
 }
 
 static const hm_opt opts[] = {
 	{"key", 'k', "FILE", HM_OPT_MULTI, "a public key to accept (repeat for several)"},
+	{"notation-trust-policy", 0, "FILE", 0, "verify Notary Project signatures under this trustpolicy.json"},
+	{"notation-trust-store", 0, "DIR", 0, "...with this notation trust store (see hallmark verify)"},
 	{"policy", 'p', "FILE", 0, "decide on every digest with the policy FILE (linted first)"},
 	{"git", 'g', "DIR", 0, "compare provenance commits with the git tags in DIR"},
 	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
@@ -581,6 +607,9 @@ const hm_cmd hm_cmd_audit = {
 	    "compared with the commit the git tag of the same name points to (annotated\n"
 	    "tags peeled; v1.2.3 and 1.2.3 pair), and tags missing on either side are\n"
 	    "listed. Each digest is checked once; several at a time (--jobs).\n"
+	    "Notary Project signatures are verified as hallmark verify does with\n"
+	    "--notation-trust-policy/--notation-trust-store and listed by their\n"
+	    "signer's subject (notation:'C=US, ST=WA, O=acme, CN=...').\n"
 	    "\n"
 	    "Tags are listed as versions: 0.9.0 before 0.10.0, v1.2.3 with 1.2.3,\n"
 	    "1.0.0-rc.1 before 1.0.0, then other tags (latest, main) by name. What\n"

@@ -33,6 +33,18 @@ static int in_group(const hm_attached *a, const struct group *g)
 	return a->kind == g->kind;
 }
 
+/* A notation envelope's format, by its layer's media type: "jws", "cose" or NULL. */
+static const char *notation_format(const hm_attached *a)
+{
+	if (a->kind != HM_KIND_NOTATION)
+		return NULL;
+	if (strcmp(a->desc.media_type, "application/jose+json") == 0)
+		return "jws";
+	if (strcmp(a->desc.media_type, "application/cose") == 0)
+		return "cose";
+	return "unknown";
+}
+
 static cJSON *entry_json(const hm_attached *a)
 {
 	cJSON *e = cJSON_CreateObject();
@@ -52,6 +64,8 @@ static cJSON *entry_json(const hm_attached *a)
 		if (a->hint)
 			cJSON_AddStringToObject(e, "predicateTypeHint", a->hint);
 	}
+	if (notation_format(a))
+		cJSON_AddStringToObject(e, "format", notation_format(a));
 	if (a->refused)
 		cJSON_AddStringToObject(e, "refused", a->refused);
 	return e;
@@ -72,6 +86,9 @@ static void entry_text(const hm_attached *a)
 		if (a->hint)
 			printf(" (annotation, a hint: %s)", a->hint);
 	}
+	if (notation_format(a))
+		printf("  %s envelope, unverified", strcmp(notation_format(a), "jws") == 0 ? "JWS"
+						  : strcmp(notation_format(a), "cose") == 0 ? "COSE" : "unknown");
 	printf("\n");
 }
 
@@ -159,8 +176,9 @@ const hm_cmd hm_cmd_tree = {
 	    "the API or the referrers tag sha256-<hex>, OCI layouts, layouts written by\n"
 	    "cosign save), grouped by kind: signatures (simple-signing layers),\n"
 	    "attestations (DSSE layers, with the predicate type their annotation\n"
-	    "claims), bundles (Sigstore bundles), and notation envelopes or other\n"
-	    "layers when there are any. Each line gives the digest, kind, storage form\n"
+	    "claims), bundles (Sigstore bundles), and notation envelopes (JWS or COSE,\n"
+	    "by the layer's media type) or other layers when there are any. Each line\n"
+	    "gives the digest, kind, storage form\n"
 	    "and where it was found. Nothing is verified: a bundle is a signature or an\n"
 	    "attestation by the predicate type of its signed statement, which only\n"
 	    "'hallmark verify' and 'hallmark verify-attestation' read, so its predicate\n"

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
+#include "verify/notation_evidence.h"
 #include "core/error.h"
 #include "core/strv.h"
 #include "policy/policy.h"
@@ -163,5 +165,49 @@ int hm_cli_load_policy(hm_policy **p, const char *path, FILE *f)
 		fprintf(f, "%s\n", diags.v[i]);
 	fflush(f);
 	hm_strv_free(&diags);
+	return err;
+}
+
+/* notation's own location of its configuration file or directory name:
+ * ${XDG_CONFIG_HOME:-$HOME/.config}/notation/name; NULL without HOME. */
+static char *notation_default(const char *name)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *p = NULL;
+
+	if (xdg && *xdg)
+		return asprintf(&p, "%s/notation/%s", xdg, name) < 0 ? NULL : p;
+	if (home && *home)
+		return asprintf(&p, "%s/.config/notation/%s", home, name) < 0 ? NULL : p;
+	return NULL;
+}
+
+/* --notation-trust-policy and --notation-trust-store, either defaulting to
+ * notation's own location when the other is given (trustpolicy.oci.json
+ * first, as notation 1.2 reads it, then trustpolicy.json). */
+int hm_cli_load_notation(hm_notation_trust **out, const hm_args *a)
+{
+	const char *pf = hm_arg(a, "notation-trust-policy"), *sd = hm_arg(a, "notation-trust-store");
+	char *dpf = NULL, *dsd = NULL;
+	int err;
+
+	*out = NULL;
+	if (!pf && !sd)
+		return HM_OK;
+	if (!pf) {
+		dpf = notation_default("trustpolicy.oci.json");
+		if (dpf && access(dpf, F_OK) != 0) {
+			free(dpf);
+			dpf = notation_default("trustpolicy.json");
+		}
+		if (!(pf = dpf))
+			return hm_error_set(HM_E_USAGE, "--notation-trust-policy is needed (no HOME)");
+	}
+	if (!sd && !(sd = dsd = notation_default("truststore")))
+		err = hm_error_set(HM_E_USAGE, "--notation-trust-store is needed (no HOME)");
+	else
+		err = hm_notation_trust_load(out, pf, sd);
+	free(dpf);
+	free(dsd);
 	return err;
 }

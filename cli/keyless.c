@@ -39,14 +39,26 @@ static int identity_flags(hm_identity_policy *p, const hm_args *a)
 
 /* cosign's rules: keyless needs an identity and an issuer, each given one
  * way.  Returns an exit code or -1. */
+static int takes_notation(const hm_args *a)
+{
+	for (size_t i = 0; i < a->n_opts; i++)
+		if (strcmp(a->opts[i]->name, "notation-trust-store") == 0)
+			return 1;
+	return 0;
+}
+
 static int check_mode(const hm_args *a, const hm_identity_policy *p, int keyless, int mix)
 {
+	int notation = hm_arg(a, "notation-trust-policy") || hm_arg(a, "notation-trust-store");
 	int keys = hm_arg_all(a, "key")->n > 0;
 
 	if (keys && keyless && !mix)
 		return hm_cli_usage(a, "give --key, or --certificate-identity and --certificate-oidc-issuer, not both");
-	if (!keys && !keyless)
-		return hm_cli_usage(a, "--key, or --certificate-identity and --certificate-oidc-issuer, is required");
+	if (!keys && !keyless && !notation)
+		return hm_cli_usage(a, takes_notation(a)
+				       ? "--key, --certificate-identity with --certificate-oidc-issuer, or "
+					 "--notation-trust-policy/--notation-trust-store is required"
+				       : "--key, or --certificate-identity and --certificate-oidc-issuer, is required");
 	if (!keyless)
 		return -1;
 	if (p->subject && p->subject_regexp)

@@ -217,7 +217,8 @@ static int add_layer(struct found *f, const hm_manifest *m, const hm_desc *md, c
 	snprintf(e.desc.digest, sizeof(e.desc.digest), "%s", layer->digest);
 	e.desc.size = layer->size;
 	snprintf(e.manifest, sizeof(e.manifest), "%s", md->digest);
-	e.kind = hm_attach_classify(m->artifact_type, layer->media_type);
+	/* (older notation signatures carry the artifact type as their config's media type) */
+	e.kind = hm_attach_classify(m->artifact_type ? m->artifact_type : m->config.media_type, layer->media_type);
 	e.form = w->form;
 	e.source = (char *)w->source;
 	if (e.kind == HM_KIND_DSSE)

@@ -3,6 +3,7 @@
  * and the worker threads.  See policy/eval.h. */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,23 +212,45 @@ static void key_names(hm_buf *b, const hm_policy *p, const hm_key_set *ks, const
 
 static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *rule)
 {
+	/* cosign keys and notation trusts of the set, each with its index in the set */
 	hm_key **keys = calloc(rule->sig_keys.n + 1, sizeof(*keys));
+	hm_notation_trust **trusts = calloc(rule->sig_keys.n + 1, sizeof(*trusts));
+	size_t *key_at = calloc(rule->sig_keys.n + 1, sizeof(*key_at));
+	size_t *trust_at = calloc(rule->sig_keys.n + 1, sizeof(*trust_at));
+	const char **signer = calloc(rule->sig_keys.n + 1, sizeof(*signer));
 	int *has = calloc(rule->sig_keys.n + 1, sizeof(*has));
 	hm_verify_opts o = {0};
 	hm_verify_result res = {0};
 	hm_buf d = HM_BUF_INIT;
 	size_t distinct = 0, refused = 0;
+	char *repo = NULL;
 	int err;
 
-	if (!keys || !has) {
-		free(keys);
-		free(has);
-		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (!keys || !has || !trusts || !key_at || !trust_at || !signer) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
 	}
-	for (size_t i = 0; i < rule->sig_keys.n; i++)
-		keys[i] = r->p->keys[rule->sig_keys.idx[i]].key;
+	for (size_t i = 0; i < rule->sig_keys.n; i++) {
+		const hm_policy_key *k = &r->p->keys[rule->sig_keys.idx[i]];
+
+		if (k->notation) {
+			trust_at[o.n_notation] = i;
+			trusts[o.n_notation++] = k->notation;
+		} else {
+			key_at[o.n_keys] = i;
+			keys[o.n_keys++] = k->key;
+		}
+	}
 	o.keys = keys;
-	o.n_keys = rule->sig_keys.n;
+	o.notation = trusts;
+	if (o.n_notation && u->ref && u->ref->registry &&
+	    asprintf(&repo, "%s/%s", u->ref->registry, u->ref->repository) < 0) {
+		repo = NULL;
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	o.repository = repo ? repo : u->ref ? u->ref->repository : NULL;
+	o.now = (int64_t)r->now;
 	o.annotations = (const char *const *)rule->annotations;
 	o.n_annotations = rule->n_annotations;
 	err = r->b->signatures(s, u->digest, &o, &res);
@@ -236,11 +259,18 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 	/* A key counts once however many signatures it made. */
 	for (size_t i = 0; i < res.n_sigs; i++) {
 		const hm_sig_result *g = &res.sigs[i];
+		size_t at = SIZE_MAX;
 
-		if (g->valid && g->key_index >= 0 && (size_t)g->key_index < rule->sig_keys.n) {
-			distinct += !has[g->key_index];
-			has[g->key_index] = 1;
+		if (g->valid && g->key_index >= 0 && (size_t)g->key_index < o.n_keys)
+			at = key_at[g->key_index];
+		else if (g->valid && g->notation_index >= 0 && (size_t)g->notation_index < o.n_notation)
+			at = trust_at[g->notation_index];
+		if (at != SIZE_MAX) {
+			distinct += !has[at];
+			has[at] = 1;
 			add_evidence(u, g->source, g->layer);
+			if (g->notation_index >= 0 && g->notation && !signer[at])
+				signer[at] = g->notation->subject;
 		} else {
 			refused++;
 		}
@@ -250,6 +280,10 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 	if (distinct) {
 		hm_buf_addstr(&d, " (");
 		key_names(&d, r->p, &rule->sig_keys, has, 1);
+		for (size_t i = 0; i < rule->sig_keys.n; i++)
+			if (signer[i])
+				hm_buf_addf(&d, "; %s: notation signer '%s'", r->p->keys[rule->sig_keys.idx[i]].name,
+					    signer[i]);
 		hm_buf_addstr(&d, ")");
 	}
 	if (distinct < rule->sig_keys.threshold) {
@@ -274,7 +308,12 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 done:
 	hm_buf_release(&d);
 	hm_verify_result_free(&res);
+	free(repo);
 	free(keys);
+	free(trusts);
+	free(key_at);
+	free(trust_at);
+	free(signer);
 	free(has);
 	return err;
 }

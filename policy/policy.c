@@ -11,6 +11,7 @@
 #include "oci/digest.h"
 #include "policy/diag.h"
 #include "policy/policy.h"
+#include "verify/notation_evidence.h"
 
 
 typedef struct lint {
@@ -188,6 +189,67 @@ static void free_patterns(hm_pattern *v, size_t n)
 
 /* ---- keys ---- */
 
+/* A path as written in the policy: relative to its directory. */
+static int policy_path(hm_buf *path, const lint *l, const char *file)
+{
+	if (file[0] == '/' || !l->base_dir)
+		return hm_buf_addstr(path, file);
+	return hm_buf_addf(path, "%s/%s", l->base_dir, file);
+}
+
+/* keys: NAME: {notation: {trustStore: DIR, identities: [...], trustPolicy: FILE}}:
+ * a notation trust store and the identities it is trusted for, counted as
+ * one key (verify/notation_evidence.h does the matching). */
+static void load_notation_key(lint *l, const cJSON *k, const char *what)
+{
+	static const char *const allowed[] = {"trustStore", "identities", "trustPolicy", NULL};
+	const cJSON *n = get(k, "notation"), *ids;
+	const char *store, *tp;
+	hm_buf sp = HM_BUF_INIT, pp = HM_BUF_INIT;
+	const char **idv = NULL;
+	size_t nids = 0;
+	struct hm_notation_trust *t = NULL;
+	hm_policy *p = l->p;
+	int err;
+
+	if (!check_map(l, k, what, (const char *const[]){"notation", NULL}) || !check_map(l, n, what, allowed))
+		return;
+	store = get_str(l, n, "trustStore", what);
+	tp = get_str(l, n, "trustPolicy", what);
+	ids = get_str_list(l, n, "identities", what, 1);
+	if (!store) {
+		if (!get(n, "trustStore"))
+			D(l, n, 0, "%s needs 'trustStore' (a notation trust store directory)", what);
+		return;
+	}
+	if (!ids)
+		return;
+	if (!(idv = calloc((size_t)cJSON_GetArraySize(ids) + 1, sizeof(*idv)))) {
+		l->nomem = 1;
+		return;
+	}
+	for (const cJSON *e = ids->child; e; e = e->next)
+		idv[nids++] = e->valuestring;
+	err = policy_path(&sp, l, store);
+	if (!err && tp)
+		err = policy_path(&pp, l, tp);
+	if (!err)
+		err = hm_notation_trust_make(&t, hm_buf_cstr(&sp), tp ? hm_buf_cstr(&pp) : NULL, idv, nids, what);
+	if (err == HM_E_NOMEM)
+		l->nomem = 1;
+	else if (err < 0)
+		D(l, n, 0, "%s", hm_error_message());
+	if (!err && !(p->keys[p->n_keys].name = strdup(k->string))) {
+		l->nomem = 1;
+		hm_notation_trust_free(t);
+	} else if (!err) {
+		p->keys[p->n_keys++].notation = t;
+	}
+	free(idv);
+	hm_buf_release(&sp);
+	hm_buf_release(&pp);
+}
+
 static void load_keys(lint *l, const cJSON *keys)
 {
 	static const char *const allowed[] = {"file", "pem", NULL};
@@ -211,6 +273,10 @@ static void load_keys(lint *l, const cJSON *keys)
 		int err;
 
 		snprintf(what, sizeof(what), "key '%s'", k->string);
+		if (get(k, "notation")) {
+			load_notation_key(l, k, what);
+			continue;
+		}
 		if (!check_map(l, k, what, allowed))
 			continue;
 		file = get_str(l, k, "file", what);
@@ -253,6 +319,11 @@ static void load_keys(lint *l, const cJSON *keys)
 	}
 }
 
+static int p_key_is_notation(const hm_policy *p, size_t i)
+{
+	return p->keys[i].notation != NULL;
+}
+
 static int key_index(const hm_policy *p, const char *name)
 {
 	for (size_t i = 0; i < p->n_keys; i++)
@@ -275,7 +346,8 @@ static size_t distinct_keys(const hm_policy *p, const hm_key_set *ks, const char
 		size_t j;
 
 		for (j = 0; j < i; j++)
-			if (!strcmp(hm_key_fingerprint(p->keys[ks->idx[j]].key), hm_key_fingerprint(k->key)))
+			if (k->key && p->keys[ks->idx[j]].key &&
+			    !strcmp(hm_key_fingerprint(p->keys[ks->idx[j]].key), hm_key_fingerprint(k->key)))
 				break;
 		if (j == i) {
 			distinct++;
@@ -467,6 +539,10 @@ static void load_require(lint *l, hm_policy_rule *r, const cJSON *req, const cJS
 				if (type && is_provenance_type(type))
 					has_provenance = 1;
 				get_key_set(l, e, "an attestation requirement", all_keys, &a->keys);
+				for (size_t k = 0; k < a->keys.n; k++)
+					if (p_key_is_notation(l->p, a->keys.idx[k]))
+						D(l, e, 0, "key '%s' is a notation trust store: it verifies signatures only, "
+							   "not attestations", l->p->keys[a->keys.idx[k]].name);
 				if (get(e, "where")) {
 					int err = hm_cond_compile(&a->where, get(e, "where"), l->y, l->diags);
 
@@ -652,6 +728,7 @@ void hm_policy_free(hm_policy *p)
 	for (size_t i = 0; i < p->n_keys; i++) {
 		free(p->keys[i].name);
 		hm_key_free(p->keys[i].key);
+		hm_notation_trust_free(p->keys[i].notation);
 	}
 	free(p->keys);
 	for (size_t i = 0; i < p->n_rules; i++) {

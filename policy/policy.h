@@ -17,9 +17,14 @@
 
 enum hm_mode { HM_MODE_ENFORCE, HM_MODE_WARN, HM_MODE_AUDIT };
 
+struct hm_notation_trust;
+
 typedef struct hm_policy_key {
 	char *name;
-	hm_key *key;
+	hm_key *key;                     /* NULL for a notation entry */
+	struct hm_notation_trust *notation; /* keys: NAME: {notation: {trustStore, identities,
+					 * trustPolicy?}}: signatures by a certificate of the
+					 * store whose subject matches one identity; else NULL */
 } hm_policy_key;
 
 /* A set of policy keys (indices into hm_policy.keys) and how many of them,

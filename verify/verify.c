@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/base64.h"
 #include "core/error.h"
@@ -149,9 +150,39 @@ done:
 	return err;
 }
 
+/* Checks one Notary Project signature. */
+static int check_notation(hm_sig_result *r, hm_store *s, const hm_attached *a, const char *digest,
+			  const hm_verify_opts *o)
+{
+	hm_notation_verdict v;
+	int err = hm_evidence_notation(&v, s, a, digest, o->repository ? o->repository : "", o->notation,
+				       o->n_notation, o->now ? o->now : (int64_t)time(NULL));
+
+	if (err)
+		goto done;
+	r->notation = v.result;
+	v.result = NULL;
+	/* an unknown signer: the envelope was intact but no trust knew its signer */
+	r->tried_keys = r->notation && r->notation->checks[HM_NOTATION_INTEGRITY].ran &&
+			r->notation->checks[HM_NOTATION_INTEGRITY].passed && !r->notation->signer_trusted;
+	if (v.reason) {
+		err = refuse(r, v.reason);
+		goto done;
+	}
+	r->notation_index = v.trust_index;
+	r->valid = 1;
+done:
+	hm_notation_verdict_free(&v);
+	return err;
+}
+
 static void sig_release(hm_sig_result *r)
 {
 	hm_signer_release(&r->signer);
+	if (r->notation) {
+		hm_notation_result_free(r->notation);
+		free(r->notation);
+	}
 	free(r->source);
 	free(r->reason);
 	cJSON_Delete(r->payload);
@@ -175,12 +206,13 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 
 		/* a refused manifest from a referrer might have held a signature;
 		 * one from the .att tag did not */
-		if (a->kind != HM_KIND_SIMPLESIGNING && a->kind != HM_KIND_BUNDLE &&
+		if (a->kind != HM_KIND_SIMPLESIGNING && a->kind != HM_KIND_BUNDLE && a->kind != HM_KIND_NOTATION &&
 		    !(a->refused && a->kind == HM_KIND_UNKNOWN))
 			continue;
 		r->key_index = -1;
 		r->identity_index = -1;
 		r->signer.log_index = -1;
+		r->notation_index = -1;
 		r->kind = a->kind;
 		r->form = a->form;
 		snprintf(r->layer, sizeof(r->layer), "%s", a->desc.digest);
@@ -190,6 +222,8 @@ int hm_verify_signatures_in(hm_verify_result *out, hm_store *s, const hm_attache
 		}
 		if (a->kind == HM_KIND_BUNDLE)
 			err = check_bundle(r, &listed, s, a, digest, o);
+		else if (a->kind == HM_KIND_NOTATION)
+			err = check_notation(r, s, a, digest, o);
 		else
 			err = check_one(r, s, a, digest, o);
 		if (err || !listed) {

@@ -8,6 +8,7 @@
 #include "oci/attach.h"
 #include "oci/store.h"
 #include "trust/trust.h"
+#include "verify/notation_evidence.h"
 
 typedef struct hm_sig_result {
 	char *source;                  /* where it was found (see hm_attached.source) */
@@ -23,6 +24,10 @@ typedef struct hm_sig_result {
 					* statement, when it verified cryptographically */
 	hm_signer signer;              /* who made it, when valid: a key or a keyless identity */
 	int identity_index;            /* keyless: index into opts.identities that matched, or -1 */
+	int notation_index;            /* a notation signature: index into opts.notation of the
+					* trust that verified it, or -1 */
+	hm_notation_result *notation;  /* a notation signature whose envelope parsed: what it
+					* says (format, signer, scheme, times); owned */
 } hm_sig_result;
 
 typedef struct hm_verify_result {
@@ -42,6 +47,12 @@ typedef struct hm_verify_opts {
 	 * counts when it verifies under one of them.  None: refused. */
 	const hm_authority *identities;
 	size_t n_identities;
+	/* Notary Project signatures (kind notation) are verified with these;
+	 * none: listed refused.  Annotations are not required of them. */
+	hm_notation_trust *const *notation;
+	size_t n_notation;
+	const char *repository; /* the image's fully qualified repository, for trust policy scopes */
+	int64_t now;            /* time of verification (0: the current time) */
 } hm_verify_opts;
 
 /* Checks every signature attached to digest: cosign's simple-signing
@@ -51,7 +62,10 @@ typedef struct hm_verify_opts {
  * listed; a refused one is, unless what it claims outside the signature
  * says it is an attestation.  The annotations required are looked up in a
  * simple-signing payload's "optional", in a statement's subject's
- * "annotations" (where cosign v3 puts them).  HM_OK whenever the discovery
+ * "annotations" (where cosign v3 puts them).  A Notary Project signature
+ * is verified with opts->notation (hm_evidence_notation) and counts as one
+ * signature of the trust that verified it (notation_index, key_index -1).
+ * HM_OK whenever the discovery
  * worked (even when no signature is valid: look at n_valid); an operational
  * error (registry unreachable, lying registry) returns its code. */
 int hm_verify_signatures(hm_verify_result *out, hm_store *s, const char *digest,

@@ -301,9 +301,9 @@ static void test_findings_unsigned_and_missing(void **state)
 static void test_findings_signers(void **state)
 {
 	hm_audit_sig sigs[3] = {
-	    {0, -1, NULL, (char *)"signature does not verify with the key", 1},
-	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image", 0},
-	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL, 0},
+	    {0, -1, NULL, (char *)"signature does not verify with the key", 1, NULL},
+	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image", 0, NULL},
+	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL, 0, NULL},
 	};
 	hm_audit_image img;
 	hm_audit_sig one;
