@@ -216,7 +216,7 @@ nv() { hm verify --notation-trust-policy "$BATS_FILE_TMPDIR/tp.json" --notation-
 @test "usage: neither --key nor notation options; an unreadable trust policy is operational" {
 	run hm verify "$R/nt/x:1"
 	[ "$status" -eq 2 ]
-	[[ "$output" == *"--key or --notation-trust-policy"* ]]
+	[[ "$output" == *"--key, --certificate-identity with --certificate-oidc-issuer, or --notation-trust-policy/--notation-trust-store is required"* ]]
 	run hm verify --notation-trust-policy /nonexistent/tp.json --notation-trust-store "$PKI/store" "$R/nt/x:1"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"/nonexistent/tp.json"* ]]
