@@ -14,12 +14,19 @@
 #include "crypto/key.h"
 #include "policy/condition.h"
 #include "policy/pattern.h"
+#include "trust/trust.h"
 
 enum hm_mode { HM_MODE_ENFORCE, HM_MODE_WARN, HM_MODE_AUDIT };
 
+/* A named authority: a public key ({file} or {pem}) or a keyless identity
+ * ({issuer|issuerRegExp, subject|subjectRegExp, trustedRoot, claims}).
+ * auth is what trust/ judges signers by: kind HM_AUTH_KEY with auth.key ==
+ * key, or HM_AUTH_KEYLESS with the identity's strings owned by the policy
+ * and auth.trustroot one of hm_policy.roots (NULL: the built-in root). */
 typedef struct hm_policy_key {
 	char *name;
-	hm_key *key;
+	hm_key *key;       /* NULL for a keyless entry */
+	hm_authority auth;
 } hm_policy_key;
 
 /* A set of policy keys (indices into hm_policy.keys) and how many of them,
@@ -66,6 +73,9 @@ typedef struct hm_policy {
 	char *path;
 	hm_policy_key *keys;
 	size_t n_keys;
+	hm_trustroot **roots; /* the keyless entries' trusted roots, each file loaded once */
+	char **root_paths;
+	size_t n_roots;
 	hm_policy_rule *rules;
 	size_t n_rules;
 	int default_allow;   /* images no rule matches: 0 deny (the default) */
