@@ -21,6 +21,7 @@
 #include "core/strv.h"
 #include "crypto/key.h"
 #include "oci/store.h"
+#include "trust/trust.h"
 
 enum hm_audit_severity { HM_AUDIT_INFO, HM_AUDIT_WARNING, HM_AUDIT_ERROR };
 
@@ -56,6 +57,10 @@ typedef struct hm_audit_sig {
 	char *identity; /* the payload's docker-reference when it verified, else NULL */
 	char *reason;   /* why it was refused, else NULL */
 	int unknown_key; /* refused because none of the keys verified it */
+	/* keyless (valid, verified under one of opts.identities), else NULL: */
+	char *signer;        /* the certificate identity (SAN) */
+	char *issuer;        /* its OIDC issuer */
+	char *source_commit; /* its sourceRepositoryDigest claim (1.3.6.1.4.1.57264.1.13) */
 } hm_audit_sig;
 
 typedef struct hm_audit_att {
@@ -176,10 +181,18 @@ typedef struct hm_audit_opts {
 	void *progress_ctx;
 	hm_audit_decide_fn decide;         /* may be NULL: no policy */
 	void *decide_ctx;
+	/* keyless identities (HM_AUTH_KEYLESS authorities, borrowed) beside
+	 * the keys: a certificate signature counts under one of them */
+	const hm_authority *identities;
+	size_t n_identities;
 } hm_audit_opts;
 
 #define HM_AUDIT_OPTS_VERSION 1
-#define HM_AUDIT_OPTS_INIT {HM_AUDIT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL}
+#define HM_AUDIT_OPTS_INIT {HM_AUDIT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+
+/* The commit the first valid keyless signature of img names in its
+ * certificate (sourceRepositoryDigest), NULL when none does. */
+const char *hm_audit_keyless_commit(const hm_audit_image *img);
 
 /* Audits the repository of repo (its tag or digest is ignored).  HM_OK when
  * the audit ran, whatever it found (look at the findings and at

@@ -8,6 +8,7 @@
 
 #include "audit/audit.h"
 #include "cli/cli.h"
+#include "cli/keyless.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "policy/policy.h"
@@ -33,16 +34,24 @@ static const hm_audit_image *image_of(const hm_audit_report *r, const hm_audit_t
 	return t->error ? NULL : &r->images[t->image];
 }
 
-/* How many valid signatures of img are by the key of signature i, when i is
- * the first of them; 0 otherwise (each key is named once, with a count). */
+/* The same signer: the same key, or the same keyless identity and issuer. */
+static int same_signer(const hm_audit_sig *x, const hm_audit_sig *y)
+{
+	if (x->signer || y->signer)
+		return x->signer && y->signer && !strcmp(x->signer, y->signer) && !strcmp(x->issuer, y->issuer);
+	return x->key_index == y->key_index;
+}
+
+/* How many valid signatures of img are by the signer of signature i, when i
+ * is the first of them; 0 otherwise (each signer is named once, with a count). */
 static size_t key_times(const hm_audit_image *img, size_t i)
 {
 	size_t times = 0;
 
-	if (!img->sigs[i].valid)
+	if (!img->sigs[i].valid || (img->sigs[i].key_index < 0 && !img->sigs[i].signer))
 		return 0;
 	for (size_t k = 0; k < img->n_sigs; k++) {
-		if (!img->sigs[k].valid || img->sigs[k].key_index != img->sigs[i].key_index)
+		if (!img->sigs[k].valid || !same_signer(&img->sigs[k], &img->sigs[i]))
 			continue;
 		if (k < i)
 			return 0;
@@ -67,7 +76,11 @@ static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_imag
 
 		if (!times)
 			continue;
-		w += (size_t)snprintf(out + w, n - w, " %s", key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+		if (img->sigs[i].signer) /* keyless: the certificate identity */
+			w += (size_t)snprintf(out + w, n - w, " %s", img->sigs[i].signer);
+		else
+			w += (size_t)snprintf(out + w, n - w, " %s",
+					      key_name(a, img->sigs[i].key_index, name, sizeof(name)));
 		if (times > 1 && w < n)
 			w += (size_t)snprintf(out + w, n - w, " \u00d7%zu", times);
 	}
@@ -314,7 +327,7 @@ static cJSON *strv_json(const hm_strv *v)
 static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **keys)
 {
 	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateArray(), *bad = cJSON_CreateArray();
-	cJSON *ids = cJSON_CreateArray();
+	cJSON *ids = cJSON_CreateArray(), *keyless = cJSON_CreateArray();
 
 	cJSON_AddNumberToObject(o, "count", (double)img->n_sigs);
 	cJSON_AddNumberToObject(o, "valid", (double)img->n_valid_sigs);
@@ -323,7 +336,15 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 
 		size_t times = key_times(img, i); /* 0 when this key is already listed */
 
-		if (times) {
+		if (times && g->signer) {
+			cJSON *k = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(k, "identity", g->signer);
+			cJSON_AddStringToObject(k, "issuer", g->issuer);
+			cJSON_AddItemToObject(k, "sourceRepositoryDigest", opt_str(g->source_commit));
+			cJSON_AddNumberToObject(k, "count", (double)times);
+			cJSON_AddItemToArray(keyless, k);
+		} else if (times) {
 			cJSON *k = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(k, "key", hm_arg_all(a, "key")->v[g->key_index]);
@@ -337,6 +358,7 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 			cJSON_AddItemToArray(ids, cJSON_CreateString(g->identity));
 	}
 	cJSON_AddItemToObject(o, "keys", by);
+	cJSON_AddItemToObject(o, "keyless", keyless);
 	cJSON_AddItemToObject(o, "invalid", bad);
 	cJSON_AddItemToObject(o, "identities", ids);
 	return o;
@@ -479,6 +501,7 @@ static int run(hm_args *a)
 	const char *output, *jobs = hm_arg(a, "jobs"), *text = a->pos.v[0], *last_slash;
 	const char *policy_file = hm_arg(a, "policy");
 	hm_policy *policy = NULL;
+	hm_cli_keyless kl = {0};
 	hm_key **keys = NULL;
 	size_t nkeys = 0;
 	hm_ref ref;
@@ -508,13 +531,24 @@ static int run(hm_args *a)
 		hm_ref_free(&ref);
 		return hm_cli_fail(err);
 	}
+	/* keyless identity: as verify's flags, optional here (keys are too) */
+	if (hm_cli_keyless_given(a) && (rc = hm_cli_keyless_load(&kl, a, 1)) >= 0) {
+		hm_ref_free(&ref);
+		hm_cli_keys_free(keys, nkeys);
+		return rc;
+	}
+	if (kl.given) {
+		o.identities = &kl.auth;
+		o.n_identities = 1;
+	}
 	/* linted first: an invalid policy is a bad input file (exit 3) */
 	if (policy_file && (err = hm_cli_load_policy(&policy, policy_file, stderr))) {
 		hm_ref_free(&ref);
 		hm_cli_keys_free(keys, nkeys);
+		hm_cli_keyless_release(&kl);
 		return hm_cli_fail(err);
 	}
-	if (!nkeys)
+	if (!nkeys && !kl.given)
 		fprintf(stderr, "hallmark: no --key given: signatures and attestations are found but none can verify\n");
 	o.keys = keys;
 	o.n_keys = nkeys;
@@ -534,6 +568,7 @@ static int run(hm_args *a)
 	hm_ref_free(&ref);
 	if (err) {
 		hm_cli_keys_free(keys, nkeys);
+		hm_cli_keyless_release(&kl);
 		hm_policy_free(policy);
 		return hm_cli_fail(err);
 	}
@@ -553,6 +588,7 @@ static int run(hm_args *a)
 	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
 	hm_audit_report_free(&r);
 	hm_cli_keys_free(keys, nkeys);
+	hm_cli_keyless_release(&kl);
 	hm_policy_free(policy);
 	return rc;
 }
@@ -564,13 +600,15 @@ static const hm_opt opts[] = {
 	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
 	{"jobs", 'j', "N", 0, "check N tags at a time (default 8)"},
 	{"output", 'o', "FORMAT", 0, "table (default), json or markdown"},
+	HM_CLI_KEYLESS_OPTS,
 	{NULL, 0, NULL, 0, NULL},
 };
 
 const hm_cmd hm_cmd_audit = {
 	.name = "audit",
 	.run = run,
-	.usage = "[--key FILE]... [--policy FILE] [--git DIR] [--tags PATTERN] [options] REPOSITORY",
+	.usage = "[--key FILE]... [--certificate-identity ID --certificate-oidc-issuer URL] [--policy FILE] "
+		 "[--git DIR] [--tags PATTERN] [options] REPOSITORY",
 	.summary = "audit the signatures and provenance of every tag of a repository",
 	.description =
 	    "Walks every tag of REPOSITORY (a registry repository, or oci:PATH), but\n"
@@ -586,6 +624,14 @@ const hm_cmd hm_cmd_audit = {
 	    "1.0.0-rc.1 before 1.0.0, then other tags (latest, main) by name. What\n"
 	    "is found about a digest is reported once, naming every tag that points\n"
 	    "to it; what is found about a tag (its git tag) at the tag.\n"
+	    "\n"
+	    "Keyless signatures (a Fulcio certificate) count with cosign's\n"
+	    "--certificate-identity and --certificate-oidc-issuer flags (and\n"
+	    "--trusted-root), as for hallmark verify; the signer's identity is shown\n"
+	    "where a key's name would be. With --git, the commit its certificate\n"
+	    "names (the sourceRepositoryDigest claim) is compared with the git tag\n"
+	    "too: either the provenance's or the certificate's commit differing is a\n"
+	    "commit-mismatch.\n"
 	    "\n"
 	    "With --policy, the policy (docs/policy.md) decides on each digest, as\n"
 	    "hallmark policy check would on REPOSITORY@DIGEST (no tag is given to its\n"

@@ -70,6 +70,30 @@ setup_file() {
 	attach_bundle kp/app "$DIG" "$D/sign.json" "$SIGN"
 	attach_bundle kp/app "$DIG" "$D/slsa.json" "$SLSA"
 	hm sign --key "$D/k.key" "$R/kp/app@$DIG" >/dev/null
+	# audit: a git repository whose tag v1.4.0 is the commit the certificate
+	# of release 1.4.0 names (sourceRepositoryDigest), and v1.5.0 is not
+	export GIT=$D/git
+	git init -q "$GIT"
+	gitc() { git -C "$GIT" -c user.name=t -c user.email=t@example.com "$@"; }
+	gitc commit -q --allow-empty -m one
+	export C1=$(git -C "$GIT" rev-parse HEAD)
+	gitc commit -q --allow-empty -m two
+	export C2=$(git -C "$GIT" rev-parse HEAD)
+	gitc tag v1.4.0 "$C1"
+	gitc tag v1.5.0 "$C2"
+	printf '{"sha":"%s","repository":"myorg/app","ref":"refs/tags/v1.4.0"}\n' "$C1" >"$D/rel-claims.json"
+	for v in 1.4.0 1.5.0; do
+		make_image "$D/layout" kp/rel "rel $v $RANDOM"
+		push_image "$D/layout" kp/rel "kp/rel:$v"
+		d=$(digest_of "$R/kp/rel:$v")
+		jq -nc --arg d "${d#sha256:}" --arg n "$R/kp/rel" --arg t "$SIGN" \
+			'{_type:"https://in-toto.io/Statement/v1",subject:[{name:$n,digest:{sha256:$d}}],predicateType:$t,predicate:{}}' \
+			>"$D/rel-$v.st"
+		# both certificates name C1: right for 1.4.0, wrong for 1.5.0
+		node "$JS/keyless.mjs" image "$D/rel-$v.st" "$D/rel-$v.json" "$D/rel-$v-root.json" "$ID" "$ISS" \
+			"$D/rel-claims.json"
+		attach_bundle kp/rel "$d" "$D/rel-$v.json" "$SIGN"
+	done
 }
 
 teardown_file() { common_teardown_file; }
@@ -191,4 +215,47 @@ Y
 	[[ "$output" == *"bad.yaml:10:"*"unknown claim 'sourceRepoDigest' in key 'g' (expected "*"sourceRepositoryDigest"* ]]
 	[[ "$output" == *"bad.yaml:11:"*"keyless key 'h' needs exactly one of 'subject' or 'subjectRegExp'"* ]]
 	[[ "$output" == *"bad.yaml:12:"*"key 'i' is keyless (issuer, subject) and so takes no 'file' or 'pem'"* ]]
+}
+
+# audit_at VERSION FORMAT: audits kp/rel's tag VERSION under its own root.
+audit_at() {
+	hm audit --git "$GIT" --tags "$1" --trusted-root "$D/rel-$1-root.json" --certificate-identity "$ID" \
+		--certificate-oidc-issuer "$ISS" --output "$2" "$R/kp/rel"
+}
+
+@test "audit: a keyless release whose certificate names its git tag's commit passes, showing the signer" {
+	# (exit 1: no provenance is attached, an error of its own)
+	run --separate-stderr audit_at 1.4.0 json
+	echo "$output $stderr"
+	[ "$status" -eq 1 ]
+	t=$(jq -c '.tags[] | select(.tag == "1.4.0")' <<<"$output")
+	[ "$(jq -r '.git.state' <<<"$t")" = match ]
+	[ "$(jq -r '.git.commit' <<<"$t")" = "$C1" ]
+	[ "$(jq -r '[.findings[] | select(.code == "commit-mismatch")] | length' <<<"$t")" = 0 ]
+	[ "$(jq -r '.signatures.keyless[0].identity' <<<"$t")" = "$ID" ]
+	[ "$(jq -r '.signatures.keyless[0].issuer' <<<"$t")" = "$ISS" ]
+	[ "$(jq -r '.signatures.keyless[0].sourceRepositoryDigest' <<<"$t")" = "$C1" ]
+	[ "$(jq -r '.summary.gitMatched' <<<"$output")" = 1 ]
+	run --separate-stderr audit_at 1.4.0 table
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"1/1 $ID"* ]]
+	[[ "$output" != *"commit-mismatch"* ]]
+	run --separate-stderr audit_at 1.4.0 markdown
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"1/1 $ID"* ]]
+}
+
+@test "audit: a keyless release whose certificate names another commit than its git tag: commit-mismatch" {
+	run --separate-stderr audit_at 1.5.0 table
+	echo "$output $stderr"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"commit-mismatch: the keyless signature's certificate names commit ${C1:0:12} (sourceRepositoryDigest) but git tag 'v1.5.0' points to ${C2:0:12}"* ]]
+	# without the identity, the keyless signature is an unknown signer and no commit is compared
+	run --separate-stderr hm audit --git "$GIT" --tags 1.5.0 "$R/kp/rel"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown-signer"* ]]
+	[[ "$output" != *"commit-mismatch"* ]]
+	# the keyless flags follow verify's rules
+	run --separate-stderr hm audit --certificate-identity "$ID" "$R/kp/rel"
+	[ "$status" -eq 2 ]
 }
