@@ -139,6 +139,15 @@ static int sigs_keep(hm_audit_image *img, const hm_verify_result *v)
 		if ((ref && !k->identity) || (g->reason && !k->reason) ||
 		    (g->notation && g->notation->subject && !k->signer))
 			return HM_E_NOMEM;
+		if (g->valid && g->signer.kind == HM_AUTH_KEYLESS) {
+			const char *sha = g->signer.cert.claims[13];
+
+			k->signer = xstrdup(g->signer.identity ? g->signer.identity : "?");
+			k->issuer = xstrdup(g->signer.cert.issuer ? g->signer.cert.issuer : "?");
+			k->source_commit = xstrdup(sha);
+			if (!k->signer || !k->issuer || (sha && !k->source_commit))
+				return HM_E_NOMEM;
+		}
 	}
 	img->n_valid_sigs = v->n_valid;
 	return HM_OK;
@@ -192,7 +201,8 @@ static int check_one(pool *p, hm_store *s, size_t i)
 	hm_audit_image *img = &p->r->images[i];
 	const hm_audit_opts *o = p->o;
 	hm_verify_opts vo = {.keys = o->keys, .n_keys = o->n_keys, .notation = o->notation,
-			     .n_notation = o->n_notation, .repository = p->r->repository};
+			     .n_notation = o->n_notation, .repository = p->r->repository,
+			     .identities = o->identities, .n_identities = o->n_identities};
 	hm_attached_list found = {0};
 	hm_verify_result vr;
 	hm_att_results ar;
@@ -208,7 +218,8 @@ static int check_one(pool *p, hm_store *s, size_t i)
 		err = sigs_keep(img, &vr);
 		hm_verify_result_free(&vr);
 	}
-	if (!err && !(err = hm_attest_verify_in(&ar, s, &found, img->digest, o->keys, o->n_keys, NULL))) {
+	if (!err && !(err = hm_attest_verify_who(&ar, s, &found, img->digest, o->keys, o->n_keys,
+								o->identities, o->n_identities, NULL))) {
 		err = atts_keep(img, &ar);
 		hm_att_results_free(&ar);
 	}
@@ -501,6 +512,8 @@ void hm_audit_report_free(hm_audit_report *r)
 			free(img->sigs[k].identity);
 			free(img->sigs[k].reason);
 			free(img->sigs[k].signer);
+			free(img->sigs[k].issuer);
+			free(img->sigs[k].source_commit);
 		}
 		for (size_t k = 0; k < img->n_atts; k++) {
 			free(img->atts[k].predicate_type);

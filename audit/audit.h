@@ -22,6 +22,7 @@
 #include "crypto/key.h"
 #include "verify/notation_evidence.h"
 #include "oci/store.h"
+#include "trust/trust.h"
 
 enum hm_audit_severity { HM_AUDIT_INFO, HM_AUDIT_WARNING, HM_AUDIT_ERROR };
 
@@ -57,8 +58,14 @@ typedef struct hm_audit_sig {
 	char *identity; /* the payload's docker-reference when it verified, else NULL */
 	char *reason;   /* why it was refused, else NULL */
 	int unknown_key; /* refused because none of the keys verified it */
-	char *signer;    /* a notation signature: its signer's subject DN (verified when
-			  * valid; what the envelope claims otherwise), else NULL */
+	/* who signed, when not a key (key_index < 0), else NULL: a notation
+	 * signature's subject DN (verified when valid; what the envelope
+	 * claims otherwise), or a valid keyless signature's certificate
+	 * identity (SAN), with its OIDC issuer and sourceRepositoryDigest
+	 * claim (1.3.6.1.4.1.57264.1.13); issuer is NULL for notation */
+	char *signer;
+	char *issuer;
+	char *source_commit;
 } hm_audit_sig;
 
 typedef struct hm_audit_att {
@@ -184,10 +191,18 @@ typedef struct hm_audit_opts {
 	 * start (hm_notation_trust_make). */
 	hm_notation_trust *const *notation;
 	size_t n_notation;
+	/* keyless identities (HM_AUTH_KEYLESS authorities, borrowed) beside
+	 * the keys: a certificate signature counts under one of them */
+	const hm_authority *identities;
+	size_t n_identities;
 } hm_audit_opts;
 
 #define HM_AUDIT_OPTS_VERSION 1
-#define HM_AUDIT_OPTS_INIT {HM_AUDIT_OPTS_VERSION, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+#define HM_AUDIT_OPTS_INIT {.version = HM_AUDIT_OPTS_VERSION}
+
+/* The commit the first valid keyless signature of img names in its
+ * certificate (sourceRepositoryDigest), NULL when none does. */
+const char *hm_audit_keyless_commit(const hm_audit_image *img);
 
 /* Audits the repository of repo (its tag or digest is ignored).  HM_OK when
  * the audit ran, whatever it found (look at the findings and at

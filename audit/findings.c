@@ -483,9 +483,22 @@ static int provenance_findings(hm_audit_tag *t, const hm_audit_image *img)
 	return err;
 }
 
+const char *hm_audit_keyless_commit(const hm_audit_image *img)
+{
+	for (size_t i = 0; i < img->n_sigs; i++)
+		if (img->sigs[i].valid && img->sigs[i].source_commit)
+			return img->sigs[i].source_commit;
+	return NULL;
+}
+
+/* The git tag against the provenance's commit and the commit a keyless
+ * signature's certificate names (its sourceRepositoryDigest claim, which
+ * Fulcio copies from the CI's token: the commit the signing workflow ran
+ * on).  Either differing is a commit-mismatch. */
 static int git_findings(hm_audit_tag *t, const hm_audit_image *img)
 {
-	const char *commit = img->prov.commit;
+	const char *commit = img->prov.commit, *cert = hm_audit_keyless_commit(img);
+	int err = HM_OK;
 
 	if (t->git == HM_AUDIT_GIT_OFF)
 		return HM_OK;
@@ -496,18 +509,25 @@ static int git_findings(hm_audit_tag *t, const hm_audit_image *img)
 					    hm_audit_is_release(t->tag) ? HM_AUDIT_WARNING : HM_AUDIT_INFO,
 					    "no git tag '%s'", t->tag);
 	}
-	if (!commit) {
+	if (!commit && !cert) {
 		t->git = HM_AUDIT_GIT_UNKNOWN;
 		return HM_OK;
 	}
-	if (commit_equal(commit, t->git_commit)) {
-		t->git = HM_AUDIT_GIT_MATCH;
-		return HM_OK;
+	t->git = HM_AUDIT_GIT_MATCH;
+	if (commit && !commit_equal(commit, t->git_commit)) {
+		t->git = HM_AUDIT_GIT_MISMATCH;
+		err = hm_audit_finding_add(&t->findings, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR,
+					   "provenance names commit %.12s but git tag '%s' points to %.12s",
+					   commit, t->git_tag, t->git_commit);
 	}
-	t->git = HM_AUDIT_GIT_MISMATCH;
-	return hm_audit_finding_add(&t->findings, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR,
-				    "provenance names commit %.12s but git tag '%s' points to %.12s",
-				    commit, t->git_tag, t->git_commit);
+	if (!err && cert && !commit_equal(cert, t->git_commit)) {
+		t->git = HM_AUDIT_GIT_MISMATCH;
+		err = hm_audit_finding_add(&t->findings, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR,
+					   "the keyless signature's certificate names commit %.12s "
+					   "(sourceRepositoryDigest) but git tag '%s' points to %.12s",
+					   cert, t->git_tag, t->git_commit);
+	}
+	return err;
 }
 
 static int policy_findings(hm_audit_tag *t, const hm_audit_decision *d)

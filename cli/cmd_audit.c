@@ -9,6 +9,7 @@
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "verify/notation_evidence.h"
+#include "cli/keyless.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "policy/policy.h"
@@ -34,13 +35,14 @@ static const hm_audit_image *image_of(const hm_audit_report *r, const hm_audit_t
 	return t->error ? NULL : &r->images[t->image];
 }
 
-/* Whether valid signatures a and b have the same signer: the same key, or
- * (notation) the same subject. */
-static int same_signer(const hm_audit_sig *a, const hm_audit_sig *b)
+/* Whether valid signatures x and y have the same signer: the same key, the
+ * same keyless identity and issuer, or (notation) the same subject. */
+static int same_signer(const hm_audit_sig *x, const hm_audit_sig *y)
 {
-	if (a->signer || b->signer)
-		return a->signer && b->signer && a->key_index < 0 && b->key_index < 0 && !strcmp(a->signer, b->signer);
-	return a->key_index == b->key_index;
+	if (x->signer || y->signer)
+		return x->signer && y->signer && !strcmp(x->signer, y->signer) &&
+		       (x->issuer ? y->issuer && !strcmp(x->issuer, y->issuer) : !y->issuer);
+	return x->key_index == y->key_index;
 }
 
 /* How many valid signatures of img are by the signer of signature i, when i
@@ -49,7 +51,7 @@ static size_t key_times(const hm_audit_image *img, size_t i)
 {
 	size_t times = 0;
 
-	if (!img->sigs[i].valid)
+	if (!img->sigs[i].valid || (img->sigs[i].key_index < 0 && !img->sigs[i].signer))
 		return 0;
 	for (size_t k = 0; k < img->n_sigs; k++) {
 		if (!img->sigs[k].valid || !same_signer(&img->sigs[k], &img->sigs[i]))
@@ -77,10 +79,13 @@ static void cell_sigs(char *out, size_t n, const hm_args *a, const hm_audit_imag
 
 		if (!times)
 			continue;
-		if (img->sigs[i].key_index < 0)
+		if (img->sigs[i].signer && img->sigs[i].issuer) /* keyless: the certificate identity */
+			w += (size_t)snprintf(out + w, n - w, " %s", img->sigs[i].signer);
+		else if (img->sigs[i].key_index < 0)
 			w += (size_t)snprintf(out + w, n - w, " notation:'%s'", img->sigs[i].signer ? img->sigs[i].signer : "?");
 		else
-			w += (size_t)snprintf(out + w, n - w, " %s", key_name(a, img->sigs[i].key_index, name, sizeof(name)));
+			w += (size_t)snprintf(out + w, n - w, " %s",
+					      key_name(a, img->sigs[i].key_index, name, sizeof(name)));
 		if (times > 1 && w < n)
 			w += (size_t)snprintf(out + w, n - w, " \u00d7%zu", times);
 	}
@@ -327,7 +332,7 @@ static cJSON *strv_json(const hm_strv *v)
 static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **keys)
 {
 	cJSON *o = cJSON_CreateObject(), *by = cJSON_CreateArray(), *bad = cJSON_CreateArray();
-	cJSON *ids = cJSON_CreateArray();
+	cJSON *ids = cJSON_CreateArray(), *keyless = cJSON_CreateArray();
 
 	cJSON_AddNumberToObject(o, "count", (double)img->n_sigs);
 	cJSON_AddNumberToObject(o, "valid", (double)img->n_valid_sigs);
@@ -336,7 +341,15 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 
 		size_t times = key_times(img, i); /* 0 when this key is already listed */
 
-		if (times) {
+		if (times && g->signer) {
+			cJSON *k = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(k, "identity", g->signer);
+			cJSON_AddStringToObject(k, "issuer", g->issuer);
+			cJSON_AddItemToObject(k, "sourceRepositoryDigest", opt_str(g->source_commit));
+			cJSON_AddNumberToObject(k, "count", (double)times);
+			cJSON_AddItemToArray(keyless, k);
+		} else if (times) {
 			cJSON *k = cJSON_CreateObject();
 
 			if (g->key_index < 0) {
@@ -354,6 +367,7 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 			cJSON_AddItemToArray(ids, cJSON_CreateString(g->identity));
 	}
 	cJSON_AddItemToObject(o, "keys", by);
+	cJSON_AddItemToObject(o, "keyless", keyless);
 	cJSON_AddItemToObject(o, "invalid", bad);
 	cJSON_AddItemToObject(o, "identities", ids);
 	return o;
@@ -497,6 +511,7 @@ static int run(hm_args *a)
 	const char *policy_file = hm_arg(a, "policy");
 	hm_policy *policy = NULL;
 	hm_notation_trust *trust = NULL;
+	hm_cli_keyless kl = {0};
 	hm_key **keys = NULL;
 	size_t nkeys = 0;
 	hm_ref ref;
@@ -527,14 +542,25 @@ static int run(hm_args *a)
 		hm_notation_trust_free(trust);
 		return hm_cli_fail(err);
 	}
+	/* keyless identity: as verify's flags, optional here (keys are too) */
+	if (hm_cli_keyless_given(a) && (rc = hm_cli_keyless_load(&kl, a, 1)) >= 0) {
+		hm_ref_free(&ref);
+		hm_cli_keys_free(keys, nkeys);
+		return rc;
+	}
+	if (kl.given) {
+		o.identities = &kl.auth;
+		o.n_identities = 1;
+	}
 	/* linted first: an invalid policy is a bad input file (exit 3) */
 	if (policy_file && (err = hm_cli_load_policy(&policy, policy_file, stderr))) {
 		hm_ref_free(&ref);
 		hm_cli_keys_free(keys, nkeys);
 		hm_notation_trust_free(trust);
+		hm_cli_keyless_release(&kl);
 		return hm_cli_fail(err);
 	}
-	if (!nkeys && !trust)
+	if (!nkeys && !trust && !kl.given)
 		fprintf(stderr, "hallmark: no --key given: signatures and attestations are found but none can verify\n");
 	o.keys = keys;
 	o.n_keys = nkeys;
@@ -557,6 +583,7 @@ static int run(hm_args *a)
 	if (err) {
 		hm_cli_keys_free(keys, nkeys);
 		hm_notation_trust_free(trust);
+		hm_cli_keyless_release(&kl);
 		hm_policy_free(policy);
 		return hm_cli_fail(err);
 	}
@@ -577,6 +604,7 @@ static int run(hm_args *a)
 	hm_audit_report_free(&r);
 	hm_cli_keys_free(keys, nkeys);
 	hm_notation_trust_free(trust);
+	hm_cli_keyless_release(&kl);
 	hm_policy_free(policy);
 	return rc;
 }
@@ -590,13 +618,15 @@ static const hm_opt opts[] = {
 	{"tags", 't', "PATTERN", HM_OPT_MULTI, "audit only tags matching the glob PATTERN (repeatable)"},
 	{"jobs", 'j', "N", 0, "check N tags at a time (default 8)"},
 	{"output", 'o', "FORMAT", 0, "table (default), json or markdown"},
+	HM_CLI_KEYLESS_OPTS,
 	{NULL, 0, NULL, 0, NULL},
 };
 
 const hm_cmd hm_cmd_audit = {
 	.name = "audit",
 	.run = run,
-	.usage = "[--key FILE]... [--policy FILE] [--git DIR] [--tags PATTERN] [options] REPOSITORY",
+	.usage = "[--key FILE]... [--certificate-identity ID --certificate-oidc-issuer URL] [--policy FILE] "
+		 "[--git DIR] [--tags PATTERN] [options] REPOSITORY",
 	.summary = "audit the signatures and provenance of every tag of a repository",
 	.description =
 	    "Walks every tag of REPOSITORY (a registry repository, or oci:PATH), but\n"
@@ -615,6 +645,14 @@ const hm_cmd hm_cmd_audit = {
 	    "1.0.0-rc.1 before 1.0.0, then other tags (latest, main) by name. What\n"
 	    "is found about a digest is reported once, naming every tag that points\n"
 	    "to it; what is found about a tag (its git tag) at the tag.\n"
+	    "\n"
+	    "Keyless signatures (a Fulcio certificate) count with cosign's\n"
+	    "--certificate-identity and --certificate-oidc-issuer flags (and\n"
+	    "--trusted-root), as for hallmark verify; the signer's identity is shown\n"
+	    "where a key's name would be. With --git, the commit its certificate\n"
+	    "names (the sourceRepositoryDigest claim) is compared with the git tag\n"
+	    "too: either the provenance's or the certificate's commit differing is a\n"
+	    "commit-mismatch.\n"
 	    "\n"
 	    "With --policy, the policy (docs/policy.md) decides on each digest, as\n"
 	    "hallmark policy check would on REPOSITORY@DIGEST (no tag is given to its\n"

@@ -107,6 +107,13 @@ int hm_cli_keyless_load(hm_cli_keyless *k, const hm_args *a, int mix)
 	return -1;
 }
 
+int hm_cli_keyless_given(const hm_args *a)
+{
+	hm_identity_policy p;
+
+	return identity_flags(&p, a) || hm_arg(a, "trusted-root");
+}
+
 void hm_cli_keyless_release(hm_cli_keyless *k)
 {
 	hm_trustroot_free(k->root);

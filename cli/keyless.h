@@ -40,6 +40,9 @@ typedef struct hm_cli_keyless {
  * exit code (the error printed).  Release with hm_cli_keyless_release. */
 int hm_cli_keyless_load(hm_cli_keyless *k, const hm_args *a, int mix);
 void hm_cli_keyless_release(hm_cli_keyless *k);
+/* 1 when any keyless flag (or --trusted-root) was given: for commands where
+ * neither keys nor an identity are required (audit). */
+int hm_cli_keyless_given(const hm_args *a);
 
 /* Adds "keyless": true, "identity", "issuer", "claims" {name: value} to e
  * for a keyless signer, and "logIndex", "signedAt" when known (any signer). */

@@ -76,7 +76,7 @@ static int store_signatures(void *session, const char *digest, const hm_verify_o
 }
 
 static int store_attestations(void *session, const char *digest, hm_key *const *keys, size_t nkeys,
-			      const char *type, hm_att_results *out)
+			      const hm_authority *ids, size_t n_ids, const char *type, hm_att_results *out)
 {
 	struct session *se = session;
 	const hm_attached_list *l;
@@ -86,7 +86,7 @@ static int store_attestations(void *session, const char *digest, hm_key *const *
 		memset(out, 0, sizeof(*out));
 		return err;
 	}
-	return hm_attest_verify_in(out, se->s, l, digest, keys, nkeys, type);
+	return hm_attest_verify_who(out, se->s, l, digest, keys, nkeys, ids, n_ids, type);
 }
 
 static void store_close(void *session)

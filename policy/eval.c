@@ -199,50 +199,152 @@ static int do_resolve(run *r, size_t i)
 
 /* ---- requirements ---- */
 
-static void key_names(hm_buf *b, const hm_policy *p, const hm_key_set *ks, const int *has, int want)
+/* The authorities of a key set, split for verification (keys for the
+ * cryptography, keyless identities each under its root), and the votes:
+ * an attachment counts for the first authority of the set that trust/
+ * says made it (hm_trust_find), so one attachment is at most one vote. */
+typedef struct who {
+	const hm_policy *p;
+	const hm_key_set *ks;
+	hm_key **keys;
+	size_t n_keys;
+	hm_authority *ids;
+	size_t n_ids;
+	hm_notation_trust **trusts; /* the set's notation entries... */
+	size_t n_trusts;
+	size_t *trust_at;      /* ...and their positions in the set */
+	hm_authority *all;     /* in the set's order */
+	const hm_signer **by;  /* per position: the first signer that voted for it, or NULL */
+	const char **subject;  /* per position of a notation entry: the subject that voted */
+	size_t distinct;
+} who;
+
+static int who_init(who *w, const hm_policy *p, const hm_key_set *ks)
+{
+	memset(w, 0, sizeof(*w));
+	w->p = p;
+	w->ks = ks;
+	w->keys = calloc(ks->n + 1, sizeof(*w->keys));
+	w->ids = calloc(ks->n + 1, sizeof(*w->ids));
+	w->all = calloc(ks->n + 1, sizeof(*w->all));
+	w->by = calloc(ks->n + 1, sizeof(*w->by));
+	w->trusts = calloc(ks->n + 1, sizeof(*w->trusts));
+	w->trust_at = calloc(ks->n + 1, sizeof(*w->trust_at));
+	w->subject = calloc(ks->n + 1, sizeof(*w->subject));
+	if (!w->keys || !w->ids || !w->all || !w->by || !w->trusts || !w->trust_at || !w->subject)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < ks->n; i++) {
+		const hm_policy_key *k = &p->keys[ks->idx[i]];
+
+		w->all[i] = k->auth;
+		if (k->notation) {
+			w->trust_at[w->n_trusts] = i;
+			w->trusts[w->n_trusts++] = k->notation;
+		} else if (k->auth.kind == HM_AUTH_KEYLESS) {
+			w->ids[w->n_ids++] = k->auth;
+		} else if (k->key) {
+			w->keys[w->n_keys++] = k->key;
+		}
+	}
+	return HM_OK;
+}
+
+static void who_release(who *w)
+{
+	free(w->keys);
+	free(w->ids);
+	free(w->all);
+	free(w->by);
+	free(w->trusts);
+	free(w->trust_at);
+	free(w->subject);
+}
+
+/* The position in the set that the verified signer s votes for, -1 when
+ * none (and then nothing is counted). */
+static int who_vote(who *w, const hm_signer *s)
+{
+	int i = hm_trust_find(w->all, w->ks->n, s);
+
+	if (i < 0)
+		return -1;
+	if (!w->by[i] && !w->subject[i]) {
+		w->by[i] = s;
+		w->distinct++;
+	}
+	return i;
+}
+
+/* A verified signature: its signer's vote, a key, a keyless identity or
+ * (g->notation_index) the notation entry whose trust verified it. */
+static int who_vote_sig(who *w, const hm_sig_result *g)
+{
+	size_t i;
+
+	if (g->notation_index < 0 || (size_t)g->notation_index >= w->n_trusts)
+		return who_vote(w, &g->signer);
+	i = w->trust_at[g->notation_index];
+	if (!w->by[i] && !w->subject[i]) {
+		w->subject[i] = g->notation && g->notation->subject ? g->notation->subject : "?";
+		w->distinct++;
+	}
+	return (int)i;
+}
+
+/* One authority for messages: its name, and for a keyless one what it
+ * would accept (the identity and issuer, or those that verified). */
+static void authority_text(hm_buf *b, const hm_authority *a, const hm_signer *s)
+{
+	const hm_identity_policy *id = &a->identity;
+
+	hm_buf_addstr(b, a->name ? a->name : "?");
+	if (a->kind != HM_AUTH_KEYLESS)
+		return;
+	if (s && s->kind == HM_AUTH_KEYLESS)
+		hm_buf_addf(b, " (identity %s, issuer %s)", s->identity ? s->identity : "?",
+			    s->cert.issuer ? s->cert.issuer : "?");
+	else
+		hm_buf_addf(b, " (keyless: identity %s%s, issuer %s%s)", id->subject ? "" : "matching ",
+			    id->subject ? id->subject : id->subject_regexp, id->issuer ? "" : "matching ",
+			    id->issuer ? id->issuer : id->issuer_regexp);
+}
+
+/* The names of the set (want 1: those that voted, with who; 0: all). */
+static void key_names(hm_buf *b, const who *w, int want)
 {
 	size_t shown = 0;
 
-	for (size_t i = 0; i < ks->n; i++)
-		if (!has || !!has[i] == want)
-			hm_buf_addf(b, "%s%s", shown++ ? ", " : "", p->keys[ks->idx[i]].name);
+	for (size_t i = 0; i < w->ks->n; i++)
+		if (!want || w->by[i] || (w->subject && w->subject[i])) {
+			hm_buf_addstr(b, shown++ ? ", " : "");
+			authority_text(b, &w->all[i], want ? w->by[i] : NULL);
+			if (want && w->subject && w->subject[i])
+				hm_buf_addf(b, " (notation signer '%s')", w->subject[i]);
+		}
 	if (!shown)
 		hm_buf_addstr(b, "none");
 }
 
 static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *rule)
 {
-	/* cosign keys and notation trusts of the set, each with its index in the set */
-	hm_key **keys = calloc(rule->sig_keys.n + 1, sizeof(*keys));
-	hm_notation_trust **trusts = calloc(rule->sig_keys.n + 1, sizeof(*trusts));
-	size_t *key_at = calloc(rule->sig_keys.n + 1, sizeof(*key_at));
-	size_t *trust_at = calloc(rule->sig_keys.n + 1, sizeof(*trust_at));
-	const char **signer = calloc(rule->sig_keys.n + 1, sizeof(*signer));
-	int *has = calloc(rule->sig_keys.n + 1, sizeof(*has));
 	hm_verify_opts o = {0};
 	hm_verify_result res = {0};
 	hm_buf d = HM_BUF_INIT;
-	size_t distinct = 0, refused = 0;
+	size_t refused = 0;
 	char *repo = NULL;
+	who w;
 	int err;
 
-	if (!keys || !has || !trusts || !key_at || !trust_at || !signer) {
-		err = hm_error_set(HM_E_NOMEM, "out of memory");
-		goto done;
+	if ((err = who_init(&w, r->p, &rule->sig_keys)) < 0) {
+		who_release(&w);
+		return err;
 	}
-	for (size_t i = 0; i < rule->sig_keys.n; i++) {
-		const hm_policy_key *k = &r->p->keys[rule->sig_keys.idx[i]];
-
-		if (k->notation) {
-			trust_at[o.n_notation] = i;
-			trusts[o.n_notation++] = k->notation;
-		} else {
-			key_at[o.n_keys] = i;
-			keys[o.n_keys++] = k->key;
-		}
-	}
-	o.keys = keys;
-	o.notation = trusts;
+	o.keys = w.keys;
+	o.n_keys = w.n_keys;
+	o.identities = w.ids;
+	o.n_identities = w.n_ids;
+	o.notation = w.trusts;
+	o.n_notation = w.n_trusts;
 	if (o.n_notation && u->ref && u->ref->registry &&
 	    asprintf(&repo, "%s/%s", u->ref->registry, u->ref->repository) < 0) {
 		repo = NULL;
@@ -256,39 +358,23 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 	err = r->b->signatures(s, u->digest, &o, &res);
 	if (err < 0)
 		goto done;
-	/* A key counts once however many signatures it made. */
+	/* An authority counts once however many signatures it made. */
 	for (size_t i = 0; i < res.n_sigs; i++) {
-		const hm_sig_result *g = &res.sigs[i];
-		size_t at = SIZE_MAX;
-
-		if (g->valid && g->key_index >= 0 && (size_t)g->key_index < o.n_keys)
-			at = key_at[g->key_index];
-		else if (g->valid && g->notation_index >= 0 && (size_t)g->notation_index < o.n_notation)
-			at = trust_at[g->notation_index];
-		if (at != SIZE_MAX) {
-			distinct += !has[at];
-			has[at] = 1;
-			add_evidence(u, g->source, g->layer);
-			if (g->notation_index >= 0 && g->notation && !signer[at])
-				signer[at] = g->notation->subject;
-		} else {
+		if (!res.sigs[i].valid || who_vote_sig(&w, &res.sigs[i]) < 0)
 			refused++;
-		}
+		else
+			add_evidence(u, res.sigs[i].source, res.sigs[i].layer);
 	}
-	hm_buf_addf(&d, "%zu of %zu required key%s signed", distinct, rule->sig_keys.threshold,
+	hm_buf_addf(&d, "%zu of %zu required key%s signed", w.distinct, rule->sig_keys.threshold,
 		    rule->sig_keys.threshold == 1 ? "" : "s");
-	if (distinct) {
+	if (w.distinct) {
 		hm_buf_addstr(&d, " (");
-		key_names(&d, r->p, &rule->sig_keys, has, 1);
-		for (size_t i = 0; i < rule->sig_keys.n; i++)
-			if (signer[i])
-				hm_buf_addf(&d, "; %s: notation signer '%s'", r->p->keys[rule->sig_keys.idx[i]].name,
-					    signer[i]);
+		key_names(&d, &w, 1);
 		hm_buf_addstr(&d, ")");
 	}
-	if (distinct < rule->sig_keys.threshold) {
+	if (w.distinct < rule->sig_keys.threshold) {
 		hm_buf_addf(&d, "; would accept signatures by %zu of: ", rule->sig_keys.threshold);
-		key_names(&d, r->p, &rule->sig_keys, NULL, 0);
+		key_names(&d, &w, 0);
 		if (rule->n_annotations) {
 			hm_buf_addstr(&d, " with annotations");
 			for (size_t i = 0; i < rule->n_annotations; i++)
@@ -304,23 +390,42 @@ static int check_signatures(run *r, void *s, ver_unit *u, const hm_policy_rule *
 				hm_buf_addf(&d, "%s%s (%s)", shown++ ? "; " : ": ", res.sigs[i].reason,
 					    res.sigs[i].source);
 	}
-	add_check(&u->out, "signatures", distinct >= rule->sig_keys.threshold, &d);
+	add_check(&u->out, "signatures", w.distinct >= rule->sig_keys.threshold, &d);
 done:
 	hm_buf_release(&d);
 	hm_verify_result_free(&res);
 	free(repo);
-	free(keys);
-	free(trusts);
-	free(key_at);
-	free(trust_at);
-	free(signer);
-	free(has);
+	who_release(&w);
 	return err;
 }
 
 static int is_provenance(const char *t)
 {
 	return t && (!strncmp(t, "https://slsa.dev/provenance/", 28) || !strncmp(t, "slsaprovenance", 14));
+}
+
+/* What a `where` condition reads: the statement, plus for a keyless signer
+ * a "certificate" member (hm_signer_certificate_json).  Borrowed
+ * statement when there is nothing to add; *owned is then NULL. */
+static const cJSON *where_doc(const hm_att_result *t, cJSON **owned, int *nomem)
+{
+	cJSON *doc, *cert;
+
+	*owned = NULL;
+	if (t->signer.kind != HM_AUTH_KEYLESS)
+		return t->statement;
+	doc = cJSON_Duplicate(t->statement, 1);
+	cert = hm_signer_certificate_json(&t->signer);
+	if (!doc || !cert) {
+		cJSON_Delete(doc);
+		cJSON_Delete(cert);
+		*nomem = 1;
+		return t->statement;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(doc, "certificate");
+	cJSON_AddItemToObject(doc, "certificate", cert);
+	*owned = doc;
+	return doc;
 }
 
 /* Checks one attestation requirement; a statement that satisfied a
@@ -332,64 +437,65 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 {
 	hm_vsa_expect ve = {u->digest, vsa ? vsa->policy_digest : NULL, vsa ? vsa->verifier_id : NULL,
 			    vsa ? vsa->max_age : 0, (int64_t)r->now};
-	hm_key **keys = calloc(a->keys.n + 1, sizeof(*keys));
-	int *has = calloc(a->keys.n + 1, sizeof(*has));
 	hm_att_results res = {0};
 	hm_buf d = HM_BUF_INIT, fails = HM_BUF_INIT, what = HM_BUF_INIT;
-	size_t distinct = 0, verified = 0;
+	size_t verified = 0;
+	who w;
 	int err;
 
-	if (!keys || !has) {
-		free(keys);
-		free(has);
-		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if ((err = who_init(&w, r->p, &a->keys)) < 0) {
+		who_release(&w);
+		return err;
 	}
-	for (size_t i = 0; i < a->keys.n; i++)
-		keys[i] = r->p->keys[a->keys.idx[i]].key;
-	err = r->b->attestations(s, u->digest, keys, a->keys.n, a->type, &res);
+	err = r->b->attestations(s, u->digest, w.keys, w.n_keys, w.ids, w.n_ids, a->type, &res);
 	if (err < 0)
 		goto done;
 	for (size_t i = 0; i < res.n; i++) {
 		const hm_att_result *t = &res.v[i];
-		hm_buf why = HM_BUF_INIT;
-		int ok;
+		hm_buf why = HM_BUF_INIT, signer = HM_BUF_INIT;
+		cJSON *owned;
+		int ok, pos;
 
-		if (!t->valid || !t->statement || t->key_index < 0 || (size_t)t->key_index >= a->keys.n)
+		if (!t->valid || !t->statement || (pos = hm_trust_find(w.all, a->keys.n, &t->signer)) < 0)
 			continue;
 		verified++;
+		authority_text(&signer, &w.all[pos], &t->signer);
 		if (!hm_statement_json_has_subject(t->statement, u->digest)) {
 			hm_buf_addf(&fails, "%sstatement signed by %s names another subject", fails.len ? "; " : "",
-				    r->p->keys[a->keys.idx[t->key_index]].name);
+				    hm_buf_cstr(&signer));
+			hm_buf_release(&signer);
 			continue;
 		}
-		ok = !a->where || hm_cond_eval(a->where, t->statement, r->now, &why);
+		ok = !a->where || hm_cond_eval(a->where, where_doc(t, &owned, &u->out.nomem), r->now, &why);
+		if (a->where)
+			cJSON_Delete(owned);
 		if (ok && vsa)
 			ok = hm_vsa_accepts(t->statement, &ve, &why);
 		if (ok) {
-			distinct += !has[t->key_index];
-			has[t->key_index] = 1;
+			who_vote(&w, &t->signer);
 			add_evidence(u, t->source, t->layer);
 			if (is_provenance(a->type) && !*provenance)
 				*provenance = cJSON_Duplicate(t->statement, 1);
 		} else {
-			hm_buf_addf(&fails, "%sstatement signed by %s: %s", fails.len ? "; " : "",
-				    r->p->keys[a->keys.idx[t->key_index]].name, hm_buf_cstr(&why));
+			hm_buf_addf(&fails, "%sstatement signed by %s: %s", fails.len ? "; " : "", hm_buf_cstr(&signer),
+				    hm_buf_cstr(&why));
 		}
+		hm_buf_release(&signer);
 		hm_buf_release(&why);
 	}
-	if (distinct >= a->keys.threshold) {
-		hm_buf_addf(&d, "%zu of %zu required key%s attested (", distinct, a->keys.threshold,
+	if (w.distinct >= a->keys.threshold) {
+		hm_buf_addf(&d, "%zu of %zu required key%s attested (", w.distinct, a->keys.threshold,
 			    a->keys.threshold == 1 ? "" : "s");
-		key_names(&d, r->p, &a->keys, has, 1);
+		key_names(&d, &w, 1);
 		hm_buf_addstr(&d, ")");
 		if (a->where)
 			hm_buf_addf(&d, " and the statement satisfies: %s", hm_cond_text(a->where));
 	} else {
-		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept %s signed by %zu of: ", distinct,
+		hm_buf_addf(&d, "%zu of %zu required key%s attested; would accept %s signed by %zu of: ", w.distinct,
 			    a->keys.threshold, a->keys.threshold == 1 ? "" : "s",
 			    vsa ? "a verification summary (" HM_PREDICATE_VSA_V1 ")" : "an attestation of this type",
 			    a->keys.threshold);
-		key_names(&d, r->p, &a->keys, NULL, 0);
+		key_names(&d, &w, 0);
 		if (a->where)
 			hm_buf_addf(&d, " whose statement satisfies: %s", hm_cond_text(a->where));
 		if (vsa) {
@@ -415,14 +521,13 @@ static int check_attestation(run *r, void *s, ver_unit *u, const hm_attest_req *
 		hm_buf_addstr(&what, "vsa");
 	else
 		hm_buf_addf(&what, "attestation %s", a->type);
-	add_check(&u->out, hm_buf_cstr(&what), distinct >= a->keys.threshold, &d);
+	add_check(&u->out, hm_buf_cstr(&what), w.distinct >= a->keys.threshold, &d);
 done:
 	hm_buf_release(&d);
 	hm_buf_release(&fails);
 	hm_buf_release(&what);
 	hm_att_results_free(&res);
-	free(keys);
-	free(has);
+	who_release(&w);
 	return err;
 }
 

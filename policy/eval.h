@@ -27,9 +27,9 @@ typedef struct hm_policy_backend {
 	int (*resolve)(void *session, const char *tag, char digest[HM_DIGEST_SIZE]);
 	/* As hm_verify_signatures(): HM_OK whenever discovery worked. */
 	int (*signatures)(void *session, const char *digest, const hm_verify_opts *opts, hm_verify_result *out);
-	/* As hm_attest_verify(). */
+	/* As hm_attest_verify_who(): keys and keyless identities. */
 	int (*attestations)(void *session, const char *digest, hm_key *const *keys, size_t nkeys,
-			    const char *type, hm_att_results *out);
+			    const hm_authority *ids, size_t n_ids, const char *type, hm_att_results *out);
 	void (*close)(void *session);
 } hm_policy_backend;
 

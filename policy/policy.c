@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The policy file: load and lint.  See policy/policy.h and docs/policy.md. */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,8 @@ static void load_notation_key(lint *l, const cJSON *k, const char *what)
 		l->nomem = 1;
 		hm_notation_trust_free(t);
 	} else if (!err) {
+		p->keys[p->n_keys].auth.kind = HM_AUTH_NOTATION;
+		p->keys[p->n_keys].auth.name = p->keys[p->n_keys].name;
 		p->keys[p->n_keys++].notation = t;
 	}
 	free(idv);
@@ -250,9 +253,168 @@ static void load_notation_key(lint *l, const cJSON *k, const char *what)
 	hm_buf_release(&pp);
 }
 
+static const char *const keyless_fields[] = {"issuer", "issuerRegExp", "subject", "subjectRegExp",
+					     "trustedRoot", "claims", NULL};
+
+static int is_keyless_entry(const cJSON *k)
+{
+	for (const char *const *f = keyless_fields; *f; f++)
+		if (get(k, *f))
+			return 1;
+	return 0;
+}
+
+/* The trusted root at file (relative to the policy), loaded once per
+ * policy however many entries name it; NULL (reported) when it fails. */
+static hm_trustroot *policy_root(lint *l, const cJSON *node, const char *file, const char *what)
+{
+	hm_policy *p = l->p;
+	hm_buf path = HM_BUF_INIT;
+	hm_trustroot *tr = NULL;
+	void *grown;
+	int err;
+
+	if (file[0] == '/' || !l->base_dir)
+		err = hm_buf_addstr(&path, file);
+	else
+		err = hm_buf_addf(&path, "%s/%s", l->base_dir, file);
+	for (size_t i = 0; err == HM_OK && i < p->n_roots; i++)
+		if (!strcmp(p->root_paths[i], hm_buf_cstr(&path))) {
+			hm_buf_release(&path);
+			return p->roots[i];
+		}
+	if (err == HM_OK && (err = hm_trustroot_load(&tr, hm_buf_cstr(&path))) < 0 && err != HM_E_NOMEM)
+		D(l, node, 0, "%s: trustedRoot: %s", what, hm_error_message());
+	if (err == HM_OK) {
+		if ((grown = realloc(p->roots, (p->n_roots + 1) * sizeof(*p->roots))))
+			p->roots = grown;
+		if (grown && (grown = realloc(p->root_paths, (p->n_roots + 1) * sizeof(*p->root_paths))))
+			p->root_paths = grown;
+		if (!grown || !(p->root_paths[p->n_roots] = hm_buf_detach(&path, NULL))) {
+			hm_trustroot_free(tr);
+			tr = NULL;
+			err = HM_E_NOMEM;
+		} else {
+			p->roots[p->n_roots++] = tr;
+		}
+	}
+	if (err == HM_E_NOMEM)
+		l->nomem = 1;
+	hm_buf_release(&path);
+	return tr;
+}
+
+/* The arc of a claim by cosign's name; "issuer" is not a claim here (it is
+ * the entry's own issuer). */
+static int claim_arc(const char *name)
+{
+	for (int arc = 2; arc <= HM_FULCIO_MAX_ARC; arc++)
+		if (hm_fulcio_claim_name(arc) && arc != 8 && !strcmp(hm_fulcio_claim_name(arc), name))
+			return arc;
+	return -1;
+}
+
+static char *own(lint *l, const char *s)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	if (s && !d)
+		l->nomem = 1;
+	return d;
+}
+
+/* A keyless entry into slot: 0 when it was refused (reported). */
+static int load_keyless(lint *l, const cJSON *k, const char *what, hm_policy_key *slot)
+{
+	hm_identity_policy *id = &slot->auth.identity;
+	const char *subject = get_str(l, k, "subject", what), *subject_re = get_str(l, k, "subjectRegExp", what);
+	const char *issuer = get_str(l, k, "issuer", what), *issuer_re = get_str(l, k, "issuerRegExp", what);
+	const char *root = get_str(l, k, "trustedRoot", what);
+	const cJSON *claims = get(k, "claims");
+	int ok = 1;
+
+	if (get(k, "file") || get(k, "pem")) {
+		D(l, k, 1, "%s is keyless (issuer, subject) and so takes no 'file' or 'pem'", what);
+		return 0;
+	}
+	if (!!get(k, "subject") + !!get(k, "subjectRegExp") != 1) {
+		D(l, k, 1, "keyless %s needs exactly one of 'subject' or 'subjectRegExp'", what);
+		ok = 0;
+	}
+	if (!!get(k, "issuer") + !!get(k, "issuerRegExp") != 1) {
+		D(l, k, 1, "keyless %s needs exactly one of 'issuer' or 'issuerRegExp'", what);
+		ok = 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *re = i ? issuer_re : subject_re;
+		char msg[160];
+		regex_t rx;
+		int rc;
+
+		if (!re)
+			continue;
+		/* compiled as hm_fulcio_identity_match() will: POSIX ERE, unanchored */
+		if ((rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
+			regerror(rc, NULL, msg, sizeof(msg));
+			D(l, get(k, i ? "issuerRegExp" : "subjectRegExp"), 0, "%s: invalid regular expression '%s': %s",
+			  what, re, msg);
+			ok = 0;
+			continue;
+		}
+		regfree(&rx);
+	}
+	if (claims && !cJSON_IsObject(claims)) {
+		D(l, claims, 0, "'claims' in %s must be a mapping of claim names to strings, not %s", what,
+		  type_name(claims));
+		ok = 0;
+	}
+	for (const cJSON *c = cJSON_IsObject(claims) ? claims->child : NULL; c; c = c->next) {
+		int arc = claim_arc(c->string);
+
+		if (arc < 0) {
+			hm_buf list = HM_BUF_INIT;
+
+			for (int a = 2; a <= HM_FULCIO_MAX_ARC; a++)
+				if (hm_fulcio_claim_name(a) && a != 8)
+					hm_buf_addf(&list, "%s%s", list.len ? ", " : "", hm_fulcio_claim_name(a));
+			D(l, c, 1, "unknown claim '%s' in %s (expected %s)", c->string, what, hm_buf_cstr(&list));
+			hm_buf_release(&list);
+			ok = 0;
+		} else if (!cJSON_IsString(c) || !*c->valuestring) {
+			D(l, c, 0, "claim '%s' in %s must be a non-empty string (quote it), not %s", c->string, what,
+			  cJSON_IsString(c) ? "an empty one" : type_name(c));
+			ok = 0;
+		} else {
+			id->claims[arc] = own(l, c->valuestring);
+		}
+	}
+	if (root && ok && !(slot->auth.trustroot = policy_root(l, get(k, "trustedRoot"), root, what)))
+		ok = 0;
+	if (get(k, "trustedRoot") && !root)
+		ok = 0;
+	id->subject = own(l, subject);
+	id->subject_regexp = own(l, subject_re);
+	id->issuer = own(l, issuer);
+	id->issuer_regexp = own(l, issuer_re);
+	slot->auth.kind = HM_AUTH_KEYLESS;
+	return ok && (subject || subject_re) && (issuer || issuer_re);
+}
+
+static void release_identity(hm_identity_policy *id)
+{
+	free((char *)id->subject);
+	free((char *)id->subject_regexp);
+	free((char *)id->issuer);
+	free((char *)id->issuer_regexp);
+	for (int arc = 0; arc <= HM_FULCIO_MAX_ARC; arc++)
+		free((char *)id->claims[arc]);
+	memset(id, 0, sizeof(*id));
+}
+
 static void load_keys(lint *l, const cJSON *keys)
 {
-	static const char *const allowed[] = {"file", "pem", NULL};
+	static const char *const allowed[] = {"file", "pem", "issuer", "issuerRegExp", "subject", "subjectRegExp",
+					      "trustedRoot", "claims", NULL};
 	hm_policy *p = l->p;
 
 	if (!keys)
@@ -279,6 +441,18 @@ static void load_keys(lint *l, const cJSON *keys)
 		}
 		if (!check_map(l, k, what, allowed))
 			continue;
+		if (is_keyless_entry(k)) {
+			hm_policy_key *slot = &p->keys[p->n_keys];
+
+			if (!load_keyless(l, k, what, slot) || !(slot->name = own(l, k->string))) {
+				release_identity(&slot->auth.identity);
+				memset(slot, 0, sizeof(*slot));
+				continue;
+			}
+			slot->auth.name = slot->name;
+			p->n_keys++;
+			continue;
+		}
 		file = get_str(l, k, "file", what);
 		pem = get_str(l, k, "pem", what);
 		if (!!get(k, "file") + !!get(k, "pem") != 1) {
@@ -315,6 +489,7 @@ static void load_keys(lint *l, const cJSON *keys)
 			l->nomem = 1;
 			continue;
 		}
+		p->keys[p->n_keys].auth = (hm_authority){.kind = HM_AUTH_KEY, .name = p->keys[p->n_keys].name, .key = key};
 		p->keys[p->n_keys++].key = key;
 	}
 }
@@ -345,11 +520,13 @@ static size_t distinct_keys(const hm_policy *p, const hm_key_set *ks, const char
 		const hm_policy_key *k = &p->keys[ks->idx[i]];
 		size_t j;
 
-		for (j = 0; j < i; j++)
-			if (k->key && p->keys[ks->idx[j]].key &&
+		/* (keyless entries are distinct authorities: an attachment votes
+		 * for one of them only, so each needs its own signature) */
+		for (j = 0; k->key && j < i; j++)
+			if (p->keys[ks->idx[j]].key &&
 			    !strcmp(hm_key_fingerprint(p->keys[ks->idx[j]].key), hm_key_fingerprint(k->key)))
 				break;
-		if (j == i) {
+		if (!k->key || j == i) {
 			distinct++;
 		} else if (!*a) {
 			*a = p->keys[ks->idx[j]].name;
@@ -729,8 +906,15 @@ void hm_policy_free(hm_policy *p)
 		free(p->keys[i].name);
 		hm_key_free(p->keys[i].key);
 		hm_notation_trust_free(p->keys[i].notation);
+		release_identity(&p->keys[i].auth.identity);
 	}
 	free(p->keys);
+	for (size_t i = 0; i < p->n_roots; i++) {
+		hm_trustroot_free(p->roots[i]);
+		free(p->root_paths[i]);
+	}
+	free(p->roots);
+	free(p->root_paths);
 	for (size_t i = 0; i < p->n_rules; i++) {
 		hm_policy_rule *r = &p->rules[i];
 

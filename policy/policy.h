@@ -14,17 +14,25 @@
 #include "crypto/key.h"
 #include "policy/condition.h"
 #include "policy/pattern.h"
+#include "trust/trust.h"
 
 enum hm_mode { HM_MODE_ENFORCE, HM_MODE_WARN, HM_MODE_AUDIT };
 
 struct hm_notation_trust;
 
+/* A named authority: a public key ({file} or {pem}), a keyless identity
+ * ({issuer|issuerRegExp, subject|subjectRegExp, trustedRoot, claims}) or a
+ * notation trust store ({notation: {trustStore, identities, trustPolicy?}}).
+ * auth is what trust/ judges key and keyless signers by: kind HM_AUTH_KEY
+ * with auth.key == key, HM_AUTH_KEYLESS with the identity's strings owned by
+ * the policy and auth.trustroot one of hm_policy.roots (NULL: the built-in
+ * root), or HM_AUTH_NOTATION for a notation entry (matched by
+ * verify/notation_evidence.h through notation). */
 typedef struct hm_policy_key {
 	char *name;
-	hm_key *key;                     /* NULL for a notation entry */
-	struct hm_notation_trust *notation; /* keys: NAME: {notation: {trustStore, identities,
-					 * trustPolicy?}}: signatures by a certificate of the
-					 * store whose subject matches one identity; else NULL */
+	hm_key *key;                        /* NULL for a keyless or notation entry */
+	struct hm_notation_trust *notation; /* a notation entry's trust, else NULL */
+	hm_authority auth;
 } hm_policy_key;
 
 /* A set of policy keys (indices into hm_policy.keys) and how many of them,
@@ -83,6 +91,9 @@ typedef struct hm_policy {
 	char *path;
 	hm_policy_key *keys;
 	size_t n_keys;
+	hm_trustroot **roots; /* the keyless entries' trusted roots, each file loaded once */
+	char **root_paths;
+	size_t n_roots;
 	hm_policy_rule *rules;
 	size_t n_rules;
 	int default_allow;   /* images no rule matches: 0 deny (the default) */

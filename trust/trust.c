@@ -73,3 +73,29 @@ void hm_signer_release(hm_signer *s)
 	memset(s, 0, sizeof(*s));
 	s->log_index = -1;
 }
+
+cJSON *hm_signer_certificate_json(const hm_signer *s)
+{
+	cJSON *o, *sans;
+	int ok;
+
+	if (!s || s->kind != HM_AUTH_KEYLESS || !(o = cJSON_CreateObject()))
+		return NULL;
+	ok = (!s->identity || cJSON_AddStringToObject(o, "subject", s->identity)) &&
+	     (!s->cert.issuer || cJSON_AddStringToObject(o, "issuer", s->cert.issuer)) &&
+	     (sans = cJSON_AddArrayToObject(o, "sans"));
+	for (size_t i = 0; ok && i < s->cert.n_sans; i++) {
+		cJSON *v = cJSON_CreateString(s->cert.sans[i]);
+
+		ok = v && cJSON_AddItemToArray(sans, v);
+	}
+	/* arcs 1 and 8 are the issuer, already there */
+	for (int arc = 2; ok && arc <= HM_FULCIO_MAX_ARC; arc++)
+		if (arc != 8 && s->cert.claims[arc] && hm_fulcio_claim_name(arc))
+			ok = cJSON_AddStringToObject(o, hm_fulcio_claim_name(arc), s->cert.claims[arc]) != NULL;
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}

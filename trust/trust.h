@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <cjson/cJSON.h>
 #include "crypto/key.h"
 #include "sigstore/fulcio.h"
 #include "sigstore/trustroot.h"
@@ -62,6 +63,13 @@ int hm_trust_find(const hm_authority *a, size_t n, const hm_signer *s);
 void hm_signer_set_keyless(hm_signer *s, hm_fulcio_identity *cert, const hm_identity_policy *p,
 			   const hm_trustroot *root);
 void hm_signer_release(hm_signer *s);
+
+/* A keyless signer's certificate as data, for policy conditions and
+ * reports: {"subject": the SAN shown as identity, "sans": [every SAN],
+ * "issuer": ..., and each claim by cosign's name (hm_fulcio_claim_name),
+ * e.g. "sourceRepositoryDigest"}.  NULL when out of memory or s is not
+ * keyless.  The caller cJSON_Deletes it. */
+cJSON *hm_signer_certificate_json(const hm_signer *s);
 
 /* "key" | "keyless" | "notation" */
 const char *hm_authority_kind_name(enum hm_authority_kind k);

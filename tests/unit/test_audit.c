@@ -211,6 +211,7 @@ static void good_image(hm_audit_image *img, hm_audit_sig *sig)
 	sig->identity = (char *)REPO;
 	sig->reason = NULL;
 	sig->unknown_key = 0;
+	sig->signer = sig->issuer = sig->source_commit = NULL;
 	img->sigs = sig;
 	img->n_sigs = img->n_valid_sigs = 1;
 	img->decision.allowed = -1;
@@ -261,6 +262,48 @@ static void test_findings_clean(void **state)
 	hm_audit_findings_release(&t.findings);
 }
 
+/* The commit a keyless signature's certificate names (sourceRepositoryDigest)
+ * is held against the git tag like the provenance's, and with no provenance
+ * it alone decides. */
+static void test_findings_keyless_commit(void **state)
+{
+	hm_audit_image img;
+	hm_audit_sig sig;
+	hm_audit_tag t;
+
+	(void)state;
+	good_image(&img, &sig);
+	sig.signer = (char *)"https://github.com/o/a/.github/workflows/r.yml@refs/tags/v1.0.0";
+	sig.issuer = (char *)"https://token.actions.githubusercontent.com";
+	sig.source_commit = (char *)COMMIT;
+	assert_string_equal(hm_audit_keyless_commit(&img), COMMIT);
+	tag_init(&t, "1.0.0", "v1.0.0", COMMIT);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_int_equal(t.git, HM_AUDIT_GIT_MATCH);
+	assert_false(has(&t, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR));
+	hm_audit_findings_release(&t.findings);
+
+	/* the provenance agrees with the tag, the certificate does not */
+	sig.source_commit = (char *)"2222222222222222222222222222222222222222";
+	tag_init(&t, "1.0.0", "v1.0.0", COMMIT);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_int_equal(t.git, HM_AUDIT_GIT_MISMATCH);
+	assert_true(has(&t, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR));
+	hm_audit_findings_release(&t.findings);
+
+	/* no provenance commit: the certificate's alone */
+	img.prov.commit = NULL;
+	tag_init(&t, "1.0.0", "v1.0.0", COMMIT);
+	assert_int_equal(hm_audit_tag_findings(&t, &img, 1, REPO), HM_OK);
+	assert_int_equal(t.git, HM_AUDIT_GIT_MISMATCH);
+	assert_true(has(&t, HM_AUDIT_COMMIT_MISMATCH, HM_AUDIT_ERROR));
+	hm_audit_findings_release(&t.findings);
+
+	/* an invalid signature's claim is never read */
+	sig.valid = 0;
+	assert_null(hm_audit_keyless_commit(&img));
+}
+
 static void test_findings_unsigned_and_missing(void **state)
 {
 	hm_audit_image img;
@@ -301,9 +344,9 @@ static void test_findings_unsigned_and_missing(void **state)
 static void test_findings_signers(void **state)
 {
 	hm_audit_sig sigs[3] = {
-	    {0, -1, NULL, (char *)"signature does not verify with the key", 1, NULL},
-	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image", 0, NULL},
-	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL, 0, NULL},
+	    {0, -1, NULL, (char *)"signature does not verify with the key", 1, NULL, NULL, NULL},
+	    {0, 0, (char *)REPO, (char *)"payload names sha256:other, not this image", 0, NULL, NULL, NULL},
+	    {1, 0, (char *)"127.0.0.1:5000/staging/app", NULL, 0, NULL, NULL, NULL},
 	};
 	hm_audit_image img;
 	hm_audit_sig one;
@@ -552,6 +595,7 @@ int main(void)
 	    cmocka_unit_test(test_identity),
 	    cmocka_unit_test(test_provenance_read),
 	    cmocka_unit_test(test_findings_clean),
+	    cmocka_unit_test(test_findings_keyless_commit),
 	    cmocka_unit_test(test_findings_unsigned_and_missing),
 	    cmocka_unit_test(test_findings_signers),
 	    cmocka_unit_test(test_findings_git),

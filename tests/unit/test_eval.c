@@ -104,16 +104,20 @@ static int m_signatures(void *session_, const char *digest, const hm_verify_opts
 		r->key_index = g->valid ? key_slot(o->keys, o->n_keys, g->key) : -1;
 		r->valid = r->key_index >= 0;
 		r->reason = r->valid ? NULL : strdup("no key verifies it");
+		if (r->valid) /* who made it: what the evaluation counts votes by (trust/) */
+			r->signer = (hm_signer){.kind = HM_AUTH_KEY, .key = o->keys[r->key_index], .log_index = -1};
 		out->n_valid += (size_t)r->valid;
 	}
 	return HM_OK;
 }
 
-static int m_attestations(void *session_, const char *digest, hm_key *const *ks, size_t n, const char *type,
-			  hm_att_results *out)
+static int m_attestations(void *session_, const char *digest, hm_key *const *ks, size_t n,
+			  const hm_authority *ids, size_t n_ids, const char *type, hm_att_results *out)
 {
 	session *s = session_;
 
+	(void)ids;
+	(void)n_ids;
 	memset(out, 0, sizeof(*out));
 	snprintf(out->digest, sizeof(out->digest), "%s", digest);
 	out->v = calloc(16, sizeof(*out->v));
@@ -125,6 +129,8 @@ static int m_attestations(void *session_, const char *digest, hm_key *const *ks,
 		r = &out->v[out->n++];
 		r->key_index = key_slot(ks, n, a->key);
 		r->valid = r->key_index >= 0;
+		if (r->valid)
+			r->signer = (hm_signer){.kind = HM_AUTH_KEY, .key = ks[r->key_index], .log_index = -1};
 		r->predicate_type = strdup(a->type);
 		r->source = strdup("tag test.att");
 		hm_digest_compute(r->layer, a->statement, strlen(a->statement));

@@ -80,7 +80,8 @@ static int b_signatures(void *s, const char *digest, const hm_verify_opts *o, hm
 	return HM_OK;
 }
 
-static int b_attestations(void *s, const char *digest, hm_key *const *keys, size_t n, const char *type,
+static int b_attestations(void *s, const char *digest, hm_key *const *keys, size_t n, const hm_authority *ids,
+			  size_t n_ids, const char *type,
 			  hm_att_results *out)
 {
 	(void)s, (void)digest, (void)keys, (void)n, (void)type;
