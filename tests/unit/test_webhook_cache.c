@@ -76,7 +76,9 @@ static int b_signatures(void *s, const char *digest, const hm_verify_opts *o, hm
 	out->n_sigs = out->n_valid = 1;
 	out->sigs[0].valid = 1;
 	out->sigs[0].key_index = 0;
-	(void)o;
+	out->sigs[0].notation_index = -1;
+	out->sigs[0].signer.kind = HM_AUTH_KEY; /* votes go by signer (trust/) */
+	out->sigs[0].signer.key = o->n_keys ? o->keys[0] : NULL;
 	return HM_OK;
 }
 
