@@ -341,7 +341,7 @@ static cJSON *sigs_json(const hm_args *a, const hm_audit_image *img, hm_key **ke
 
 		size_t times = key_times(img, i); /* 0 when this key is already listed */
 
-		if (times && g->signer) {
+		if (times && g->signer && g->issuer) { /* keyless */
 			cJSON *k = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(k, "identity", g->signer);
