@@ -76,6 +76,13 @@ struct resp {
 	 * (kept here, not in struct req, whose users initialise it positionally) */
 	FILE *upload;
 	int64_t upload_len;
+	/* the HTTPS probe of a host that may speak plain HTTP (choose_scheme):
+	 * it sends no credentials and its answer is only "TLS or not", so the
+	 * certificate is not checked there (every request after it checks it,
+	 * on a connection of its own: curl reuses none across that setting)
+	 * and the CA store, whose loading was half of a verify on loopback,
+	 * is loaded only when a server does speak TLS */
+	int probe;
 };
 
 struct req {
@@ -362,113 +369,148 @@ static void log_request(const struct reg *r, const char *method, const char *url
 		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> no answer", method, (int)keep, url, url[keep] ? "?..." : "");
 }
 
-/* One request, no redirects, no auth dance.  auth: the Authorization value
- * to send, or NULL. */
-static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
-{
-	struct curl_slist *h = NULL;
-	hm_buf line = HM_BUF_INIT;
+/* One transfer being made: its handle, headers and where it goes. */
+struct xfer {
+	CURL *curl;
+	struct curl_slist *h;
+	char *errbuf;       /* CURL_ERROR_SIZE bytes */
 	struct origin o;
-	CURLcode rc;
 	char hp[300];
-	long low_s, budget;
+	long budget;
+};
+
+/* Sets x->curl up for one request, no redirects, no auth dance.  auth:
+ * the Authorization value to send, or NULL. */
+static int prepare(struct reg *r, struct xfer *x, const struct req *q, const char *url, const char *auth,
+		   struct resp *res)
+{
+	hm_buf line = HM_BUF_INIT;
+	CURL *c = x->curl;
+	long low_s;
 	int err;
 
 	resp_clear(res);
-	if ((err = url_origin(&o, url)) || (err = check_scheme(r, &o)))
+	x->h = NULL;
+	if ((err = url_origin(&x->o, url)) || (err = check_scheme(r, &x->o)))
 		return err;
-	snprintf(hp, sizeof(hp), "%s:%s", o.host, o.port);
-	if (!(budget = request_budget(r)))
-		return deadline_error(r, o.host);
-	curl_easy_reset(r->curl);
-	r->errbuf[0] = '\0';
+	snprintf(x->hp, sizeof(x->hp), "%s:%s", x->o.host, x->o.port);
+	if (!(x->budget = request_budget(r)))
+		return deadline_error(r, x->o.host);
+	curl_easy_reset(c);
+	x->errbuf[0] = '\0';
 	low_s = r->timeout_ms / 1000;
 	low_s = low_s < 1 ? 1 : low_s > 30 ? 30 : low_s;
-	curl_easy_setopt(r->curl, CURLOPT_URL, url);
-	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, budget < CONNECT_TIMEOUT_MS ? budget : CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, budget);
-	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, low_s);
-	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "hallmark/0.1");
-	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, res);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, res);
-	hm_tls_setup(&r->tls, r->curl, strcasecmp(o.host, r->host_only) == 0, !host_insecure(r, o.host, hp));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->budget < CONNECT_TIMEOUT_MS ? x->budget : CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->budget);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "hallmark/0.1");
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, res);
+	hm_tls_setup(&r->tls, c, strcasecmp(x->o.host, r->host_only) == 0,
+		     !res->probe && !host_insecure(r, x->o.host, x->hp));
 	if (res->body && res->body->max)
-		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
 	if (res->sink)
-		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->sink_max);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->sink_max);
 	if (strcmp(q->method, "HEAD") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(q->method, "GET") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else if (res->upload && strcmp(q->method, "PUT") == 0) {
 		/* a retry (after a challenge) sends the file again from its start */
 		if (fseeko(res->upload, 0, SEEK_SET) != 0)
 			return hm_error_set(HM_E_IO, "rewinding a blob to upload: %s", strerror(errno));
-		curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(r->curl, CURLOPT_READDATA, res->upload);
-		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)res->upload_len);
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, res->upload);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)res->upload_len);
 	} else {
-		curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, q->data ? q->data : "");
-		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->data ? q->data : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
 		if (strcmp(q->method, "POST") != 0)
-			curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, q->method);
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
 	}
-	if (q->accept && add_header(&h, q->accept))
+	if (q->accept && add_header(&x->h, q->accept))
 		goto nomem;
 	if (hm_buf_addf(&line, "Content-Type: %s", q->ctype ? q->ctype : "") ||
-	    add_header(&h, q->ctype ? line.data : "Content-Type:") || add_header(&h, "Expect:"))
+	    add_header(&x->h, q->ctype ? line.data : "Content-Type:") || add_header(&x->h, "Expect:"))
 		goto nomem;
 	if (auth) {
 		hm_buf_reset(&line);
-		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&h, line.data))
+		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&x->h, line.data))
 			goto nomem;
 	}
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
-	rc = curl_easy_perform(r->curl);
-	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
-	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->h);
+	hm_buf_release_secret(&line);
+	return HM_OK;
+nomem:
+	hm_buf_release_secret(&line);
+	return hm_error_set(HM_E_NOMEM, "out of memory");
+}
+
+/* After the transfer of x ended with rc: the status and length, the --debug
+ * line, and the error for a transfer that failed. */
+static int conclude(struct reg *r, struct xfer *x, CURLcode rc, const struct req *q, const char *url,
+		    const char *auth, struct resp *res)
+{
+	int err = HM_OK;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_getinfo(x->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
 	log_request(r, q->method, url, auth, rc == CURLE_OK ? res->status : 0);
 	if (rc != CURLE_OK) {
-		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+		const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
 		res->rc = rc;
 
 		if (r->deadline_ms && (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 				       rc == CURLE_COULDNT_CONNECT) && hm_http_now_ms() >= r->deadline_ms - 10)
-			err = deadline_error(r, o.host);
+			err = deadline_error(r, x->o.host);
 		else if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
 			res->overflow = 1;
-			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", o.host,
+			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", x->o.host,
 					   (long long)res->sink_max);
 		} else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
-			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
+			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", x->o.host,
 					   res->body ? res->body->max : 0);
-		else if (strcasecmp(o.scheme, "https") == 0 && hm_tls_is_tls_error(rc, why))
-			err = hm_tls_error(&r->tls, r->curl, rc, o.host, hp, why);
+		else if (strcasecmp(x->o.scheme, "https") == 0 && hm_tls_is_tls_error(rc, why))
+			err = hm_tls_error(&r->tls, x->curl, rc, x->o.host, x->hp, why);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
 			 rc == CURLE_COULDNT_RESOLVE_PROXY)
-			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", o.host, (int)n, why);
+			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", x->o.host, (int)n, why);
 		else
-			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", o.host, (int)n, why);
+			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", x->o.host, (int)n, why);
 		res->status = 0;
 	}
-	goto done;
-nomem:
-	err = hm_error_set(HM_E_NOMEM, "out of memory");
-done:
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
-	hm_buf_release_secret(&line);
+	return err;
+}
+
+static void xfer_done(struct xfer *x)
+{
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(x->h);
+	x->h = NULL;
+}
+
+/* One request on the store's own handle. */
+static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
+{
+	struct xfer x = {r->curl, NULL, r->errbuf, {"", "", ""}, "", 0};
+	int err = prepare(r, &x, q, url, auth, res);
+
+	if (!err)
+		err = conclude(r, &x, curl_easy_perform(r->curl), q, url, auth, res);
+	xfer_done(&x);
 	return err;
 }
 
@@ -529,10 +571,12 @@ static int ping(struct reg *r, const char *scheme, struct resp *res)
 
 	hm_buf_init(&body, MAX_ERROR_BODY);
 	res->body = &body;
+	res->probe = strcmp(scheme, "https") == 0;
 	if (!(err = hm_buf_addf(&url, "%s://%s/v2/", scheme, r->api_host))) {
 		q.url = url.data;
 		err = perform(r, &q, url.data, NULL, res);
 	}
+	res->probe = 0;
 	status = res->status;
 	rc = res->rc;
 	resp_clear(res);
