@@ -52,7 +52,10 @@ struct reg {
 	hm_auth_cred cred;
 	int cred_loaded;
 	hm_buf auth;   /* Authorization value for the registry (secret), or empty */
+	unsigned auth_gen; /* bumped whenever auth changes */
 	char errbuf[CURL_ERROR_SIZE];
+	struct pre *pre; /* answers of the last hm_store_prefetch, until taken */
+	size_t n_pre;
 };
 
 struct resp {
@@ -701,6 +704,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		}
 		hm_log(HM_LOG_INFO, "registry %s: basic auth as the user of the credentials file", r->host);
 		hm_buf_reset(&r->auth);
+		r->auth_gen++;
 		err = hm_auth_basic(&r->auth, &r->cred);
 		goto done;
 	}
@@ -758,6 +762,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		goto done;
 	}
 	hm_buf_reset(&r->auth);
+	r->auth_gen++;
 	err = hm_buf_addf(&r->auth, "Bearer %s", token);
 done:
 	if (token) {
@@ -771,6 +776,73 @@ done:
 	hm_buf_release_secret(&form);
 	hm_buf_release_secret(&body);
 	return err;
+}
+
+/* --- answers fetched ahead (hm_store_prefetch) ------------------------------- */
+
+/* A GET made in a batch with others; request() takes its answer instead of
+ * making the same first request again.  Each answer is taken once. */
+struct pre {
+	char *url;
+	const char *accept;
+	unsigned auth_gen;   /* r->auth_gen when it was sent */
+	int err;             /* of the transfer, with its message */
+	char *why;
+	struct resp res;
+	hm_buf body;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE];
+	int ready;           /* made, and not taken yet */
+};
+
+static void pre_drop(struct reg *r)
+{
+	for (size_t i = 0; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+
+		free(p->url);
+		free(p->why);
+		p->res.body = NULL;
+		resp_clear(&p->res);
+		hm_buf_release(&p->body);
+		if (p->x.curl)
+			curl_easy_cleanup(p->x.curl);
+		curl_slist_free_all(p->x.h);
+	}
+	free(r->pre);
+	r->pre = NULL;
+	r->n_pre = 0;
+}
+
+/* The answer fetched ahead for this first request, moved into res; 1 when
+ * there was one (*err is then the transfer's result).  One sent with a
+ * token since replaced is not used when it was refused (401). */
+static int pre_take(struct reg *r, const struct req *q, const char *url, struct resp *res, int *err)
+{
+	for (size_t i = 0; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+		hm_buf *body = res->body;
+
+		if (!p->ready || strcmp(p->url, url) != 0 || strcmp(q->method, "GET") != 0 || !q->accept ||
+		    strcmp(p->accept, q->accept) != 0 || q->push)
+			continue;
+		p->ready = 0;
+		if (p->res.status == 401 && p->auth_gen != r->auth_gen)
+			return 0;
+		resp_clear(res);
+		*res = p->res;
+		res->body = body;
+		memset(&p->res, 0, sizeof(p->res));
+		if (p->err) {
+			*err = hm_error_set(p->err, "%s", p->why ? p->why : "");
+			return 1;
+		}
+		*err = body ? hm_buf_add(body, hm_buf_cstr(&p->body), p->body.len) : HM_OK;
+		if (*err) /* a smaller cap than the batch's */
+			*err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", r->host, body->max);
+		return 1;
+	}
+	return 0;
 }
 
 /* A request with redirects (credentials only to the registry's origin) and
@@ -792,7 +864,8 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 		if ((err = url_origin(&here, url)))
 			goto done;
 		mine = same_origin(&home, &here);
-		err = perform(r, &cur, url, mine && r->auth.len ? r->auth.data : NULL, res);
+		if (hops || challenged || !pre_take(r, &cur, url, res, &err))
+			err = perform(r, &cur, url, mine && r->auth.len ? r->auth.data : NULL, res);
 		if (err)
 			goto done;
 		if (res->status == 401 && mine && !challenged) {
@@ -1344,22 +1417,31 @@ static struct {
 	pthread_mutex_t mu;
 	char base[NO_REFERRERS_MAX][256];
 	time_t when[NO_REFERRERS_MAX];
+	char present[NO_REFERRERS_MAX]; /* answered 200 rather than 404 */
 	unsigned next;
-} no_referrers = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, 0};
+} no_referrers = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0};
 
-static int referrers_absent(const char *base)
+/* 1: the registry at base answered 404 (no API), or, with present set,
+ * 200 (an API), within the last 10 minutes. */
+static int referrers_known(const char *base, int present)
 {
 	time_t now = time(NULL);
 	int found = 0;
 
 	pthread_mutex_lock(&no_referrers.mu);
 	for (unsigned i = 0; i < NO_REFERRERS_MAX && !found; i++)
-		found = strcmp(no_referrers.base[i], base) == 0 && now - no_referrers.when[i] < NO_REFERRERS_TTL;
+		found = strcmp(no_referrers.base[i], base) == 0 && now - no_referrers.when[i] < NO_REFERRERS_TTL &&
+			no_referrers.present[i] == present;
 	pthread_mutex_unlock(&no_referrers.mu);
 	return found;
 }
 
-static void referrers_mark_absent(const char *base)
+static int referrers_absent(const char *base)
+{
+	return referrers_known(base, 0);
+}
+
+static void referrers_mark(const char *base, int present)
 {
 	unsigned i;
 
@@ -1373,6 +1455,7 @@ static void referrers_mark_absent(const char *base)
 		i = no_referrers.next++ % NO_REFERRERS_MAX;
 	snprintf(no_referrers.base[i], sizeof(no_referrers.base[i]), "%s", base);
 	no_referrers.when[i] = time(NULL);
+	no_referrers.present[i] = (char)present;
 	pthread_mutex_unlock(&no_referrers.mu);
 }
 
@@ -1414,7 +1497,7 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 		if ((err = request(r, s->name, &q, &res)))
 			goto done;
 		if (res.status == 404) {
-			referrers_mark_absent(r->base);
+			referrers_mark(r->base, 0);
 			err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
 			goto done;
 		}
@@ -1422,6 +1505,8 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 			err = status_error(r, s, &res, what.data);
 			goto done;
 		}
+		if (pages == 1)
+			referrers_mark(r->base, 1);
 		if ((bytes += page.len) > HM_MAX_REFERRERS_BYTES) {
 			err = hm_error_set(HM_E_LIMIT, "%s in '%s': more than %u bytes over all pages (the cap)",
 					   what.data, s->name, HM_MAX_REFERRERS_BYTES);
@@ -1465,6 +1550,138 @@ done:
 	return err;
 }
 
+/* Makes the GETs of v at once on one multi handle (at most
+ * HM_FETCH_PARALLEL connections, multiplexed when the registry speaks
+ * HTTP/2), and keeps the answers for request() to take in whatever order
+ * the caller then asks: what the caller sees, errors and --debug lines
+ * included, is what one request after another gives. */
+static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
+{
+	struct reg *r = R(s);
+	struct pre *grown;
+	CURLM *m = NULL;
+	CURLMsg *msg;
+	size_t first = r->n_pre;
+	int err, running = 0, left;
+
+	if ((err = choose_scheme(r)))
+		return err;
+	if (n < 2)
+		return HM_OK; /* nothing to overlap */
+	n = n > HM_FETCH_BATCH ? HM_FETCH_BATCH : n;
+	/* answers of an earlier batch not taken yet stay (at most one batch of
+	 * them: discovery asks for its first four, then referrers by batch) */
+	if (!(grown = realloc(r->pre, (r->n_pre + n) * sizeof(*r->pre))))
+		goto nomem;
+	r->pre = grown;
+	memset(r->pre + r->n_pre, 0, n * sizeof(*r->pre));
+	if (!(m = curl_multi_init()))
+		goto nomem;
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HM_FETCH_PARALLEL);
+	for (size_t i = 0; i < n; i++) {
+		struct pre *p = &r->pre[r->n_pre];
+		struct req q = {"GET", NULL, ACCEPT_MANIFESTS, NULL, NULL, 0, 0};
+		hm_buf url = HM_BUF_INIT;
+
+		if (v[i].kind == HM_PREFETCH_REFERRERS_TAG && referrers_known(r->base, 1))
+			continue; /* read only when there is no API, and there is one */
+		if (v[i].kind == HM_PREFETCH_REFERRERS) {
+			if (!hm_digest_valid(v[i].ref) || referrers_absent(r->base))
+				continue;
+			q.accept = "Accept: " HM_MT_OCI_INDEX;
+			err = api_url(&url, r, "referrers", v[i].ref);
+		} else {
+			if (check_reference(v[i].ref)) {
+				hm_error_clear();
+				continue;
+			}
+			err = api_url(&url, r, "manifests", v[i].ref);
+		}
+		if (err || !(p->x.curl = curl_easy_init())) {
+			hm_buf_release(&url);
+			goto nomem;
+		}
+		r->n_pre++;
+		p->url = hm_buf_detach(&url, NULL);
+		p->accept = q.accept;
+		p->auth_gen = r->auth_gen;
+		p->x.errbuf = p->errbuf;
+		hm_buf_init(&p->body, HM_MAX_MANIFEST);
+		p->res.body = &p->body;
+		q.url = p->url;
+		if (!p->url)
+			goto nomem;
+		if ((err = prepare(r, &p->x, &q, p->url, r->auth.len ? r->auth.data : NULL, &p->res))) {
+			if (err == HM_E_NOMEM)
+				goto done;
+			hm_error_clear();
+			curl_easy_cleanup(p->x.curl);
+			p->x.curl = NULL; /* not made: request() will, and say why */
+			continue;
+		}
+		curl_easy_setopt(p->x.curl, CURLOPT_PIPEWAIT, 1L);
+		curl_easy_setopt(p->x.curl, CURLOPT_PRIVATE, (void *)p);
+		if (curl_multi_add_handle(m, p->x.curl) != CURLM_OK)
+			goto nomem;
+	}
+	do {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (running && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+			break;
+	} while (running);
+	while ((msg = curl_multi_info_read(m, &left))) {
+		struct pre *p = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&p);
+		if (p)
+			p->err = msg->data.result, p->ready = 2; /* rc, concluded below */
+	}
+	/* in the order asked, so that the --debug lines are too */
+	for (size_t i = first; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+		struct req q = {"GET", p->url, p->accept, NULL, NULL, 0, 0};
+
+		if (!p->x.curl)
+			continue;
+		curl_multi_remove_handle(m, p->x.curl);
+		if (p->ready == 2) {
+			p->err = conclude(r, &p->x, (CURLcode)p->err, &q, p->url,
+					  r->auth.len ? r->auth.data : NULL, &p->res);
+			if (p->err == HM_E_NOMEM)
+				goto nomem;
+			if (p->err && !(p->why = strdup(hm_error_message())))
+				goto nomem;
+			hm_error_clear();
+			p->ready = 1;
+		}
+		xfer_done(&p->x);
+		curl_easy_cleanup(p->x.curl);
+		p->x.curl = NULL;
+	}
+	err = HM_OK;
+	goto done;
+nomem:
+	err = hm_error_set(HM_E_NOMEM, "out of memory");
+done:
+	if (m) {
+		for (size_t i = 0; i < r->n_pre; i++)
+			if (r->pre[i].x.curl)
+				curl_multi_remove_handle(m, r->pre[i].x.curl);
+		curl_multi_cleanup(m);
+	}
+	if (err)
+		pre_drop(r);
+	return err;
+}
+
+static void reg_prefetch_drop(hm_store *s)
+{
+	pre_drop(R(s));
+}
+
 /* --- open / free ------------------------------------------------------------------ */
 
 static void reg_free(hm_store *s)
@@ -1473,6 +1690,7 @@ static void reg_free(hm_store *s)
 
 	if (!r)
 		return;
+	pre_drop(r);
 	if (r->curl)
 		curl_easy_cleanup(r->curl);
 	for (size_t i = 0; i < r->n_insecure; i++)
@@ -1493,6 +1711,7 @@ static void reg_free(hm_store *s)
 static const struct hm_store_ops registry_ops = {
 	reg_resolve, reg_get_manifest, reg_put_manifest, reg_get_blob, reg_blob_exists,
 	reg_put_blob, reg_list_tags, reg_referrers, reg_free, reg_get_blob_file, reg_put_blob_file, NULL,
+	reg_prefetch, reg_prefetch_drop,
 };
 
 void hm_registry_set_page_size(hm_store *s, unsigned n)
