@@ -1619,7 +1619,10 @@ static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
 			p->x.curl = NULL; /* not made: request() will, and say why */
 			continue;
 		}
-		curl_easy_setopt(p->x.curl, CURLOPT_PIPEWAIT, 1L);
+		/* over HTTPS, wait to learn whether HTTP/2 multiplexes them all
+		 * on one connection; plain HTTP/1.1 gets a connection each */
+		if (strcasecmp(p->x.o.scheme, "https") == 0)
+			curl_easy_setopt(p->x.curl, CURLOPT_PIPEWAIT, 1L);
 		curl_easy_setopt(p->x.curl, CURLOPT_PRIVATE, (void *)p);
 		if (curl_multi_add_handle(m, p->x.curl) != CURLM_OK)
 			goto nomem;
