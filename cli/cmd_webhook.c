@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "policy/mhd_lib.h"
 #include "policy/webhook.h"
 
 #define HM_WEBHOOK_MAX_REVIEW_S 30
@@ -135,7 +136,7 @@ static int run_serve(hm_args *a)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
-	if ((err = hm_webhook_start(&w, p, &opts))) {
+	if ((err = hm_mhd_load()) || (err = hm_webhook_start(&w, p, &opts))) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		hm_policy_free(p);
 		return hm_cli_fail(err);
