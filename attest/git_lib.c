@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libgit2 loaded on first use (see git_lib.h). */
 #define HM_GIT_LIB_IMPL
 #include <dlfcn.h>

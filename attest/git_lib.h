@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libgit2, loaded when first needed (attest provenance, audit --git) rather
  * than linked: a command that never reads a git repository does not pay
  * for it at its start, and hallmark runs where it is not installed.

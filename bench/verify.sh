@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # hallmark verify of one image signed in cosign v2's legacy form (tag .sig)
 # and of one signed as a cosign v3 bundle (a referrer, found through the
 # referrers tag sha256-<hex>: docker-registry 2.8 has no referrers API),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libmicrohttpd loaded on first use (see mhd_lib.h). */
 #include <dlfcn.h>
 #include <pthread.h>

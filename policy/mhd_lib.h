@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libmicrohttpd, loaded when the webhook server starts rather than linked,
  * so that every other command does not pay for it (and its TLS library)
  * at its start.  policy/mhd_lib.c defines the MHD_* functions the webhook

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Discovery asks a registry its independent lookups at once (the referrers
 # API, the referrers tag, the .sig and .att tags, then the referrer
 # manifests in batches): the list it finds, its order and its errors must

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* attest/git_lib.c: libgit2 is loaded on first use, and a missing library
  * is an operational error naming it, every time it is asked for.  This
  * file builds the loader itself with a soname that does not exist. */

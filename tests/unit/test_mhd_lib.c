@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* policy/mhd_lib.c: libmicrohttpd is loaded on first use; while it cannot
  * be, hm_mhd_load says why (naming it) and the MHD_* functions fail as
  * libmicrohttpd's own do.  This file builds the loader itself with a
