@@ -778,6 +778,29 @@ done:
 	return err;
 }
 
+/* Concurrent writers of one digest or tag (8 signers uploading the same
+ * empty config blob and rewriting one referrers tag) catch distribution
+ * between writing a file and linking it: it answers a read with 500, a
+ * manifest naming the blob with MANIFEST_BLOB_UNKNOWN, a second commit
+ * with a 5xx.  A read (GET, HEAD) answered 500, 502, 503 or 504 is asked
+ * again, as go-containerregistry does, and so is such a manifest write: up
+ * to RACE_TRIES more times, RACE_PAUSE_MS apart and growing. */
+#define RACE_TRIES 3
+#define RACE_PAUSE_MS 30
+
+static void race_pause(int tries)
+{
+	struct timespec ts = {0, (long)RACE_PAUSE_MS * (tries + 1) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int blob_unknown(const struct resp *res)
+{
+	return res->body && res->body->len && memmem(res->body->data, res->body->len, "BLOB_UNKNOWN", 12);
+}
+
 /* --- answers fetched ahead (hm_store_prefetch) ------------------------------- */
 
 /* A GET made in a batch with others; request() takes its answer instead of
@@ -852,7 +875,7 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 	struct origin home, here;
 	struct req cur = *q;
 	char *url = NULL, *next = NULL;
-	int err, hops = 0, challenged = 0;
+	int err, hops = 0, challenged = 0, tries = 0;
 
 	if ((err = choose_scheme(r)) || (err = url_origin(&home, r->base)))
 		return err;
@@ -872,6 +895,12 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 			challenged = 1;
 			if ((err = authenticate(r, name, res->www_auth, cur.push)))
 				goto done;
+			continue;
+		}
+		if ((res->status == 500 || res->status == 502 || res->status == 503 || res->status == 504) &&
+		    (strcmp(cur.method, "GET") == 0 || strcmp(cur.method, "HEAD") == 0) && tries < RACE_TRIES &&
+		    (!r->deadline_ms || hm_http_now_ms() + RACE_PAUSE_MS * (tries + 1) < r->deadline_ms)) {
+			race_pause(tries++);
 			continue;
 		}
 		if ((res->status == 301 || res->status == 302 || res->status == 303 || res->status == 307 ||
@@ -1117,8 +1146,16 @@ static int reg_put_manifest(hm_store *s, const char *tag, const char *media_type
 		goto done;
 	q.url = url.data;
 	q.ctype = media_type;
-	if ((err = request(r, s->name, &q, &res)))
-		goto done;
+	for (int tries = 0;; tries++) {
+		if ((err = request(r, s->name, &q, &res)))
+			goto done;
+		/* distribution, while another writer commits the same blob,
+		 * briefly does not know it (it was just uploaded, by this writer
+		 * or the other): ask again shortly */
+		if (res.status != 400 || !blob_unknown(&res) || tries >= RACE_TRIES)
+			break;
+		race_pause(tries);
+	}
 	if (res.status != 201 && res.status != 200 && res.status != 202) {
 		err = status_error(r, s, &res, what.data);
 		goto done;
@@ -1246,8 +1283,20 @@ static int upload_blob(hm_store *s, const void *data, int64_t len, FILE *f, cons
 	res.upload_len = len;
 	if ((err = request(r, s->name, &q, &res)))
 		goto done;
-	if (res.status != 201 && res.status != 204 && res.status != 200)
+	if (res.status != 201 && res.status != 204 && res.status != 200) {
 		err = status_error(r, s, &res, what.data);
+		/* a registry failing to commit what another writer has just
+		 * committed (the same digest, so the same bytes): done */
+		if (res.status >= 500) {
+			race_pause(0);
+			if (reg_blob_exists(s, digest) == 1) {
+				hm_error_clear();
+				err = HM_OK;
+			} else {
+				err = status_error(r, s, &res, what.data);
+			}
+		}
+	}
 done:
 	free(loc);
 	resp_clear(&res);

@@ -89,3 +89,14 @@ teardown_file() { common_teardown_file; }
 	run hm verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/fail/none:latest"
 	[ "$status" -eq 1 ]
 }
+
+@test "a read answered 500 once (a registry caught mid-write) is asked again: the lookup counts, nothing fails" {
+	run hm --debug verify --key "$KEYS/a.pub" "$HM_TEST_LIAR/flaky/x:latest"
+	echo "$output"
+	# unsigned: exit 1, not the operational 3
+	[ "$status" -eq 1 ]
+	[ "$(grep -c 'flaky/x/manifests/latest -> 500' <<<"$output")" -eq 1 ]
+	[ "$(grep -c 'flaky/x/manifests/latest -> 200' <<<"$output")" -eq 1 ]
+	[ "$(grep -c 'flaky/x/referrers/sha256:[0-9a-f]* -> 500' <<<"$output")" -eq 1 ]
+	[ "$(grep -c 'flaky/x/referrers/sha256:[0-9a-f]* -> 404' <<<"$output")" -eq 1 ]
+}
