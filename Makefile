@@ -10,10 +10,18 @@ PYTHON  ?= /usr/bin/python3
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := openssl libcurl libcjson yaml-0.1 libgit2 libsodium libmicrohttpd
+PKGS := openssl libcurl libcjson yaml-0.1 libsodium
 # p11-kit-1 only for the PKCS#11 header: modules are loaded with dlopen.
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
+# libgit2 and libmicrohttpd likewise (attest/git_lib.c, policy/mhd_lib.c),
+# by the soname of the library pkg-config finds, so that commands that read
+# no git repository or serve nothing do not load them at their start.
+DLOPEN_PKGS := libgit2 libmicrohttpd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(DLOPEN_PKGS) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(1).so" 2>/dev/null | \
+	awk '$$1 == "SONAME" { print $$2 }')
+PKG_CFLAGS += -DHM_LIBGIT2_SONAME='"$(or $(call soname,libgit2),libgit2.so)"' \
+	-DHM_LIBMICROHTTPD_SONAME='"$(or $(call soname,libmicrohttpd),libmicrohttpd.so)"'
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -I. $(WARN) $(PKG_CFLAGS) $(CFLAGS)
 LIBS = $(PKG_LIBS) -lpthread -lm -ldl

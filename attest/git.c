@@ -3,9 +3,9 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <git2.h>
 
 #include "attest/provenance.h"
+#include "attest/git_lib.h"
 #include "core/error.h"
 
 static int git_fail(int code, const char *doing, const char *dir)
@@ -191,6 +191,8 @@ int hm_git_info_read(hm_git_info *out, const char *dir)
 	int err = HM_OK, r;
 
 	memset(out, 0, sizeof(*out));
+	if ((err = hm_git_load()))
+		return err;
 	git_libgit2_init();
 	r = git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
 	if (r == GIT_ENOTFOUND) {

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <git2.h>
 
 #include "audit/audit.h"
+#include "attest/git_lib.h"
 #include "core/error.h"
 
 static const char *git_why(void)
@@ -27,6 +27,8 @@ int hm_git_tags_read(hm_git_tags *out, const char *dir)
 	int err = HM_OK;
 
 	memset(out, 0, sizeof(*out));
+	if ((err = hm_git_load()))
+		return err;
 	git_libgit2_init();
 	if (git_repository_open_ext(&repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
 		err = hm_error_set(HM_E_USAGE, "'%s' is not a git repository: %s", dir, git_why());

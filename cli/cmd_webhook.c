@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/error.h"
+#include "policy/mhd_lib.h"
 #include "policy/webhook.h"
 
 #define HM_WEBHOOK_MAX_REVIEW_S 30
@@ -177,7 +178,7 @@ static int run_serve(hm_args *a)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	fprintf(stderr, "hallmark: serving '%s' (%zu rule%s%s, %s)", policy, sp->p->n_rules,
 		sp->p->n_rules == 1 ? "" : "s", sp->p->mutate_digest ? ", mutate digest" : "", sp->digest);
-	if ((err = hm_webhook_start(&w, sp, &opts))) {
+	if ((err = hm_mhd_load()) || (err = hm_webhook_start(&w, sp, &opts))) {
 		fprintf(stderr, "\n");
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return hm_cli_fail(err);

@@ -38,6 +38,13 @@
 #define HM_MAX_REFERRER_PAGES 100
 #define HM_MAX_REFERRERS_BYTES (4u << 20)
 
+/* Lookups made at once (hm_store_prefetch: discovery's referrers API,
+ * referrers tag, .sig and .att, then the referrer manifests): answers held
+ * at once (each under HM_MAX_MANIFEST), and connections to one registry
+ * for them (HTTP/2 multiplexes them on one). */
+#define HM_FETCH_BATCH 16
+#define HM_FETCH_PARALLEL 6
+
 /* The tags of one repository: count, pages and bytes over all pages
  * (a page of 1000 tags is some 50 KiB). */
 #define HM_MAX_TAGS 100000

@@ -9,6 +9,7 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "oci/discover.h"
 #include "oci/manifest.h"
 #include "oci/referrers.h"
@@ -290,6 +291,20 @@ static int read_attached(struct found *f, hm_store *s, const char *ref, const hm
 	return err;
 }
 
+/* The referrer manifests listed from entry i on, at most HM_FETCH_BATCH,
+ * fetched at once; *ahead: the entry after the last one asked for. */
+static int prefetch_referrers(hm_store *s, const hm_manifest *index, size_t i, size_t *ahead)
+{
+	hm_prefetch v[HM_FETCH_BATCH];
+	size_t n = 0;
+
+	for (; i < index->n_manifests && n < HM_FETCH_BATCH; i++)
+		if (strcmp(index->manifests[i].media_type, HM_MT_OCI_MANIFEST) == 0)
+			v[n++] = (hm_prefetch){index->manifests[i].digest, HM_PREFETCH_MANIFEST};
+	*ahead = i;
+	return hm_store_prefetch(s, v, n);
+}
+
 static int find_referrers(struct found *f, hm_store *s, const char *subject, int layout)
 {
 	enum hm_referrers_source src;
@@ -305,12 +320,14 @@ static int find_referrers(struct found *f, hm_store *s, const char *subject, int
 		return refuse(f, NULL, &w, "%s", hm_error_message());
 	if (err)
 		return err;
-	for (size_t i = 0; !err && i < index->n_manifests && !f->full; i++) {
+	for (size_t i = 0, ahead = 0; !err && i < index->n_manifests && !f->full; i++) {
 		const hm_descriptor *d = &index->manifests[i];
 		hm_desc listed;
 
 		if (strcmp(d->media_type, HM_MT_OCI_MANIFEST) != 0)
 			continue;
+		if (i >= ahead && (err = prefetch_referrers(s, index, i, &ahead)))
+			break;
 		snprintf(source, sizeof(source), "referrer %s", d->digest);
 		memset(&listed, 0, sizeof(listed));
 		snprintf(listed.media_type, sizeof(listed.media_type), "%s", d->media_type);
@@ -418,6 +435,23 @@ static int dedup(struct found *f)
 	return HM_OK;
 }
 
+/* What a registry is asked first, all independent: the referrers API, the
+ * referrers tag (read only when the API turns out absent; asked at once,
+ * unless the registry is known to have the API, so that one without it
+ * costs no extra round trip) and the .sig and .att tags. */
+static int prefetch_first(hm_store *s, const char *digest)
+{
+	char *rtag = hm_referrers_tag(digest), *sig = hm_attach_tag(digest, "sig"), *att = hm_attach_tag(digest, "att");
+	hm_prefetch v[] = {{digest, HM_PREFETCH_REFERRERS}, {rtag, HM_PREFETCH_REFERRERS_TAG},
+			   {sig, HM_PREFETCH_MANIFEST}, {att, HM_PREFETCH_MANIFEST}};
+	int err = rtag && sig && att ? hm_store_prefetch(s, v, sizeof(v) / sizeof(v[0])) : oom();
+
+	free(rtag);
+	free(sig);
+	free(att);
+	return err;
+}
+
 int hm_discover(hm_attached_list *out, hm_store *s, const char *digest)
 {
 	static const struct {
@@ -436,6 +470,8 @@ int hm_discover(hm_attached_list *out, hm_store *s, const char *digest)
 	layout = err != HM_E_NOTFOUND;
 	hm_error_clear();
 	if (layout && !err && (err = find_cosign_save(&f, s, &raw, digest)))
+		goto done;
+	if (!layout && (err = prefetch_first(s, digest)))
 		goto done;
 	if ((err = find_referrers(&f, s, digest, layout)))
 		goto done;
@@ -456,6 +492,7 @@ int hm_discover(hm_attached_list *out, hm_store *s, const char *digest)
 	if (!err)
 		err = dedup(&f);
 done:
+	hm_store_prefetch_drop(s);
 	for (size_t i = 0; i < out->n; i++)
 		free(f.keys[i]);
 	free(f.keys);

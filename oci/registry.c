@@ -55,7 +55,10 @@ struct reg {
 	hm_auth_cred cred;
 	int cred_loaded;
 	hm_buf auth;   /* Authorization value for the registry (secret), or empty */
+	unsigned auth_gen; /* bumped whenever auth changes */
 	char errbuf[CURL_ERROR_SIZE];
+	struct pre *pre; /* answers of the last hm_store_prefetch, until taken */
+	size_t n_pre;
 };
 
 struct resp {
@@ -79,6 +82,13 @@ struct resp {
 	 * (kept here, not in struct req, whose users initialise it positionally) */
 	FILE *upload;
 	int64_t upload_len;
+	/* the HTTPS probe of a host that may speak plain HTTP (choose_scheme):
+	 * it sends no credentials and its answer is only "TLS or not", so the
+	 * certificate is not checked there (every request after it checks it,
+	 * on a connection of its own: curl reuses none across that setting)
+	 * and the CA store, whose loading was half of a verify on loopback,
+	 * is loaded only when a server does speak TLS */
+	int probe;
 };
 
 struct req {
@@ -365,116 +375,151 @@ static void log_request(const struct reg *r, const char *method, const char *url
 		hm_log(HM_LOG_DEBUG, "%s %.*s%s -> no answer", method, (int)keep, url, url[keep] ? "?..." : "");
 }
 
-/* One request, no redirects, no auth dance.  auth: the Authorization value
- * to send, or NULL. */
-static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
-{
-	struct curl_slist *h = NULL;
-	hm_buf line = HM_BUF_INIT;
+/* One transfer being made: its handle, headers and where it goes. */
+struct xfer {
+	CURL *curl;
+	struct curl_slist *h;
+	char *errbuf;       /* CURL_ERROR_SIZE bytes */
 	struct origin o;
-	CURLcode rc;
 	char hp[300];
-	long low_s, budget;
+	long budget;
+};
+
+/* Sets x->curl up for one request, no redirects, no auth dance.  auth:
+ * the Authorization value to send, or NULL. */
+static int prepare(struct reg *r, struct xfer *x, const struct req *q, const char *url, const char *auth,
+		   struct resp *res)
+{
+	hm_buf line = HM_BUF_INIT;
+	CURL *c = x->curl;
+	long low_s;
 	int err;
 
 	resp_clear(res);
-	if ((err = url_origin(&o, url)) || (err = check_scheme(r, &o)))
+	x->h = NULL;
+	if ((err = url_origin(&x->o, url)) || (err = check_scheme(r, &x->o)))
 		return err;
-	snprintf(hp, sizeof(hp), "%s:%s", o.host, o.port);
-	if (!(budget = request_budget(r)))
-		return deadline_error(r, o.host);
-	curl_easy_reset(r->curl);
+	snprintf(x->hp, sizeof(x->hp), "%s:%s", x->o.host, x->o.port);
+	if (!(x->budget = request_budget(r)))
+		return deadline_error(r, x->o.host);
+	curl_easy_reset(c);
 	if (r->share)
-		curl_easy_setopt(r->curl, CURLOPT_SHARE, r->share);
-	r->errbuf[0] = '\0';
+		curl_easy_setopt(c, CURLOPT_SHARE, r->share);
+	x->errbuf[0] = '\0';
 	low_s = r->timeout_ms / 1000;
 	low_s = low_s < 1 ? 1 : low_s > 30 ? 30 : low_s;
-	curl_easy_setopt(r->curl, CURLOPT_URL, url);
-	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT_MS, budget < CONNECT_TIMEOUT_MS ? budget : CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT_MS, budget);
-	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, low_s);
-	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, r->errbuf);
-	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "hallmark/0.1");
-	curl_easy_setopt(r->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(r->curl, CURLOPT_HEADERDATA, res);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, res);
-	hm_tls_setup(&r->tls, r->curl, strcasecmp(o.host, r->host_only) == 0, !host_insecure(r, o.host, hp));
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, x->budget < CONNECT_TIMEOUT_MS ? x->budget : CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, x->budget);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, low_s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "hallmark/0.1");
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, res);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, res);
+	hm_tls_setup(&r->tls, c, strcasecmp(x->o.host, r->host_only) == 0,
+		     !res->probe && !host_insecure(r, x->o.host, x->hp));
 	if (res->body && res->body->max)
-		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->body->max);
 	if (res->sink)
-		curl_easy_setopt(r->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->sink_max);
+		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)res->sink_max);
 	if (strcmp(q->method, "HEAD") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(q->method, "GET") == 0) {
-		curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else if (res->upload && strcmp(q->method, "PUT") == 0) {
 		/* a retry (after a challenge) sends the file again from its start */
 		if (fseeko(res->upload, 0, SEEK_SET) != 0)
 			return hm_error_set(HM_E_IO, "rewinding a blob to upload: %s", strerror(errno));
-		curl_easy_setopt(r->curl, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(r->curl, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(r->curl, CURLOPT_READDATA, res->upload);
-		curl_easy_setopt(r->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)res->upload_len);
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, res->upload);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)res->upload_len);
 	} else {
-		curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, q->data ? q->data : "");
-		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->data ? q->data : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
 		if (strcmp(q->method, "POST") != 0)
-			curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, q->method);
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, q->method);
 	}
-	if (q->accept && add_header(&h, q->accept))
+	if (q->accept && add_header(&x->h, q->accept))
 		goto nomem;
 	if (hm_buf_addf(&line, "Content-Type: %s", q->ctype ? q->ctype : "") ||
-	    add_header(&h, q->ctype ? line.data : "Content-Type:") || add_header(&h, "Expect:"))
+	    add_header(&x->h, q->ctype ? line.data : "Content-Type:") || add_header(&x->h, "Expect:"))
 		goto nomem;
 	if (auth) {
 		hm_buf_reset(&line);
-		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&h, line.data))
+		if (hm_buf_addf(&line, "Authorization: %s", auth) || add_header(&x->h, line.data))
 			goto nomem;
 	}
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, h);
-	rc = curl_easy_perform(r->curl);
-	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, x->h);
+	hm_buf_release_secret(&line);
+	return HM_OK;
+nomem:
+	hm_buf_release_secret(&line);
+	return hm_error_set(HM_E_NOMEM, "out of memory");
+}
+
+/* After the transfer of x ended with rc: the status and length, the --debug
+ * line, and the error for a transfer that failed. */
+static int conclude(struct reg *r, struct xfer *x, CURLcode rc, const struct req *q, const char *url,
+		    const char *auth, struct resp *res)
+{
+	int err = HM_OK;
+
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	hm_http_count(rc != CURLE_OK || res->status >= 500);
-	curl_easy_getinfo(r->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
+	curl_easy_getinfo(x->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &res->length);
 	log_request(r, q->method, url, auth, rc == CURLE_OK ? res->status : 0);
 	if (rc != CURLE_OK) {
-		const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+		const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 		size_t n = strcspn(why, "\r\n");
 
 		res->rc = rc;
 
 		if (r->deadline_ms && (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 				       rc == CURLE_COULDNT_CONNECT) && hm_http_now_ms() >= r->deadline_ms - 10)
-			err = deadline_error(r, o.host);
+			err = deadline_error(r, x->o.host);
 		else if (res->sink && (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)) {
 			res->overflow = 1;
-			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", o.host,
+			err = hm_error_set(HM_E_IO, "answer from '%s' exceeds the %lld bytes expected", x->o.host,
 					   (long long)res->sink_max);
 		} else if (res->overflow || rc == CURLE_FILESIZE_EXCEEDED)
-			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", o.host,
+			err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", x->o.host,
 					   res->body ? res->body->max : 0);
-		else if (strcasecmp(o.scheme, "https") == 0 && hm_tls_is_tls_error(rc, why))
-			err = hm_tls_error(&r->tls, r->curl, rc, o.host, hp, why);
+		else if (strcasecmp(x->o.scheme, "https") == 0 && hm_tls_is_tls_error(rc, why))
+			err = hm_tls_error(&r->tls, x->curl, rc, x->o.host, x->hp, why);
 		else if (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
 			 rc == CURLE_COULDNT_RESOLVE_PROXY)
-			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", o.host, (int)n, why);
+			err = hm_error_set(HM_E_IO, "connecting to '%s': %.*s", x->o.host, (int)n, why);
 		else
-			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", o.host, (int)n, why);
+			err = hm_error_set(HM_E_IO, "talking to '%s': %.*s", x->o.host, (int)n, why);
 		res->status = 0;
 	}
-	goto done;
-nomem:
-	err = hm_error_set(HM_E_NOMEM, "out of memory");
-done:
-	curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(h);
-	hm_buf_release_secret(&line);
+	return err;
+}
+
+static void xfer_done(struct xfer *x)
+{
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(x->h);
+	x->h = NULL;
+}
+
+/* One request on the store's own handle. */
+static int perform(struct reg *r, const struct req *q, const char *url, const char *auth, struct resp *res)
+{
+	struct xfer x = {r->curl, NULL, r->errbuf, {"", "", ""}, "", 0};
+	int err = prepare(r, &x, q, url, auth, res);
+
+	if (!err)
+		err = conclude(r, &x, curl_easy_perform(r->curl), q, url, auth, res);
+	xfer_done(&x);
 	return err;
 }
 
@@ -535,10 +580,12 @@ static int ping(struct reg *r, const char *scheme, struct resp *res)
 
 	hm_buf_init(&body, MAX_ERROR_BODY);
 	res->body = &body;
+	res->probe = strcmp(scheme, "https") == 0;
 	if (!(err = hm_buf_addf(&url, "%s://%s/v2/", scheme, r->api_host))) {
 		q.url = url.data;
 		err = perform(r, &q, url.data, NULL, res);
 	}
+	res->probe = 0;
 	status = res->status;
 	rc = res->rc;
 	resp_clear(res);
@@ -663,6 +710,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		}
 		hm_log(HM_LOG_INFO, "registry %s: basic auth as the user of the credentials file", r->host);
 		hm_buf_reset(&r->auth);
+		r->auth_gen++;
 		err = hm_auth_basic(&r->auth, &r->cred);
 		goto done;
 	}
@@ -720,6 +768,7 @@ static int authenticate(struct reg *r, const char *name, const char *header, int
 		goto done;
 	}
 	hm_buf_reset(&r->auth);
+	r->auth_gen++;
 	err = hm_buf_addf(&r->auth, "Bearer %s", token);
 done:
 	if (token) {
@@ -735,6 +784,96 @@ done:
 	return err;
 }
 
+/* Concurrent writers of one digest or tag (8 signers uploading the same
+ * empty config blob and rewriting one referrers tag) catch distribution
+ * between writing a file and linking it: it answers a read with 500, a
+ * manifest naming the blob with MANIFEST_BLOB_UNKNOWN, a second commit
+ * with a 5xx.  A read (GET, HEAD) answered 500, 502, 503 or 504 is asked
+ * again, as go-containerregistry does, and so is such a manifest write: up
+ * to RACE_TRIES more times, RACE_PAUSE_MS apart and growing. */
+#define RACE_TRIES 3
+#define RACE_PAUSE_MS 30
+
+static void race_pause(int tries)
+{
+	struct timespec ts = {0, (long)RACE_PAUSE_MS * (tries + 1) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int blob_unknown(const struct resp *res)
+{
+	return res->body && res->body->len && memmem(res->body->data, res->body->len, "BLOB_UNKNOWN", 12);
+}
+
+/* --- answers fetched ahead (hm_store_prefetch) ------------------------------- */
+
+/* A GET made in a batch with others; request() takes its answer instead of
+ * making the same first request again.  Each answer is taken once. */
+struct pre {
+	char *url;
+	const char *accept;
+	unsigned auth_gen;   /* r->auth_gen when it was sent */
+	int err;             /* of the transfer, with its message */
+	char *why;
+	struct resp res;
+	hm_buf body;
+	struct xfer x;
+	char errbuf[CURL_ERROR_SIZE];
+	int ready;           /* made, and not taken yet */
+};
+
+static void pre_drop(struct reg *r)
+{
+	for (size_t i = 0; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+
+		free(p->url);
+		free(p->why);
+		p->res.body = NULL;
+		resp_clear(&p->res);
+		hm_buf_release(&p->body);
+		if (p->x.curl)
+			curl_easy_cleanup(p->x.curl);
+		curl_slist_free_all(p->x.h);
+	}
+	free(r->pre);
+	r->pre = NULL;
+	r->n_pre = 0;
+}
+
+/* The answer fetched ahead for this first request, moved into res; 1 when
+ * there was one (*err is then the transfer's result).  One sent with a
+ * token since replaced is not used when it was refused (401). */
+static int pre_take(struct reg *r, const struct req *q, const char *url, struct resp *res, int *err)
+{
+	for (size_t i = 0; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+		hm_buf *body = res->body;
+
+		if (!p->ready || strcmp(p->url, url) != 0 || strcmp(q->method, "GET") != 0 || !q->accept ||
+		    strcmp(p->accept, q->accept) != 0 || q->push)
+			continue;
+		p->ready = 0;
+		if (p->res.status == 401 && p->auth_gen != r->auth_gen)
+			return 0;
+		resp_clear(res);
+		*res = p->res;
+		res->body = body;
+		memset(&p->res, 0, sizeof(p->res));
+		if (p->err) {
+			*err = hm_error_set(p->err, "%s", p->why ? p->why : "");
+			return 1;
+		}
+		*err = body ? hm_buf_add(body, hm_buf_cstr(&p->body), p->body.len) : HM_OK;
+		if (*err) /* a smaller cap than the batch's */
+			*err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", r->host, body->max);
+		return 1;
+	}
+	return 0;
+}
+
 /* A request with redirects (credentials only to the registry's origin) and
  * one challenge-and-retry on 401.  The caller looks at res->status. */
 static int request(struct reg *r, const char *name, const struct req *q, struct resp *res)
@@ -742,7 +881,7 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 	struct origin home, here;
 	struct req cur = *q;
 	char *url = NULL, *next = NULL;
-	int err, hops = 0, challenged = 0;
+	int err, hops = 0, challenged = 0, tries = 0;
 
 	if ((err = choose_scheme(r)) || (err = url_origin(&home, r->base)))
 		return err;
@@ -754,13 +893,20 @@ static int request(struct reg *r, const char *name, const struct req *q, struct 
 		if ((err = url_origin(&here, url)))
 			goto done;
 		mine = same_origin(&home, &here);
-		err = perform(r, &cur, url, mine && r->auth.len ? r->auth.data : NULL, res);
+		if (hops || challenged || !pre_take(r, &cur, url, res, &err))
+			err = perform(r, &cur, url, mine && r->auth.len ? r->auth.data : NULL, res);
 		if (err)
 			goto done;
 		if (res->status == 401 && mine && !challenged) {
 			challenged = 1;
 			if ((err = authenticate(r, name, res->www_auth, cur.push)))
 				goto done;
+			continue;
+		}
+		if ((res->status == 500 || res->status == 502 || res->status == 503 || res->status == 504) &&
+		    (strcmp(cur.method, "GET") == 0 || strcmp(cur.method, "HEAD") == 0) && tries < RACE_TRIES &&
+		    (!r->deadline_ms || hm_http_now_ms() + RACE_PAUSE_MS * (tries + 1) < r->deadline_ms)) {
+			race_pause(tries++);
 			continue;
 		}
 		if ((res->status == 301 || res->status == 302 || res->status == 303 || res->status == 307 ||
@@ -1006,8 +1152,16 @@ static int reg_put_manifest(hm_store *s, const char *tag, const char *media_type
 		goto done;
 	q.url = url.data;
 	q.ctype = media_type;
-	if ((err = request(r, s->name, &q, &res)))
-		goto done;
+	for (int tries = 0;; tries++) {
+		if ((err = request(r, s->name, &q, &res)))
+			goto done;
+		/* distribution, while another writer commits the same blob,
+		 * briefly does not know it (it was just uploaded, by this writer
+		 * or the other): ask again shortly */
+		if (res.status != 400 || !blob_unknown(&res) || tries >= RACE_TRIES)
+			break;
+		race_pause(tries);
+	}
 	if (res.status != 201 && res.status != 200 && res.status != 202) {
 		err = status_error(r, s, &res, what.data);
 		goto done;
@@ -1131,8 +1285,20 @@ static int upload_once(hm_store *s, const void *data, int64_t len, FILE *f, cons
 	res.upload_len = len;
 	if ((err = request(r, s->name, &q, &res)))
 		goto done;
-	if (res.status != 201 && res.status != 204 && res.status != 200)
+	if (res.status != 201 && res.status != 204 && res.status != 200) {
 		err = status_error(r, s, &res, what.data);
+		/* a registry failing to commit what another writer has just
+		 * committed (the same digest, so the same bytes): done */
+		if (res.status >= 500) {
+			race_pause(0);
+			if (reg_blob_exists(s, digest) == 1) {
+				hm_error_clear();
+				err = HM_OK;
+			} else {
+				err = status_error(r, s, &res, what.data);
+			}
+		}
+	}
 done:
 	*status = res.status;
 	free(loc);
@@ -1330,22 +1496,31 @@ static struct {
 	pthread_mutex_t mu;
 	char base[NO_REFERRERS_MAX][256];
 	time_t when[NO_REFERRERS_MAX];
+	char present[NO_REFERRERS_MAX]; /* answered 200 rather than 404 */
 	unsigned next;
-} no_referrers = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, 0};
+} no_referrers = {PTHREAD_MUTEX_INITIALIZER, {{0}}, {0}, {0}, 0};
 
-static int referrers_absent(const char *base)
+/* 1: the registry at base answered 404 (no API), or, with present set,
+ * 200 (an API), within the last 10 minutes. */
+static int referrers_known(const char *base, int present)
 {
 	time_t now = time(NULL);
 	int found = 0;
 
 	pthread_mutex_lock(&no_referrers.mu);
 	for (unsigned i = 0; i < NO_REFERRERS_MAX && !found; i++)
-		found = strcmp(no_referrers.base[i], base) == 0 && now - no_referrers.when[i] < NO_REFERRERS_TTL;
+		found = strcmp(no_referrers.base[i], base) == 0 && now - no_referrers.when[i] < NO_REFERRERS_TTL &&
+			no_referrers.present[i] == present;
 	pthread_mutex_unlock(&no_referrers.mu);
 	return found;
 }
 
-static void referrers_mark_absent(const char *base)
+static int referrers_absent(const char *base)
+{
+	return referrers_known(base, 0);
+}
+
+static void referrers_mark(const char *base, int present)
 {
 	unsigned i;
 
@@ -1359,6 +1534,7 @@ static void referrers_mark_absent(const char *base)
 		i = no_referrers.next++ % NO_REFERRERS_MAX;
 	snprintf(no_referrers.base[i], sizeof(no_referrers.base[i]), "%s", base);
 	no_referrers.when[i] = time(NULL);
+	no_referrers.present[i] = (char)present;
 	pthread_mutex_unlock(&no_referrers.mu);
 }
 
@@ -1400,7 +1576,7 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 		if ((err = request(r, s->name, &q, &res)))
 			goto done;
 		if (res.status == 404) {
-			referrers_mark_absent(r->base);
+			referrers_mark(r->base, 0);
 			err = hm_error_set(HM_E_NOTFOUND, "'%s' has no referrers API", s->name);
 			goto done;
 		}
@@ -1408,6 +1584,8 @@ static int reg_referrers(hm_store *s, const char *digest, const char *artifact_t
 			err = status_error(r, s, &res, what.data);
 			goto done;
 		}
+		if (pages == 1)
+			referrers_mark(r->base, 1);
 		if ((bytes += page.len) > HM_MAX_REFERRERS_BYTES) {
 			err = hm_error_set(HM_E_LIMIT, "%s in '%s': more than %u bytes over all pages (the cap)",
 					   what.data, s->name, HM_MAX_REFERRERS_BYTES);
@@ -1451,6 +1629,141 @@ done:
 	return err;
 }
 
+/* Makes the GETs of v at once on one multi handle (at most
+ * HM_FETCH_PARALLEL connections, multiplexed when the registry speaks
+ * HTTP/2), and keeps the answers for request() to take in whatever order
+ * the caller then asks: what the caller sees, errors and --debug lines
+ * included, is what one request after another gives. */
+static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
+{
+	struct reg *r = R(s);
+	struct pre *grown;
+	CURLM *m = NULL;
+	CURLMsg *msg;
+	size_t first = r->n_pre;
+	int err, running = 0, left;
+
+	if ((err = choose_scheme(r)))
+		return err;
+	if (n < 2)
+		return HM_OK; /* nothing to overlap */
+	n = n > HM_FETCH_BATCH ? HM_FETCH_BATCH : n;
+	/* answers of an earlier batch not taken yet stay (at most one batch of
+	 * them: discovery asks for its first four, then referrers by batch) */
+	if (!(grown = realloc(r->pre, (r->n_pre + n) * sizeof(*r->pre))))
+		goto nomem;
+	r->pre = grown;
+	memset(r->pre + r->n_pre, 0, n * sizeof(*r->pre));
+	if (!(m = curl_multi_init()))
+		goto nomem;
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HM_FETCH_PARALLEL);
+	for (size_t i = 0; i < n; i++) {
+		struct pre *p = &r->pre[r->n_pre];
+		struct req q = {"GET", NULL, ACCEPT_MANIFESTS, NULL, NULL, 0, 0};
+		hm_buf url = HM_BUF_INIT;
+
+		if (v[i].kind == HM_PREFETCH_REFERRERS_TAG && referrers_known(r->base, 1))
+			continue; /* read only when there is no API, and there is one */
+		if (v[i].kind == HM_PREFETCH_REFERRERS) {
+			if (!hm_digest_valid(v[i].ref) || referrers_absent(r->base))
+				continue;
+			q.accept = "Accept: " HM_MT_OCI_INDEX;
+			err = api_url(&url, r, "referrers", v[i].ref);
+		} else {
+			if (check_reference(v[i].ref)) {
+				hm_error_clear();
+				continue;
+			}
+			err = api_url(&url, r, "manifests", v[i].ref);
+		}
+		if (err || !(p->x.curl = curl_easy_init())) {
+			hm_buf_release(&url);
+			goto nomem;
+		}
+		r->n_pre++;
+		p->url = hm_buf_detach(&url, NULL);
+		p->accept = q.accept;
+		p->auth_gen = r->auth_gen;
+		p->x.errbuf = p->errbuf;
+		hm_buf_init(&p->body, HM_MAX_MANIFEST);
+		p->res.body = &p->body;
+		q.url = p->url;
+		if (!p->url)
+			goto nomem;
+		if ((err = prepare(r, &p->x, &q, p->url, r->auth.len ? r->auth.data : NULL, &p->res))) {
+			if (err == HM_E_NOMEM)
+				goto done;
+			hm_error_clear();
+			curl_easy_cleanup(p->x.curl);
+			p->x.curl = NULL; /* not made: request() will, and say why */
+			continue;
+		}
+		/* over HTTPS, wait to learn whether HTTP/2 multiplexes them all
+		 * on one connection; plain HTTP/1.1 gets a connection each */
+		if (strcasecmp(p->x.o.scheme, "https") == 0)
+			curl_easy_setopt(p->x.curl, CURLOPT_PIPEWAIT, 1L);
+		curl_easy_setopt(p->x.curl, CURLOPT_PRIVATE, (void *)p);
+		if (curl_multi_add_handle(m, p->x.curl) != CURLM_OK)
+			goto nomem;
+	}
+	do {
+		if (curl_multi_perform(m, &running) != CURLM_OK)
+			break;
+		if (running && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
+			break;
+	} while (running);
+	while ((msg = curl_multi_info_read(m, &left))) {
+		struct pre *p = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&p);
+		if (p)
+			p->err = msg->data.result, p->ready = 2; /* rc, concluded below */
+	}
+	/* in the order asked, so that the --debug lines are too */
+	for (size_t i = first; i < r->n_pre; i++) {
+		struct pre *p = &r->pre[i];
+		struct req q = {"GET", p->url, p->accept, NULL, NULL, 0, 0};
+
+		if (!p->x.curl)
+			continue;
+		curl_multi_remove_handle(m, p->x.curl);
+		if (p->ready == 2) {
+			p->err = conclude(r, &p->x, (CURLcode)p->err, &q, p->url,
+					  r->auth.len ? r->auth.data : NULL, &p->res);
+			if (p->err == HM_E_NOMEM)
+				goto nomem;
+			if (p->err && !(p->why = strdup(hm_error_message())))
+				goto nomem;
+			hm_error_clear();
+			p->ready = 1;
+		}
+		xfer_done(&p->x);
+		curl_easy_cleanup(p->x.curl);
+		p->x.curl = NULL;
+	}
+	err = HM_OK;
+	goto done;
+nomem:
+	err = hm_error_set(HM_E_NOMEM, "out of memory");
+done:
+	if (m) {
+		for (size_t i = 0; i < r->n_pre; i++)
+			if (r->pre[i].x.curl)
+				curl_multi_remove_handle(m, r->pre[i].x.curl);
+		curl_multi_cleanup(m);
+	}
+	if (err)
+		pre_drop(r);
+	return err;
+}
+
+static void reg_prefetch_drop(hm_store *s)
+{
+	pre_drop(R(s));
+}
+
 /* --- open / free ------------------------------------------------------------------ */
 
 static void reg_free(hm_store *s)
@@ -1459,6 +1772,7 @@ static void reg_free(hm_store *s)
 
 	if (!r)
 		return;
+	pre_drop(r);
 	if (r->curl)
 		curl_easy_cleanup(r->curl);
 	for (size_t i = 0; i < r->n_insecure; i++)
@@ -1479,6 +1793,7 @@ static void reg_free(hm_store *s)
 static const struct hm_store_ops registry_ops = {
 	reg_resolve, reg_get_manifest, reg_put_manifest, reg_get_blob, reg_blob_exists,
 	reg_put_blob, reg_list_tags, reg_referrers, reg_free, reg_get_blob_file, reg_put_blob_file, NULL,
+	reg_prefetch, reg_prefetch_drop,
 };
 
 void hm_registry_set_page_size(hm_store *s, unsigned n)

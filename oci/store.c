@@ -96,6 +96,17 @@ int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_typ
 	return s->ops->referrers(s, digest, artifact_type, index);
 }
 
+int hm_store_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
+{
+	return s->ops->prefetch ? s->ops->prefetch(s, v, n) : HM_OK;
+}
+
+void hm_store_prefetch_drop(hm_store *s)
+{
+	if (s->ops->prefetch_drop)
+		s->ops->prefetch_drop(s);
+}
+
 int hm_store_layout_index(hm_store *s, hm_buf *out)
 {
 	hm_buf_reset(out);

@@ -104,6 +104,27 @@ int hm_store_list_tags(hm_store *s, hm_strv *out);
  * NULL), as JSON.  HM_E_NOTFOUND when the store has no referrers support. */
 int hm_store_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index);
 
+/* Lookups made at once (hm_store_prefetch): a manifest by tag or digest;
+ * the referrers tag (a manifest needed only when the registry has no
+ * referrers API: skipped where it is known to have one); or the first page
+ * of the referrers API for a digest (no artifactType). */
+enum hm_prefetch_kind { HM_PREFETCH_MANIFEST, HM_PREFETCH_REFERRERS_TAG, HM_PREFETCH_REFERRERS };
+typedef struct {
+	const char *ref;
+	enum hm_prefetch_kind kind;
+} hm_prefetch;
+
+/* Makes the lookups of v concurrently where that helps (a registry: one
+ * batch of GETs, at most HM_FETCH_PARALLEL at a time) and keeps each
+ * answer for the first hm_store_get_manifest / hm_store_referrers that
+ * asks the same, which then returns exactly what it would have without
+ * the prefetch (errors included).  A lookup that cannot be made ahead is
+ * simply made when asked.  Answers not asked for are dropped by
+ * hm_store_prefetch_drop (call it when done) or the next prefetch.
+ * Errors: only out of memory, or choosing the registry's scheme. */
+int hm_store_prefetch(hm_store *s, const hm_prefetch *v, size_t n);
+void hm_store_prefetch_drop(hm_store *s);
+
 /* An OCI layout's index.json as it is on disk (at most 16 MiB, not
  * validated); HM_E_NOTFOUND for a registry.  Discovery reads what other
  * tools (cosign save) mark there with annotations. */

@@ -19,6 +19,9 @@ struct hm_store_ops {
 	int (*get_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
 	int (*put_blob_file)(hm_store *s, const char *digest, int64_t size, FILE *f);
 	int (*layout_index)(hm_store *s, hm_buf *out); /* NULL for a registry */
+	/* NULL where lookups are local: hm_store_prefetch does nothing */
+	int (*prefetch)(hm_store *s, const hm_prefetch *v, size_t n);
+	void (*prefetch_drop)(hm_store *s);
 };
 
 struct hm_store {

@@ -38,6 +38,12 @@ The behaviour is chosen by the first component of the repository name:
                pages/flood (1000 tags, 100 referrers), pages/empty (none),
                pages/fat (a few, padded to 2 MiB); manifests and blobs as
                token/* without the challenge
+  fail/*       manifests/latest as token/* without the challenge, and one
+               lookup of discovery failing with 500: fail/referrers the
+               referrers API, fail/sig the tag sha256-<hex>.sig, fail/tag the
+               referrers tag sha256-<hex> (the others answer 404)
+  flaky/*      as fail/* with nothing failing, except that the first request
+               of each path answers 500 (a registry caught mid-write)
   anything else: 404 with a registry error body
 
 GET /ports -> {"main": P, "other": Q}; GET /seen -> what the second port saw
@@ -58,6 +64,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USER, PASSWORD, TOKEN = "alice", "secret", "good-token"
+FLAKY_SEEN = set()
 MANIFEST = json.dumps({
     "schemaVersion": 2,
     "mediaType": "application/vnd.oci.image.manifest.v1+json",
@@ -352,6 +359,22 @@ class Liar(Base):
 
     def mode_longblob(self, repo, kind, ref, head):
         return self.lying_blob(kind, ref, head, BLOB + b"and then some more bytes\n" * 100)
+
+    def mode_fail(self, repo, kind, ref, head):
+        what = repo.split("/")[1] if "/" in repo else ""
+        d = "sha256-" + sha(MANIFEST).split(":", 1)[1]
+        if ((what == "referrers" and kind == "referrers") or (what == "sig" and ref == d + ".sig") or
+                (what == "tag" and ref == d)):
+            return self.error(500, "INTERNAL", f"the {what} lookup is having a bad day", head=head)
+        return self.serve_good(repo, kind, ref, head)
+
+    def mode_flaky(self, repo, kind, ref, head):
+        with LOCK:
+            first = self.path not in FLAKY_SEEN
+            FLAKY_SEEN.add(self.path)
+        if first:
+            return self.error(500, "UNKNOWN", "unknown error", head=head)
+        return self.serve_good(repo, kind, ref, head)
 
     def mode_errors(self, repo, kind, ref, head):
         return self.error(500, "INTERNAL", "the liar is having a bad day", head=head)
