@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "attest/attest.h"
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "crypto/dsse.h"

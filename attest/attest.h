@@ -4,8 +4,8 @@
  * Stored as cosign does: one layer per envelope (media type HM_MT_DSSE,
  * annotation "predicateType") of the manifest under the tag
  * "sha256-<hex>.att", or found as OCI 1.1 referrers.  Statements are in
- * attest/statement.h, provenance in attest/provenance.h, Dockerfiles in
- * attest/dockerfile.h. */
+ * crypto/statement.h (beside DSSE, whose payload they are), provenance in
+ * attest/provenance.h, Dockerfiles in attest/dockerfile.h. */
 #ifndef HM_ATTEST_ATTEST_H
 #define HM_ATTEST_ATTEST_H
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "attest/vsa.h"
 #include "core/error.h"
 #include "core/json.h"

@@ -6,7 +6,7 @@
 
 #include "attest/attest.h"
 #include "attest/provenance.h"
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "cli/cli.h"
 #include "cli/keyless.h"
 #include "core/error.h"

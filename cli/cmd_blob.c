@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/file.h"

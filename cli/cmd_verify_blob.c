@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "cli/cli.h"
 #include "cli/keyless.h"
 #include "core/error.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "attest/vsa.h"
 #include "core/array.h"
 #include "core/error.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "core/error.h"
 #include "crypto/dsse.h"
 #include "oci/digest.h"

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "attest/vsa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/file.h"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "core/error.h"
 #include "core/json.h"
 

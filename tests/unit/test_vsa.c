@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "attest/attest.h"
-#include "attest/statement.h"
+#include "crypto/statement.h"
 #include "attest/vsa.h"
 #include "core/error.h"
 #include "core/json.h"

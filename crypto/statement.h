@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* in-toto statements (https://github.com/in-toto/attestation/tree/main/spec).
+/* in-toto statements (https://github.com/in-toto/attestation/tree/main/spec),
+ * the payload of DSSE envelopes: here, below attest/ and sigstore/, which
+ * both read them.
  *
  * hallmark writes Statement v1 and reads v1 and v0.1 (cosign still writes
  * v0.1).  Trees handed in are borrowed (copied where kept); trees handed out
  * are owned by the caller. */
-#ifndef HM_ATTEST_STATEMENT_H
-#define HM_ATTEST_STATEMENT_H
+#ifndef HM_CRYPTO_STATEMENT_H
+#define HM_CRYPTO_STATEMENT_H
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
