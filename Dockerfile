@@ -9,7 +9,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential pkg-config libssl-dev \
-      libcurl4-openssl-dev libcjson-dev libyaml-dev libgit2-dev libsodium-dev libmicrohttpd-dev \
+      libcurl4-openssl-dev libcjson-dev libyaml-dev libgit2-dev libsodium-dev libmicrohttpd-dev libp11-kit-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
