@@ -11,44 +11,14 @@
 
 bats_require_minimum_version 1.5.0
 load ../lib/common
+load ../lib/keyless_image
 
 JS=$REPO_ROOT/tests/interop/sigstore-js
-MT=application/vnd.oci.image.manifest.v1+json
-IDX=application/vnd.oci.image.index.v1+json
-BUNDLE=application/vnd.dev.sigstore.bundle.v0.3+json
 ID=https://github.com/myorg/app/.github/workflows/release.yml@refs/tags/v1.4.0
 ISS=https://token.actions.githubusercontent.com
 SIGN=https://sigstore.dev/cosign/sign/v1
 SLSA=https://slsa.dev/provenance/v1
-
-# statement FILE DIGEST TYPE: an in-toto statement of TYPE about image DIGEST.
-statement() {
-	jq -nc --arg d "${2#sha256:}" --arg t "$3" --arg n "$R/ki/app" \
-		'{_type:"https://in-toto.io/Statement/v1",subject:[{name:$n,digest:{sha256:$d}}],predicateType:$t,
-		  predicate:(if $t == "https://slsa.dev/provenance/v1" then {buildDefinition:{buildType:"x"}} else {} end)}' >"$1"
-}
-
-# attach_bundle REPO DIGEST BUNDLE TYPE: stores BUNDLE as a referrer of DIGEST
-# (as cosign v3 does) and lists it in the referrers tag.
-attach_bundle() {
-	local repo=$1 d=$2 f=$3 t=$4 bd cd md idx
-	bd=$(put_blob "$repo" "$f")
-	cd=$(put_blob "$repo" "$D/empty.json")
-	jq -nc --arg mt "$MT" --arg b "$BUNDLE" --arg bd "$bd" --arg cd "$cd" --arg d "$d" --arg t "$t" \
-		--argjson s "$(stat -c %s "$f")" \
-		'{schemaVersion:2,mediaType:$mt,artifactType:$b,config:{mediaType:"application/vnd.oci.empty.v1+json",digest:$cd,size:2},
-		  layers:[{mediaType:$b,digest:$bd,size:$s}],subject:{mediaType:$mt,digest:$d,size:1},
-		  annotations:{"dev.sigstore.bundle.predicateType":$t}}' >"$BATS_TEST_TMPDIR/m.json"
-	md=sha256:$(sha256sum "$BATS_TEST_TMPDIR/m.json" | cut -d' ' -f1)
-	put_manifest "$repo" "$md" "$BATS_TEST_TMPDIR/m.json"
-	idx=$(curl -fsS -H "Accept: $IDX" "$(api "$repo")/manifests/sha256-${d#sha256:}" 2>/dev/null ||
-		echo "{\"schemaVersion\":2,\"mediaType\":\"$IDX\",\"manifests\":[]}")
-	jq -c --arg md "$md" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/m.json")" --arg mt "$MT" --arg b "$BUNDLE" --arg t "$t" \
-		'.manifests += [{mediaType:$mt,digest:$md,size:$s,artifactType:$b,annotations:{"dev.sigstore.bundle.predicateType":$t}}]' \
-		<<<"$idx" >"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api "$repo")/manifests/sha256-${d#sha256:}" >/dev/null
-}
+STMT_REPO=ki/app
 
 # fresh REPO: pushes a new image to REPO:1, prints its digest.
 fresh() {
