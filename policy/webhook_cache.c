@@ -12,11 +12,33 @@
 
 /* ---- the served policy ---- */
 
+/* One policy key as what it trusts: a key by its fingerprint, a keyless
+ * identity by its issuer, subject, claims and trusted root, a notation entry
+ * by its name (its store and identities are in the policy's bytes). */
+static void key_id(hm_buf *b, const hm_policy_key *k)
+{
+	const hm_identity_policy *id = &k->auth.identity;
+
+	if (k->key) {
+		hm_buf_addf(b, " key:%s", hm_key_fingerprint(k->key));
+	} else if (k->auth.kind == HM_AUTH_KEYLESS) {
+		hm_buf_addf(b, " keyless:[%s|%s|%s|%s|root %p", id->issuer ? id->issuer : "", id->issuer_regexp ? id->issuer_regexp : "",
+			    id->subject ? id->subject : "", id->subject_regexp ? id->subject_regexp : "",
+			    (const void *)k->auth.trustroot);
+		for (int arc = 0; arc <= HM_FULCIO_MAX_ARC; arc++)
+			if (id->claims[arc])
+				hm_buf_addf(b, "|%d=%s", arc, id->claims[arc]);
+		hm_buf_addstr(b, "]");
+	} else {
+		hm_buf_addf(b, " notation:%s", k->name ? k->name : "");
+	}
+}
+
 static void key_set_id(hm_buf *b, const hm_policy *p, const hm_key_set *ks)
 {
 	hm_buf_addf(b, "{%zu of", ks->threshold);
 	for (size_t i = 0; i < ks->n; i++)
-		hm_buf_addf(b, " %s", hm_key_fingerprint(p->keys[ks->idx[i]].key));
+		key_id(b, &p->keys[ks->idx[i]]);
 	hm_buf_addstr(b, "}");
 }
 
@@ -74,8 +96,10 @@ int hm_served_policy_wrap(hm_served_policy **out, hm_policy *p, const void *data
 		goto fail;
 	}
 	/* the bytes of the file and the keys they named, as loaded now */
-	for (size_t i = 0; i < p->n_keys; i++)
-		hm_buf_addf(&b, "\nkey %s %s", p->keys[i].name, hm_key_fingerprint(p->keys[i].key));
+	for (size_t i = 0; i < p->n_keys; i++) {
+		hm_buf_addf(&b, "\nkey %s", p->keys[i].name);
+		key_id(&b, &p->keys[i]);
+	}
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (!(s->rule_id[i] = rule_identity(p, &p->rules[i]))) {
 			err = hm_error_set(HM_E_NOMEM, "out of memory");

@@ -746,3 +746,32 @@ kube_secret() {
 	[ "$SERVER_STATUS" -eq 0 ]
 	grep -q "SIGTERM: not ready, serving 2 more seconds" "$LOG"
 }
+
+@test "a policy whose keys are keyless identities or a notation store is served (the cache names them without a key)" {
+	mkdir -p "$BATS_TEST_TMPDIR/ts/x509/ca/acme"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/C=US/ST=WA/O=acme/CN=ca" -keyout /dev/null \
+		-out "$BATS_TEST_TMPDIR/ts/x509/ca/acme/ca.crt" 2>/dev/null
+	POLICY=$BATS_TEST_TMPDIR/mixed.yaml
+	cat >"$POLICY" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  release: { file: $KEYS/release.pub }
+	  ci: { issuer: https://token.actions.githubusercontent.com, subject: https://github.com/o/r/.github/workflows/r.yml@refs/heads/main }
+	  sec: { notation: { trustStore: $BATS_TEST_TMPDIR/ts, identities: ["x509.subject: C=US, ST=WA, O=acme"] } }
+	rules:
+	  - name: our app
+	    images: ["$R/wh/app"]
+	    require:
+	      signatures: { keys: [release, ci, sec], threshold: 1 }
+	YAML
+	review "$R/wh/app@$(digest_of "$R/wh/app:signed")" >"$BATS_TEST_TMPDIR/review.json"
+	start_server
+	for _ in 1 2; do
+		post /validate "$BATS_TEST_TMPDIR/review.json"
+		[ "$CODE" = 200 ]
+		response 'assert resp["allowed"] is True, resp'
+	done
+	[ "$(metric 'hallmark_webhook_cache_hits_total{cache="verdicts"}')" = 1 ]
+	stop_server
+}
