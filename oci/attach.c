@@ -113,19 +113,19 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	hm_descriptor *layer;
 	const cJSON *a;
 	hm_desc d;
-	int err, writes = 0, seen = 0, paused = 0, faults = 0, present, stale = 0;
-	long start, rmw_ms = 0;
+	hm_rmw r = HM_RMW_INIT;
+	char what[300];
+	int err, present, step;
 
 	*added = 0;
 	if (!tag)
 		return hm_error_set(HM_E_IO, "invalid digest '%s'", subject_digest);
+	snprintf(what, sizeof(what), "'%s' in '%.200s'", tag, hm_store_name(s));
 	hm_digest_compute(blob_digest, blob, len);
-	/* The tag is shared by every signer of the image: a read-modify-write
-	 * that a concurrent writer can undo.  Read back until our layer has
-	 * been seen HM_RMW_CONFIRMATIONS times, writing again when it is gone
-	 * (oci/referrers.h says how far that goes). */
+	/* The tag is shared by every signer of the image: one read-modify-write
+	 * protocol with the referrers tag (oci/referrers.h hm_rmw). */
 	for (;;) {
-		start = hm_rmw_now_ms();
+		hm_rmw_begin(&r);
 		hm_manifest_free(m);
 		m = NULL;
 		hm_buf_reset(&body);
@@ -133,14 +133,13 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 		hm_buf_reset(&out);
 		memset(&d, 0, sizeof(d)); /* digest "" when the tag is absent */
 		err = hm_store_get_manifest(s, tag, &body, &d);
-		if (hm_rmw_transient(err, &faults))
+		if (hm_rmw_transient(err, &r.faults))
 			continue;
 		if (err == HM_E_NOTFOUND) {
 			hm_error_clear();
 			err = hm_manifest_new(&m, HM_MT_OCI_MANIFEST);
 		} else if (!err && hm_manifest_parse(&m, body.data, body.len, HM_MT_OCI_MANIFEST) != HM_OK) {
-			err = hm_error_wrap(HM_E_IO, "existing manifest '%s' in '%s' is malformed; not replacing it",
-					    tag, hm_store_name(s));
+			err = hm_error_wrap(HM_E_IO, "existing manifest %s is malformed; not replacing it", what);
 		}
 		if (err)
 			goto done;
@@ -148,29 +147,17 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 		for (size_t i = 0; i < m->n_layers && !present; i++)
 			present = strcmp(m->layers[i].digest, blob_digest) == 0 &&
 				  same_descriptor_annotations(&m->layers[i], annotations);
-		if (present) {
-			if (!writes || ++seen >= HM_RMW_CONFIRMATIONS)
-				break; /* already there, or ours has stayed */
-			hm_rmw_settle(rmw_ms);
+		if ((err = step = hm_rmw_after_read(&r, present, what)) < 0)
+			goto done;
+		if (step == HM_RMW_DONE)
+			break;
+		if (step == HM_RMW_AGAIN)
 			continue;
-		}
-		seen = 0;
-		if (writes >= HM_REFERRERS_TRIES) {
-			err = hm_error_set(HM_E_IO, "updating '%s' in '%s': other writers replaced it %d times; try again",
-					   tag, hm_store_name(s), writes);
-			goto done;
-		}
 		if (m->n_layers >= HM_MAX_ATTACHED_LAYERS) {
-			err = hm_error_set(HM_E_LIMIT, "'%s' already holds %d layers, the most an attached manifest may (the cap)",
-					   tag, HM_MAX_ATTACHED_LAYERS);
+			err = hm_error_set(HM_E_LIMIT, "%s already holds %d layers, the most an attached manifest may (the cap)",
+					   what, HM_MAX_ATTACHED_LAYERS);
 			goto done;
 		}
-		if (writes && !paused) {
-			hm_rmw_backoff(writes);
-			paused = 1;
-			continue; /* read afresh after the pause */
-		}
-		paused = 0;
 		if ((err = hm_manifest_add(&layer, m, layer_media_type, blob_digest, (int64_t)len)))
 			goto done;
 		cJSON_ArrayForEach(a, annotations) {
@@ -178,8 +165,9 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 				goto done;
 		}
 		/* the blobs too: several writers uploading one config make distribution answer 500 */
-		if ((!writes && (err = hm_store_put_blob(s, blob, len, NULL))) || (err = put_config(s, m, &cfg, cfg_digest))) {
-			if (hm_rmw_transient(err, &faults))
+		if ((!r.writes && (err = hm_store_put_blob(s, blob, len, NULL))) ||
+		    (err = put_config(s, m, &cfg, cfg_digest))) {
+			if (hm_rmw_transient(err, &r.faults))
 				continue;
 			goto done;
 		}
@@ -187,18 +175,17 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 						  (int64_t)cfg.len)) ||
 		    (err = hm_manifest_serialize(&out, m)))
 			goto done;
-		if (!hm_rmw_unchanged(s, tag, d.digest) && stale++ < HM_REFERRERS_TRIES * 4)
+		if (!hm_rmw_before_write(&r, s, tag, d.digest))
 			continue; /* someone wrote since our read: read again */
 		if ((err = hm_store_put_manifest(s, tag, HM_MT_OCI_MANIFEST, out.data, out.len, NULL))) {
-			if (hm_rmw_transient(err, &faults))
+			if (hm_rmw_transient(err, &r.faults))
 				continue;
 			goto done;
 		}
-		writes++;
-		rmw_ms = hm_rmw_now_ms() - start;
-		hm_rmw_settle(rmw_ms);
+		hm_rmw_wrote(&r);
 	}
-	*added = writes > 0;
+	*added = r.writes > 0;
+	err = HM_OK;
 done:
 	hm_manifest_free(m);
 	free(tag);

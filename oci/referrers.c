@@ -62,7 +62,7 @@ static unsigned jitter(unsigned ms)
 	return ms + (ms ? r % (ms + 1) : 0);
 }
 
-long hm_rmw_now_ms(void)
+static long now_ms(void)
 {
 	struct timespec ts;
 
@@ -70,7 +70,7 @@ long hm_rmw_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void hm_rmw_settle(long rmw_ms)
+static void settle(long rmw_ms)
 {
 	long ms = rmw_ms * SETTLE_FACTOR;
 
@@ -78,7 +78,7 @@ void hm_rmw_settle(long rmw_ms)
 	sleep_ms(jitter((unsigned)ms));
 }
 
-void hm_rmw_backoff(int writes)
+static void backoff(int writes)
 {
 	unsigned b = BACKOFF_MS << (writes > 6 ? 5 : writes - 1 < 0 ? 0 : writes - 1);
 
@@ -89,9 +89,42 @@ int hm_rmw_transient(int err, int *faults)
 {
 	if (err != HM_E_IO || ++*faults > HM_REFERRERS_TRIES)
 		return 0;
-	hm_rmw_backoff(*faults);
+	backoff(*faults);
 	hm_error_clear();
 	return 1;
+}
+
+void hm_rmw_begin(hm_rmw *r)
+{
+	r->start = now_ms();
+}
+
+int hm_rmw_after_read(hm_rmw *r, int present, const char *what)
+{
+	if (present) {
+		if (!r->writes || ++r->seen >= HM_RMW_CONFIRMATIONS)
+			return HM_RMW_DONE; /* there already, or ours has stayed */
+		settle(r->rmw_ms);
+		return HM_RMW_AGAIN;
+	}
+	r->seen = 0;
+	if (r->writes >= HM_REFERRERS_TRIES)
+		return hm_error_set(HM_E_IO, "updating %s: other writers replaced it %d times; try again", what,
+				    r->writes);
+	if (r->writes && !r->paused) {
+		backoff(r->writes);
+		r->paused = 1;
+		return HM_RMW_AGAIN; /* read afresh after the pause */
+	}
+	r->paused = 0;
+	return HM_RMW_WRITE;
+}
+
+void hm_rmw_wrote(hm_rmw *r)
+{
+	r->writes++;
+	r->rmw_ms = now_ms() - r->start;
+	settle(r->rmw_ms);
 }
 
 static int copy_entry(hm_manifest *index, const hm_descriptor *e)
@@ -178,77 +211,61 @@ done:
 
 /* Read-modify-write of the referrers tag until the entry has been seen
  * HM_RMW_CONFIRMATIONS times after our last write (see referrers.h). */
-int hm_rmw_unchanged(hm_store *s, const char *tag, const char *read_digest)
+int hm_rmw_before_write(hm_rmw *r, hm_store *s, const char *tag, const char *read_digest)
 {
 	hm_desc now;
-	int err = hm_store_resolve(s, tag, &now);
+	int err = hm_store_resolve(s, tag, &now), same;
 
-	if (err == HM_E_NOTFOUND) {
+	if (err == HM_E_NOTFOUND)
 		hm_error_clear();
-		return read_digest[0] == '\0';
-	}
-	return !err && strcmp(now.digest, read_digest) == 0;
+	same = err == HM_E_NOTFOUND ? read_digest[0] == '\0' : !err && strcmp(now.digest, read_digest) == 0;
+	/* a registry that keeps changing (or failing) under us: write anyway,
+	 * the read-back after the write still checks */
+	return same || r->stale++ >= HM_REFERRERS_TRIES * 4;
 }
 
 static int tag_add(hm_store *s, const char *subject, const hm_descriptor *entry)
 {
-	char *tag = hm_referrers_tag(subject), read_digest[HM_DIGEST_SIZE];
+	char *tag = hm_referrers_tag(subject), read_digest[HM_DIGEST_SIZE], what[300];
 	hm_manifest *index = NULL;
 	hm_buf out = HM_BUF_INIT;
-	int err = HM_OK, writes = 0, seen = 0, paused = 0, faults = 0, foreign, stale = 0;
-	long start, rmw_ms = 0;
+	hm_rmw r = HM_RMW_INIT;
+	int err = HM_OK, foreign, step;
 
 	if (!tag)
 		return hm_error_set(HM_E_USAGE, "invalid subject digest '%.200s'", subject ? subject : "");
+	snprintf(what, sizeof(what), "the referrers tag '%s' in '%.200s'", tag, hm_store_name(s));
 	for (;;) {
-		start = hm_rmw_now_ms();
+		hm_rmw_begin(&r);
 		hm_manifest_free(index);
 		if ((err = load_tag_index(&index, s, tag, &foreign, read_digest))) {
-			if (!foreign && hm_rmw_transient(err, &faults))
+			if (!foreign && hm_rmw_transient(err, &r.faults))
 				continue;
 			goto done;
 		}
-		if (index_has(index, entry->digest)) {
-			if (!writes || ++seen >= HM_RMW_CONFIRMATIONS)
-				goto done;
-			hm_rmw_settle(rmw_ms);
+		if ((err = step = hm_rmw_after_read(&r, index_has(index, entry->digest), what)) <= HM_RMW_DONE)
+			goto done;
+		if (step == HM_RMW_AGAIN)
 			continue;
-		}
-		seen = 0;
-		if (writes >= HM_REFERRERS_TRIES) {
-			err = hm_error_set(HM_E_IO, "updating the referrers tag '%s' in '%s': other writers replaced it %d times; try again",
-					   tag, hm_store_name(s), writes);
-			goto done;
-		}
 		if (index->n_manifests >= HM_MAX_REFERRERS) {
-			err = hm_error_set(HM_E_IO, "the referrers tag '%s' in '%s' already lists %d manifests", tag,
-					   hm_store_name(s), HM_MAX_REFERRERS);
+			err = hm_error_set(HM_E_IO, "%s already lists %d manifests", what, HM_MAX_REFERRERS);
 			goto done;
 		}
-		if (writes && !paused) {
-			hm_rmw_backoff(writes);
-			paused = 1;
-			continue; /* read afresh after the pause */
-		}
-		paused = 0;
 		hm_buf_reset(&out);
 		if ((err = copy_entry(index, entry)) || (err = hm_manifest_serialize(&out, index)))
 			goto done;
 		if (out.len > HM_MAX_REFERRERS_BYTES) {
-			err = hm_error_set(HM_E_IO, "the referrers tag '%s' in '%s' would exceed %u bytes", tag,
-					   hm_store_name(s), HM_MAX_REFERRERS_BYTES);
+			err = hm_error_set(HM_E_IO, "%s would exceed %u bytes", what, HM_MAX_REFERRERS_BYTES);
 			goto done;
 		}
-		if (!hm_rmw_unchanged(s, tag, read_digest) && stale++ < HM_REFERRERS_TRIES * 4)
+		if (!hm_rmw_before_write(&r, s, tag, read_digest))
 			continue; /* someone wrote since our read: read again */
 		if ((err = hm_store_put_manifest(s, tag, HM_MT_OCI_INDEX, out.data, out.len, NULL))) {
-			if (hm_rmw_transient(err, &faults))
+			if (hm_rmw_transient(err, &r.faults))
 				continue;
 			goto done;
 		}
-		writes++;
-		rmw_ms = hm_rmw_now_ms() - start;
-		hm_rmw_settle(rmw_ms);
+		hm_rmw_wrote(&r);
 	}
 done:
 	if (err)

@@ -36,30 +36,56 @@
 
 #define HM_REFERRERS_TRIES 8               /* writes of the referrers tag by one writer */
 
-/* The pauses of a read-modify-write of a shared tag (the referrers tag
- * here, cosign's .sig/.att tags in hm_attach_layer).  A concurrent writer
- * can only undo our entry with a write based on a read made before ours
- * landed, so we read back after a settle delay longer than a
- * read-modify-write takes (rmw_ms: how long ours took, measured with
- * hm_rmw_now_ms), HM_RMW_CONFIRMATIONS times; and back off before writing
- * again (writes: how many writes were made, >= 1). */
+/* A read-modify-write of a shared tag (the referrers tag here, cosign's
+ * .sig/.att tags in hm_attach_layer), one protocol for both.  Registries
+ * offer no compare-and-swap, so a writer:
+ *   - looks again (HEAD) just before writing, and reads afresh when the tag
+ *     changed since its read (hm_rmw_before_write);
+ *   - after writing, reads back after a settle delay longer than its own
+ *     read-modify-write took, until it has seen its entry
+ *     HM_RMW_CONFIRMATIONS times (a concurrent writer can only undo it with
+ *     a write based on a read made before ours landed);
+ *   - writes again, after a backoff, when its entry is gone, at most
+ *     HM_REFERRERS_TRIES times.
+ * Use: hm_rmw r = HM_RMW_INIT; loop { hm_rmw_begin; read; on a transient
+ * error hm_rmw_transient; step = hm_rmw_after_read(present); DONE: stop,
+ * AGAIN: loop, WRITE: build the update, hm_rmw_before_write, write,
+ * hm_rmw_wrote }. */
 #define HM_RMW_CONFIRMATIONS 2
-long hm_rmw_now_ms(void);
+
+typedef struct hm_rmw {
+	int writes;  /* writes made */
+	int seen;    /* confirmations since the last write */
+	int paused;  /* the backoff before the next write was taken */
+	int faults;  /* transient registry errors */
+	int stale;   /* reads redone because the tag changed before a write */
+	long start;  /* when this round's read began */
+	long rmw_ms; /* how long our last read-modify-write took */
+} hm_rmw;
+#define HM_RMW_INIT {0, 0, 0, 0, 0, 0, 0}
+
+enum hm_rmw_step { HM_RMW_DONE = 0, HM_RMW_AGAIN = 1, HM_RMW_WRITE = 2 };
+
+void hm_rmw_begin(hm_rmw *r);
+/* After a read: present says whether our entry is in what was read.
+ * HM_RMW_DONE (there before we wrote, or confirmed), HM_RMW_AGAIN (read
+ * again; the pause it needs is taken), HM_RMW_WRITE, or HM_E_IO naming
+ * what (e.g. "'TAG' in 'REPO'") when other writers replaced it
+ * HM_REFERRERS_TRIES times. */
+int hm_rmw_after_read(hm_rmw *r, int present, const char *what);
+/* 1 when tag still holds what was read as read_digest ("" for absent), so
+ * the write may go; 0 (read again) when it changed or could not be looked
+ * at, a bounded number of times.  What is left of the race is the time
+ * between this look and the write, not a whole read-modify-write. */
+int hm_rmw_before_write(hm_rmw *r, hm_store *s, const char *tag, const char *read_digest);
+/* After a write that succeeded: counts it and waits the settle delay. */
+void hm_rmw_wrote(hm_rmw *r);
 /* Registries fail now and then under concurrent writes of one tag
  * (distribution 2.8 answers 500 to a read racing a write).  For an
  * operational error (HM_E_IO) of a read or write of the shared tag: backs
  * off and returns 1 while *faults stays within HM_REFERRERS_TRIES, so that
  * the caller starts its read-modify-write again; 0 otherwise. */
 int hm_rmw_transient(int err, int *faults);
-void hm_rmw_settle(long rmw_ms);
-/* 1 when tag still holds what was read as read_digest ("" for absent), 0
- * when it changed or could not be looked at.  Checked just before writing,
- * so that a writer whose read went stale while it built its update (a
- * concurrent writer's entry landed meanwhile) reads again instead of
- * writing that entry away: what is left of the race is the time between
- * this look and the write, not a whole read-modify-write. */
-int hm_rmw_unchanged(hm_store *s, const char *tag, const char *read_digest);
-void hm_rmw_backoff(int writes);
 
 /* The referrers tag of digest: the algorithm truncated to 32 characters,
  * "-", the encoded part truncated to 64 ("sha256-<hex>").  Caller frees;
