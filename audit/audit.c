@@ -39,6 +39,10 @@ struct pool {
 	hm_audit_report *r;
 	char (*digests)[HM_DIGEST_SIZE]; /* per tag, between the passes */
 	char **media_types;              /* per tag, between the passes */
+	/* every tag of the repository holding the attachments, sorted: the
+	 * stores' hint (hm_store_set_known_tags) when known is set */
+	hm_strv tags;
+	int known;
 };
 
 typedef struct worker {
@@ -255,6 +259,11 @@ static void *work_loop(void *arg)
 		 * error is the one recorded for this item */
 		if (!p->stores[w->id])
 			hm_store_open(&p->stores[w->id], p->repo, p->o->store, 0);
+		/* the .sig, .att and referrers tags the listing did not show are
+		 * not asked for */
+		if (p->stores[w->id] && p->known)
+			hm_store_set_known_tags(hm_store_attachments(p->stores[w->id]),
+						(const char *const *)p->tags.v, p->tags.n);
 		err = p->work(p, p->stores[w->id], i);
 		pthread_mutex_lock(&p->lock);
 		p->done++;
@@ -299,13 +308,46 @@ static int by_tag(const void *a, const void *b)
 	return hm_audit_tag_compare(((const hm_audit_tag *)a)->tag, ((const hm_audit_tag *)b)->tag);
 }
 
-static int list_tags(hm_audit_report *r, hm_store *s, const hm_audit_opts *o)
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The tags of the repository holding the attachments, sorted, into
+ * p->tags: all when it is the image's (all is that listing), else listed
+ * here.  Without them (that listing failed) discovery just asks. */
+static int known_tags(pool *p, hm_store *s, const hm_strv *all)
+{
+	hm_store *as = hm_store_attachments(s);
+	int err = HM_OK;
+
+	if (as != s) {
+		if (hm_store_list_tags(as, &p->tags)) {
+			hm_error_clear();
+			hm_strv_free(&p->tags);
+			return HM_OK;
+		}
+	} else {
+		for (size_t i = 0; i < all->n && !err; i++)
+			err = hm_strv_push(&p->tags, all->v[i]);
+		if (err)
+			return err;
+	}
+	if (p->tags.n)
+		qsort(p->tags.v, p->tags.n, sizeof(*p->tags.v), str_cmp);
+	p->known = 1;
+	return HM_OK;
+}
+
+static int list_tags(pool *p, hm_audit_report *r, hm_store *s, const hm_audit_opts *o)
 {
 	hm_strv all = HM_STRV_INIT;
 	int err = hm_store_list_tags(s, &all);
 
 	if (err)
 		goto done; /* the store's message names the repository */
+	if ((err = known_tags(p, s, &all)))
+		goto done;
 	r->tags = calloc(all.n ? all.n : 1, sizeof(*r->tags));
 	if (!r->tags) {
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
@@ -452,9 +494,9 @@ int hm_audit_run(hm_audit_report *out, const hm_ref *repo, const hm_audit_opts *
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
 		goto done;
 	}
-	if ((err = list_tags(out, list, o)))
-		goto done;
 	pthread_mutex_init(&p.lock, NULL);
+	if ((err = list_tags(&p, out, list, o)))
+		goto pool_done;
 	p.repo = repo;
 	p.o = o;
 	p.r = out;
@@ -486,6 +528,7 @@ pool_done:
 	free(p.media_types);
 	free(p.digests);
 	free(p.stores);
+	hm_strv_free(&p.tags);
 	pthread_mutex_destroy(&p.lock);
 done:
 	hm_store_free(list);

@@ -18,6 +18,7 @@ static const hm_opt common_store_opts[] = {
 	{"ca-file", 0, "FILE", HM_OPT_MULTI, "trust the CA certificates in FILE too (repeatable)"},
 	{"registry-config", 0, "FILE", 0, "credentials (default: $REGISTRY_AUTH_FILE, docker's, podman's)"},
 	{"timeout", 0, "SECONDS", 0, "stop all registry work after SECONDS in total (default 600)"},
+	{"attachment-repository", 0, "REPO", 0, "signatures and attestations live in REPO (default: $COSIGN_REPOSITORY, else the image's)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -158,6 +159,9 @@ static int store_opts(hm_args *a)
 	a->store.ca_files = (const char *const *)cas->v;
 	a->store.n_ca_files = cas->n;
 	a->store.auth_file = hm_arg(a, "registry-config");
+	/* the option wins over cosign's variable */
+	if (!(a->store.attachment_repo = hm_arg(a, "attachment-repository")))
+		a->store.attachment_repo = getenv("COSIGN_REPOSITORY");
 	if (verify && strcmp(verify, "true") != 0 && strcmp(verify, "false") != 0)
 		return hm_cli_usage(a, "--tls-verify takes true or false, not '%s'", verify);
 	a->store.insecure_all = verify && strcmp(verify, "false") == 0;

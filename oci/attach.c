@@ -51,6 +51,7 @@ int hm_attached_fetch(hm_buf *out, hm_store *s, const hm_attached *a, size_t max
 	size_t want;
 	int err;
 
+	s = hm_store_attachments(s);
 	if (a->refused)
 		return hm_error_set(HM_E_VERIFY, "%s", a->refused);
 	if (a->desc.size < 0 || (uint64_t)a->desc.size > max)
@@ -120,6 +121,7 @@ int hm_attach_layer(hm_store *s, const char *subject_digest, const char *suffix,
 	*added = 0;
 	if (!tag)
 		return hm_error_set(HM_E_IO, "invalid digest '%s'", subject_digest);
+	s = hm_store_attachments(s);
 	snprintf(what, sizeof(what), "'%s' in '%.200s'", tag, hm_store_name(s));
 	hm_digest_compute(blob_digest, blob, len);
 	/* The tag is shared by every signer of the image: one read-modify-write

@@ -402,16 +402,24 @@ static int copy_referrers(struct cp *c, const char *subject, int depth)
 	return err;
 }
 
+/* Attachments are read from the source's attachment store and written to
+ * the destination's (hm_store_attachments: each image's own repository
+ * unless an attachment repository was given). */
 static int copy_attachments(struct cp *c, const char *subject, int depth)
 {
+	hm_store *src = c->src, *dst = c->dst;
 	int err = HM_OK;
 
 	if (!c->o->attachments || depth > HM_COPY_MAX_DEPTH)
 		return HM_OK;
+	c->src = hm_store_attachments(src);
+	c->dst = hm_store_attachments(dst);
 	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]) && !err; i++)
 		err = copy_tag(c, subject, suffixes[i], depth);
 	if (!err)
 		err = copy_referrers(c, subject, depth);
+	c->src = src;
+	c->dst = dst;
 	return err;
 }
 

@@ -466,6 +466,7 @@ int hm_discover(hm_attached_list *out, hm_store *s, const char *digest)
 	memset(out, 0, sizeof(*out));
 	if (!hm_digest_valid(digest))
 		return hm_error_set(HM_E_IO, "invalid digest '%s'", digest ? digest : "");
+	s = hm_store_attachments(s);
 	err = hm_store_layout_index(s, &raw);
 	layout = err != HM_E_NOTFOUND;
 	hm_error_clear();

@@ -294,7 +294,10 @@ static int has_api(hm_store *s, const char *subject, const char *artifact_type)
 
 int hm_referrers_register(hm_store *s, const char *subject, const hm_descriptor *entry, int *via_tag)
 {
-	int api = has_api(s, subject, entry->artifact_type);
+	int api;
+
+	s = hm_store_attachments(s);
+	api = has_api(s, subject, entry->artifact_type);
 
 	if (via_tag)
 		*via_tag = 0;
@@ -313,6 +316,7 @@ int hm_referrers_put(hm_desc *out, hm_store *s, const char *media_type, const vo
 	hm_desc d;
 	int err;
 
+	s = hm_store_attachments(s);
 	if ((err = hm_manifest_parse(&m, data, len, media_type)))
 		return err;
 	if (!m->subject) {
@@ -368,6 +372,7 @@ int hm_referrers_list(hm_manifest **out, hm_store *s, const char *digest, const 
 	int err;
 
 	*out = NULL;
+	s = hm_store_attachments(s);
 	if (source)
 		*source = HM_REFERRERS_API;
 	if (!hm_digest_valid(digest))

@@ -57,13 +57,22 @@ typedef struct hm_store_opts {
 	 * (hm_http_share_new: connections kept alive, TLS sessions, DNS), or
 	 * NULL: each store has its own connection. */
 	void *share;
+	/* Where signatures, attestations and other attachments of the images
+	 * are written and looked up, instead of each image's own repository
+	 * (cosign's COSIGN_REPOSITORY): a registry repository
+	 * "host[:port]/path", no tag or digest.  NULL or "": the image's own. */
+	const char *attachment_repo;
 } hm_store_opts;
 
 typedef struct hm_store hm_store;
 
 /* Opens the store for ref's repository (registry) or layout directory.
  * Opening a layout that does not exist fails with HM_E_NOTFOUND unless
- * create is set, in which case an empty layout is made. */
+ * create is set, in which case an empty layout is made.  With
+ * opts->attachment_repo, the store of that repository is opened too (see
+ * hm_store_attachments); an OCI layout image with one is HM_E_USAGE (a
+ * layout keeps its attachments in itself), and so is a repository that is
+ * not "host/path" or names a tag, a digest or a layout. */
 int hm_store_open(hm_store **out, const hm_ref *ref, const hm_store_opts *opts, int create);
 void hm_store_free(hm_store *s);
 
@@ -129,6 +138,26 @@ void hm_store_prefetch_drop(hm_store *s);
  * validated); HM_E_NOTFOUND for a registry.  Discovery reads what other
  * tools (cosign save) mark there with annotations. */
 int hm_store_layout_index(hm_store *s, hm_buf *out);
+
+/* The store that holds what is attached to s's images: the store of
+ * hm_store_opts.attachment_repo when s was opened with one, else s
+ * itself.  Owned by s.  Discovery (oci/discover.h), the .sig/.att tag
+ * writer (hm_attach_layer), the referrers functions (oci/referrers.h) and
+ * hm_attached_fetch all work on it whichever of the two they are given,
+ * so callers pass the image's store; images themselves (their manifests,
+ * digests, platforms) are only ever read from s. */
+hm_store *hm_store_attachments(hm_store *s);
+
+/* A hint that the store's complete tag list is known: tags (sorted by
+ * strcmp, n of them, borrowed: they must stay valid until the store is
+ * freed or the hint replaced) are all the tags the repository has, as just
+ * listed.  From then on a lookup by tag (hm_store_resolve,
+ * hm_store_get_manifest, hm_store_prefetch) of a tag not in the list
+ * answers HM_E_NOTFOUND without a request: an audit, which lists the tags
+ * anyway, then never asks for the sha256-<hex>.sig / .att / referrers tags
+ * that are not there.  Writing a tag through the store drops the hint;
+ * tags NULL drops it. */
+void hm_store_set_known_tags(hm_store *s, const char *const *tags, size_t n);
 
 /* "docker.io/library/alpine" or "oci:PATH": the repository this store reads. */
 const char *hm_store_name(const hm_store *s);

@@ -28,6 +28,10 @@ struct hm_store {
 	const struct hm_store_ops *ops;
 	char *name;
 	void *impl;
+	hm_store *att;                 /* the attachment repository's, or NULL */
+	const char *const *known_tags; /* hm_store_set_known_tags (borrowed), or NULL */
+	size_t n_known_tags;
+	int tags_known;
 };
 
 int hm_layout_open(hm_store **out, const hm_ref *ref, int create);

@@ -101,9 +101,9 @@ int hm_bundle_attach(int *added, hm_store *s, const char *digest, const hm_key *
 	 * manifest that names the blob ("blob unknown"), for a moment: upload
 	 * and store again, as for a shared tag (oci/referrers.h). */
 	do {
-		err = hm_store_put_blob(s, bundle.data, bundle.len, layer_digest);
+		err = hm_store_put_blob(hm_store_attachments(s), bundle.data, bundle.len, layer_digest);
 		if (!err)
-			err = hm_store_put_blob(s, EMPTY_JSON, 2, spec.config.digest);
+			err = hm_store_put_blob(hm_store_attachments(s), EMPTY_JSON, 2, spec.config.digest);
 		if (!err)
 			err = hm_referrers_write(NULL, s, &spec);
 	} while (err && hm_rmw_transient(err, &faults));

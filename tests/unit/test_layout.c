@@ -434,6 +434,61 @@ static void test_umoci_layout(void **state)
 	hm_store_free(st);
 }
 
+/* hm_store_set_known_tags: a tag missing from the list is absent without
+ * looking; a tag in it is looked up; writing a tag drops the hint. */
+static void test_known_tags(void **state)
+{
+	hm_store *st = open_layout("known", "", 1);
+	const char *const none[] = {"a-tag-not-there"};
+	hm_buf body = HM_BUF_INIT, got = HM_BUF_INIT;
+	hm_prefetch pf[] = {{"v1", HM_PREFETCH_MANIFEST}};
+	hm_desc d, r;
+
+	make_image(st, &body, "known", NULL, NULL);
+	put(st, "v1", &body, &d);
+	assert_int_equal(hm_store_resolve(st, "v1", &r), HM_OK);
+	hm_store_set_known_tags(st, none, 1);
+	assert_int_equal(hm_store_resolve(st, "v1", &r), HM_E_NOTFOUND);
+	assert_non_null(strstr(hm_error_message(), "not in its tag list"));
+	assert_int_equal(hm_store_get_manifest(st, "v1", &got, &r), HM_E_NOTFOUND);
+	assert_int_equal(hm_store_prefetch(st, pf, 1), HM_OK);
+	/* digests are never judged by the tag list */
+	assert_int_equal(hm_store_resolve(st, d.digest, &r), HM_OK);
+	/* a tag written through the store: the list no longer holds */
+	put(st, "v2", &body, NULL);
+	assert_int_equal(hm_store_resolve(st, "v1", &r), HM_OK);
+	hm_store_set_known_tags(st, none, 1);
+	hm_store_set_known_tags(st, NULL, 0);
+	assert_int_equal(hm_store_get_manifest(st, "v1", &got, &r), HM_OK);
+	assert_string_equal(r.digest, d.digest);
+	/* no attachment repository: attachments live in the store itself */
+	assert_ptr_equal(hm_store_attachments(st), st);
+	hm_buf_release(&body);
+	hm_buf_release(&got);
+	hm_store_free(st);
+}
+
+/* An OCI layout keeps its attachments in itself: an attachment repository
+ * with a layout image, or a layout as one, is refused. */
+static void test_layout_attachment_repo(void **state)
+{
+	hm_store_opts o = {0};
+	hm_store *st = NULL;
+	hm_ref r = HM_REF_INIT;
+	char s[512];
+
+	snprintf(s, sizeof(s), "oci:%s/known", tmp);
+	assert_int_equal(hm_ref_parse(&r, s), HM_OK);
+	o.attachment_repo = "registry.example/sigs";
+	assert_int_equal(hm_store_open(&st, &r, &o, 1), HM_E_USAGE);
+	assert_null(st);
+	assert_non_null(strstr(hm_error_message(), "applies to registry images only"));
+	o.attachment_repo = "";
+	assert_int_equal(hm_store_open(&st, &r, &o, 1), HM_OK);
+	hm_store_free(st);
+	hm_ref_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,6 +496,7 @@ int main(void)
 	    cmocka_unit_test(test_untagged),         cmocka_unit_test(test_referrers),
 	    cmocka_unit_test(test_attached_dedup),
 	    cmocka_unit_test(test_tampered),         cmocka_unit_test(test_umoci_layout),
+	    cmocka_unit_test(test_known_tags),       cmocka_unit_test(test_layout_attachment_repo),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
