@@ -196,3 +196,32 @@ audit_requests() {
 	hm audit --key "$KEYS/a.pub" -o json --attachment-repository "$R/ar/many-sigs" "$R/ar/many" |
 		jq -e '.summary.verified == 1'
 }
+
+# serve_review [serve options...]: starts policy serve on a free port, posts
+# one AdmissionReview of APP (by digest) to /validate, prints "allowed"
+# from the answer, and stops the server.
+serve_review() {
+	local port log=$BATS_TEST_TMPDIR/serve.log pid
+	port=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	"$HALLMARK" policy serve --policy "$BATS_FILE_TMPDIR/policy.yaml" --tls-cert "$BATS_FILE_TMPDIR/cert.pem" \
+		--tls-key "$BATS_FILE_TMPDIR/tls.key" --listen "127.0.0.1:$port" "$@" >"$log" 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		curl -fsS --max-time 2 --cacert "$BATS_FILE_TMPDIR/cert.pem" "https://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	review "$R/ar/app@$D" >"$BATS_TEST_TMPDIR/review.json"
+	curl -sS --max-time 30 --cacert "$BATS_FILE_TMPDIR/cert.pem" -H 'Content-Type: application/json' \
+		--data-binary "@$BATS_TEST_TMPDIR/review.json" "https://127.0.0.1:$port/validate" | jq -r '.response.allowed'
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" || true
+}
+
+@test "policy serve: the attachment repository is the server's, from the option or the variable" {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 -keyout "$BATS_FILE_TMPDIR/tls.key" -out "$BATS_FILE_TMPDIR/cert.pem" 2>/dev/null
+	[ "$(serve_review)" = false ]
+	[ "$(serve_review --attachment-repository "$REPO")" = true ]
+	[ "$(COSIGN_REPOSITORY=$REPO serve_review)" = true ]
+	[ "$(COSIGN_REPOSITORY=$REPO serve_review --attachment-repository "$R/ar/elsewhere")" = false ]
+}
