@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/log.h"
 #include "oci/store_impl.h"
 
 /* The attachment repository text: "host[:port]/path" and nothing else
@@ -45,6 +46,8 @@ static int open_attachments(hm_store *s, const hm_ref *ref, const hm_store_opts 
 	}
 	o.attachment_repo = NULL;
 	err = strcmp(name, s->name) == 0 ? HM_OK : hm_registry_open(&s->att, &ar, &o);
+	if (!err)
+		hm_log(HM_LOG_INFO, "attachments of %s: in %s", s->name, name);
 	free(name);
 	hm_ref_free(&ar);
 	return err;

@@ -123,6 +123,9 @@ tags_of() { curl -fsS "$(api "$1")/tags/list" | jq -c '.tags // [] | sort'; }
 	echo "$output" | jq -e '(.signatures | length) == 1 and (.attestations | length) == 1 and (.bundles | length) == 2'
 	run hm tree --output json "$APP"
 	echo "$output" | jq -e '(.signatures | length) == 0 and (.bundles | length) == 0'
+	# -v says where attachments are looked up
+	run hm tree -v --attachment-repository "$REPO" "$APP"
+	[[ "$output" == *"attachments of $R/ar/app: in $REPO"* ]]
 
 	run hm policy check --policy "$BATS_FILE_TMPDIR/policy.yaml" "$APP"
 	[ "$status" -eq 1 ]
