@@ -44,7 +44,11 @@ setup_file() {
 	EOF
 }
 
-teardown_file() { common_teardown_file; }
+teardown_file() {
+	. "$REPO_ROOT/tests/lib/registry.sh"
+	[ -z "${HM_TEST_AUTH_REGISTRY_PID:-}" ] || registry_stop_auth
+	common_teardown_file
+}
 
 tags_of() { curl -fsS "$(api "$1")/tags/list" | jq -c '.tags // [] | sort'; }
 
@@ -227,4 +231,27 @@ serve_review() {
 	[ "$(serve_review --attachment-repository "$REPO")" = true ]
 	[ "$(COSIGN_REPOSITORY=$REPO serve_review)" = true ]
 	[ "$(COSIGN_REPOSITORY=$REPO serve_review --attachment-repository "$R/ar/elsewhere")" = false ]
+}
+
+@test "an attachment repository on another registry gets that registry's credentials" {
+	. "$REPO_ROOT/tests/lib/registry.sh"
+	registry_start_auth alice s3cret
+	export HM_TEST_AUTH_REGISTRY_PID
+	A=$HM_TEST_AUTH_REGISTRY/sigs/app
+	printf '{"auths":{}}' >"$BATS_TEST_TMPDIR/none.json"
+	printf '{"auths":{"%s":{"auth":"%s"}}}' "$HM_TEST_AUTH_REGISTRY" "$(printf 'alice:s3cret' | base64)" 		>"$BATS_TEST_TMPDIR/auth.json"
+	run hm sign --key "$KEYS/b.key" --registry-config "$BATS_TEST_TMPDIR/none.json" --attachment-repository "$A" "$APP"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"wants a password"* ]]
+	run hm sign --format legacy --key "$KEYS/b.key" --registry-config "$BATS_TEST_TMPDIR/auth.json" 		--attachment-repository "$A" "$APP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run hm verify --key "$KEYS/b.pub" --registry-config "$BATS_TEST_TMPDIR/auth.json" --attachment-repository "$A" "$APP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 of 1 signature valid"* ]]
+	[ "$(curl -fsS -u alice:s3cret "http://$HM_TEST_AUTH_REGISTRY/v2/sigs/app/tags/list" | jq -c .tags)" = "[\"sha256-$HEX.sig\"]" ]
+	[ "$(tags_of ar/app)" = '["1"]' ]
+	registry_stop_auth || true
 }
