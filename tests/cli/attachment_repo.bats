@@ -255,3 +255,23 @@ serve_review() {
 	[ "$(tags_of ar/app)" = '["1"]' ]
 	registry_stop_auth || true
 }
+
+@test "attest provenance attaches to the attachment repository; its base image still resolves where it is" {
+	repo=$BATS_TEST_TMPDIR/src
+	mkdir -p "$repo"
+	(cd "$repo" && git init -q -b main . && git remote add origin https://git.example.com/org/app.git &&
+		printf 'FROM %s\n' "$R/ar/app:1" >Dockerfile &&
+		git add Dockerfile && git -c user.name=t -c user.email=t@e commit -qm one)
+	P=$R/ar/prov-sigs
+	run hm attest provenance --key "$KEYS/a.key" --git "$repo" --attachment-repository "$P" "$APP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	COSIGN_REPOSITORY=$P run hm verify-attestation --key "$KEYS/a.pub" --type slsaprovenance --output json "$APP"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg b "$HEX" '[.. | objects | select(has("buildDefinition"))][0]
+		| [.buildDefinition.resolvedDependencies[].digest.sha256] | index($b) != null'
+	[ "$(tags_of ar/prov-sigs)" = "[\"sha256-$HEX\"]" ]
+	run hm verify-attestation --key "$KEYS/a.pub" --type slsaprovenance "$APP"
+	[ "$status" -eq 1 ]
+}
