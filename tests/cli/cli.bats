@@ -112,11 +112,12 @@ no_secrets() {
 	run hm verify -kk.pub -ojson oci:img:v1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'"valid":'*true*'"keyFingerprint"'* ]]
+	[[ "$output" == *'"valid":'*true*'"fingerprint"'* ]]
 	run hm verify --key=k.pub --output=json oci:img:v1
 	[ "$status" -eq 0 ]
-	run hm key generate -fok2 -tecdsa-p256
+	run --separate-stderr hm key generate -fojson --output-prefix k2 -tecdsa-p256
 	[ "$status" -eq 0 ]
+	[ "$(jq -r .publicKey <<<"$output")" = k2.pub ]
 	[ -f k2.key ] && [ -f k2.pub ]
 	# -rk FILE: a value option may end a group of flags
 	run hm sign -rvk k.key oci:img:v1
