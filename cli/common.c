@@ -159,16 +159,6 @@ void hm_cli_keys_free(hm_key **keys, size_t n)
 	free(keys);
 }
 
-void hm_cli_print_json(cJSON *j)
-{
-	char *s = cJSON_Print(j);
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	cJSON_Delete(j);
-}
-
 int hm_cli_load_policy(hm_policy **p, const char *path, FILE *f)
 {
 	hm_strv diags = HM_STRV_INIT;

@@ -75,6 +75,17 @@ void hm_cli_json_print(cJSON *top, int rc, const char *error)
 	written = 1;
 }
 
+void hm_cli_print_json(cJSON *j)
+{
+	char *s = cJSON_Print(j);
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+	cJSON_Delete(j);
+	written = 1; /* (an AdmissionReview response is the whole output) */
+}
+
 void hm_cli_json_fallback(const hm_args *a, int rc)
 {
 	if (written || rc == HM_EXIT_OK || rc == HM_EXIT_USAGE || !a->cmd || !hm_cli_json_wanted(a))

@@ -303,3 +303,12 @@ field() { jq -r "$1" <<<"$output"; }
 	valid
 	[ "$(field .ok)" = false ]
 }
+
+@test "policy check --admission-review: the AdmissionReview response alone, even when denied" {
+	review "$APP:v2" >"$BATS_TEST_TMPDIR/review.json"
+	run --separate-stderr hm policy check -p "$D/policy.yaml" --admission-review "$BATS_TEST_TMPDIR/review.json" -o json
+	[ "$status" -eq 1 ]
+	[ "$(jq -s length <<<"$output")" = 1 ]
+	[ "$(jq -r .kind <<<"$output")" = AdmissionReview ]
+	[ "$(jq -r .response.allowed <<<"$output")" = false ]
+}
