@@ -129,13 +129,16 @@ typedef int (*hm_cli_image_fn)(void *ctx, const char *arg, const hm_ref *ref, hm
 
 /* Runs fn on every positional image (opened and resolved once), prints
  * failures as "hallmark: ..." (operational ones prefixed with "<what>
- * <image>"), then {"images": [...]} when json.  Returns the exit code: the
- * highest of 3, 2, 1 met, else 0. */
+ * <image>"), then, when json, the document {"schemaVersion", "command",
+ * "images": [...], "ok", "error"} where every image has an entry: the one
+ * fn added, else {"reference", "digest": null}, with "error" set (null when
+ * the image passed).  Returns the exit code: the highest of 3, 2, 1 met,
+ * else 0. */
 int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, void *ctx, int json);
 
 /* Adds what verify and verify-attestation say of each thing they checked:
  * "source", digest_name: digest, "valid", "key" (the file named on the
- * command line) and "keyFingerprint" when key_index >= 0, "reason" when
+ * command line) and "fingerprint" when key_index >= 0, "reason" when
  * reason is not NULL. */
 void hm_cli_json_verdict(cJSON *e, const hm_args *a, hm_key *const *keys, const char *source,
 			 const char *digest_name, const char *digest, int valid, int key_index,
@@ -167,6 +170,40 @@ int hm_cli_load_notation(struct hm_notation_trust **out, const hm_args *a);
 
 /* Prints a JSON tree to stdout, formatted, and deletes it. */
 void hm_cli_print_json(cJSON *j);
+
+/* ---- --output json (cli/json.c, docs/json.md) ---- */
+
+#define HM_JSON_SCHEMA_VERSION 1
+
+/* The --output option of commands that only know text and json. */
+#define HM_CLI_OUTPUT_OPT {"output", 'o', "FORMAT", 0, "text (default) or json"}
+
+/* Whether --output json was given. */
+int hm_cli_json_wanted(const hm_args *a);
+/* {"schemaVersion": 1, "command": NAME}, or NULL when out of memory. */
+cJSON *hm_cli_json_new(const hm_args *a);
+/* Sets o's "error" to error, or null. */
+void hm_cli_json_set_error(cJSON *o, const char *error);
+/* Adds "ok" (rc is 0) and "error" (error, else o's own, else null) to the
+ * document top, prints it and deletes it. */
+void hm_cli_json_print(cJSON *top, int rc, const char *error);
+/* From main(): with --output json, when the command printed no document
+ * and failed (but for a usage error), prints the envelope with "error" the
+ * last message hm_cli_fail printed. */
+void hm_cli_json_fallback(const hm_args *a, int rc);
+/* hm_cli_fail records its message here. */
+void hm_cli_json_note_error(const char *message);
+
+/* Streaming a document: open writes {"schemaVersion": 1, "command": NAME;
+ * then members (value printed on one line and deleted), or one array
+ * member at a time (each element on its own line and deleted); close adds
+ * "ok" and "error" and the closing brace.  One document per run. */
+void hm_cli_json_open(const hm_args *a);
+void hm_cli_json_member(const char *name, cJSON *value);
+void hm_cli_json_array_open(const char *name);
+void hm_cli_json_array_item(cJSON *value);
+void hm_cli_json_array_close(void);
+void hm_cli_json_close(int rc, const char *error);
 
 
 #endif

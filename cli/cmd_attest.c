@@ -37,14 +37,47 @@ static int load_predicate(cJSON **out, const char *path)
 	return HM_OK;
 }
 
+/* The envelope of attest and attest provenance: who signed, what type. */
+static cJSON *attest_json(const hm_args *a, const hm_key *key, const char *uri)
+{
+	cJSON *top = hm_cli_json_new(a);
+
+	if (top && key)
+		cJSON_AddStringToObject(top, "fingerprint", hm_key_fingerprint(key));
+	if (top)
+		cJSON_AddStringToObject(top, "predicateType", uri);
+	return top;
+}
+
+/* One image attested: {"reference", "digest", "added", "error"}. */
+static void attest_entry(cJSON *arr, const char *arg, const char *digest, int added, const char *error)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	if (!arr || !e) {
+		cJSON_Delete(e);
+		return;
+	}
+	cJSON_AddStringToObject(e, "reference", arg);
+	if (digest)
+		cJSON_AddStringToObject(e, "digest", digest);
+	else
+		cJSON_AddNullToObject(e, "digest");
+	cJSON_AddBoolToObject(e, "added", added);
+	hm_cli_json_set_error(e, error);
+	cJSON_AddItemToArray(arr, e);
+}
+
 static int run_attest(hm_args *a)
 {
-	const char *type = hm_arg(a, "type") ? hm_arg(a, "type") : "custom", *uri;
+	const char *type = hm_arg(a, "type") ? hm_arg(a, "type") : "custom", *uri, *output;
 	enum hm_sign_format format;
 	hm_key *key = NULL;
-	cJSON *pred = NULL;
-	int err;
+	cJSON *pred = NULL, *top = NULL, *all = NULL;
+	int err, rc = HM_EXIT_OK;
 
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	if (!hm_arg(a, "key"))
 		return hm_cli_usage(a, "--key is required");
 	if (!hm_arg(a, "predicate"))
@@ -54,33 +87,46 @@ static int run_attest(hm_args *a)
 	if (hm_sign_format_parse(&format, hm_arg(a, "format")))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if ((err = load_predicate(&pred, hm_arg(a, "predicate"))) ||
-	    (err = hm_cli_load_private_key(&key, a)))
+	    (err = hm_cli_load_private_key(&key, a))) {
+		rc = hm_cli_fail(err);
 		goto done;
-	for (size_t i = 0; i < a->pos.n && !err; i++) {
+	}
+	if (strcmp(output, "json") == 0 && (top = attest_json(a, key, uri)))
+		all = cJSON_AddArrayToObject(top, "images");
+	/* every image is tried; the status is the worst met */
+	for (size_t i = 0; i < a->pos.n; i++) {
 		hm_store *s = NULL;
 		hm_ref ref;
 		hm_desc d;
-		char *name;
-		int added = 0;
+		char *name = NULL;
+		int added = 0, opened;
 
-		if ((err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[i])))
-			break;
-		name = hm_ref_name(&ref);
-		err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred, (int)format)
-			   : hm_error_set(HM_E_NOMEM, "out of memory");
+		err = hm_cli_open_resolved(&ref, &s, &d, a, a->pos.v[i]);
+		opened = !err;
+		if (!err) {
+			name = hm_ref_name(&ref);
+			err = name ? hm_attest_attach(&added, s, d.digest, name, key, uri, pred, (int)format)
+				   : hm_error_set(HM_E_NOMEM, "out of memory");
+		}
 		if (err)
 			err = hm_error_wrap(err, "attesting %s", a->pos.v[i]);
-		else
+		else if (!all)
 			printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s),
 			       d.digest, uri);
+		attest_entry(all, a->pos.v[i], opened ? d.digest : NULL, added, err ? hm_error_message() : NULL);
 		free(name);
 		hm_store_free(s);
-		hm_ref_free(&ref);
+		if (opened)
+			hm_ref_free(&ref);
+		if (err && hm_cli_fail(err) > rc)
+			rc = hm_exit_code(err);
 	}
+	if (top)
+		hm_cli_json_print(top, rc, NULL);
 done:
 	cJSON_Delete(pred);
 	hm_key_free(key);
-	return err ? hm_cli_fail(err) : HM_EXIT_OK;
+	return rc;
 }
 
 /* How base images that the Dockerfile does not pin get their digest. */
@@ -207,7 +253,8 @@ static int run_provenance(hm_args *a)
 {
 	hm_provenance_opts o = HM_PROVENANCE_OPTS_INIT;
 	const hm_strv *bargs = hm_arg_all(a, "build-arg");
-	int print = hm_arg_flag(a, "print"), added = 0, err, opened = 0;
+	int print = hm_arg_flag(a, "print"), added = 0, err, opened = 0, json;
+	const char *output;
 	enum hm_sign_format format;
 	hm_key *key = NULL;
 	hm_store *s = NULL;
@@ -217,6 +264,9 @@ static int run_provenance(hm_args *a)
 	hm_ref ref;
 	hm_desc d;
 
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	json = strcmp(output, "json") == 0;
 	if (!print && !hm_arg(a, "key"))
 		return hm_cli_usage(a, "--key is required (or --print to only show the statement)");
 	if (!hm_arg(a, "git"))
@@ -260,16 +310,30 @@ static int run_provenance(hm_args *a)
 			fprintf(stderr, "hallmark: --base-image '%s' names no unpinned image of the Dockerfile\n",
 				hm_arg_all(a, "base-image")->v[i]);
 	if (print) {
-		if (!(err = hm_statement_build(&st, name, d.digest, HM_PREDICATE_SLSA_V1, pred))) {
+		if (!(err = hm_statement_build(&st, name, d.digest, HM_PREDICATE_SLSA_V1, pred)) && !json) {
 			hm_cli_print_json(st);
 			st = NULL;
 		}
-		goto done;
+	} else {
+		err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred, (int)format);
+		if (!err && !json)
+			printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s), d.digest,
+			       HM_PREDICATE_SLSA_V1);
 	}
-	err = hm_attest_attach(&added, s, d.digest, name, key, HM_PREDICATE_SLSA_V1, pred, (int)format);
-	if (!err)
-		printf("%s %s@%s %s\n", added ? "attested" : "already attested", hm_store_name(s), d.digest,
-		       HM_PREDICATE_SLSA_V1);
+	if (!err && json) {
+		cJSON *top = attest_json(a, key, HM_PREDICATE_SLSA_V1);
+
+		if (top) {
+			cJSON_AddStringToObject(top, "reference", a->pos.v[0]);
+			cJSON_AddStringToObject(top, "digest", d.digest);
+			cJSON_AddBoolToObject(top, "added", added);
+			if (st) {
+				cJSON_AddItemToObject(top, "statement", st);
+				st = NULL;
+			}
+		}
+		hm_cli_json_print(top, HM_EXIT_OK, NULL);
+	}
 done:
 	if (err)
 		err = hm_error_wrap(err, "provenance for %s", a->pos.v[0]);
@@ -319,7 +383,7 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_at
 {
 	cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
 
-	cJSON_AddStringToObject(j, "image", image);
+	cJSON_AddStringToObject(j, "reference", image);
 	cJSON_AddStringToObject(j, "digest", r->digest);
 	cJSON_AddBoolToObject(j, "verified", r->n_valid > 0);
 	for (size_t i = 0; i < r->n; i++) {
@@ -349,14 +413,10 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 
 	if (err)
 		return err;
-	if (json) {
-		char *name = hm_ref_string(ref);
-
-		cJSON_AddItemToArray(json, to_json(c, name ? name : arg, &r));
-		free(name);
-	} else {
+	if (json)
+		cJSON_AddItemToArray(json, to_json(c, arg, &r));
+	else
 		print_text(c->a, hm_store_name(s), &r);
-	}
 	if (r.n_valid == 0)
 		err = hm_error_set(HM_E_VERIFY, "%s: no valid attestation%s%s (%zu found)", arg,
 				   c->type ? " of type " : "", c->type ? c->type : "", r.n);
@@ -393,6 +453,7 @@ static const hm_opt attest_opts[] = {
 	{"type", 't', "TYPE", 0,
 	 "predicate type: a URI, or slsaprovenance, slsaprovenance02, spdx, spdxjson, cyclonedx, link, openvex, vuln, custom (default)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -413,7 +474,8 @@ const hm_cmd hm_cmd_attest = {
 	    "application/vnd.dsse.envelope.v1+json with the annotation predicateType,\n"
 	    "under the tag sha256-<hex>.att. The same statement by the same key is not\n"
 	    "added twice. Note: cosign maps plain 'slsaprovenance' to\n"
-	    "SLSA v0.2; hallmark maps it to https://slsa.dev/provenance/v1.",
+	    "SLSA v0.2; hallmark maps it to https://slsa.dev/provenance/v1. Every IMAGE\n"
+	    "is tried even when one fails; the exit status is then the worst met.",
 	.opts = attest_opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,
@@ -434,6 +496,7 @@ static const hm_opt provenance_opts[] = {
 	{"print", 0, NULL, 0, "print the statement to stdout; do not sign or upload"},
 	{"format", 0, "FORMAT", 0, "bundle (default: cosign v3's Sigstore bundle referrer) or legacy (tag .att)"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -454,7 +517,8 @@ const hm_cmd hm_cmd_attest_provenance = {
 	    "is refused, and no registry is asked about base images.\n"
 	    "A work tree with uncommitted changes is refused unless --allow-dirty,\n"
 	    "which records it. The statement is signed and attached as 'hallmark\n"
-	    "attest' does, or printed with --print.",
+	    "attest' does, or printed with --print (with --output json, as the\n"
+	    "document's statement).",
 	.opts = provenance_opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,

@@ -440,21 +440,26 @@ static cJSON *tag_json(const hm_args *a, const hm_audit_report *r, const hm_audi
 	cJSON_AddItemToObject(o, "decision", img && !err ? decision_json(&img->decision) : cJSON_CreateNull());
 	/* what is said of its digest is under "digests", once */
 	cJSON_AddItemToObject(o, "findings", findings_json(&t->findings, img ? 1 : 0));
-	if (err)
-		cJSON_AddStringToObject(o, "error", err);
+	hm_cli_json_set_error(o, err);
 	return o;
 }
 
-static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys)
+/* Streamed (docs/json.md): each tag and each digest is made, written and
+ * freed in turn, so the output costs the memory of one entry, not of a
+ * tree of the whole repository. */
+static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys, int rc)
 {
 	const hm_audit_summary *s = &r->summary;
-	cJSON *top = cJSON_CreateObject(), *tags, *digests, *sum;
+	cJSON *sum;
 
-	cJSON_AddStringToObject(top, "repository", r->repository);
-	tags = cJSON_AddArrayToObject(top, "tags");
+	hm_cli_json_open(a);
+	hm_cli_json_member("reference", cJSON_CreateString(a->pos.v[0]));
+	hm_cli_json_member("repository", cJSON_CreateString(r->repository));
+	hm_cli_json_array_open("tags");
 	for (size_t i = 0; i < r->n_tags; i++)
-		cJSON_AddItemToArray(tags, tag_json(a, r, &r->tags[i], keys));
-	digests = cJSON_AddArrayToObject(top, "digests");
+		hm_cli_json_array_item(tag_json(a, r, &r->tags[i], keys));
+	hm_cli_json_array_close();
+	hm_cli_json_array_open("digests");
 	for (size_t i = 0; i < r->n_tags; i++) {
 		const hm_audit_image *img = image_of(r, &r->tags[i]);
 		cJSON *d, *names;
@@ -467,12 +472,12 @@ static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys
 		for (size_t k = i; k < r->n_tags; k = r->tags[k].next_tag)
 			cJSON_AddItemToArray(names, cJSON_CreateString(r->tags[k].tag));
 		cJSON_AddItemToObject(d, "findings", findings_json(&r->tags[i].findings, 2));
-		if (img->error)
-			cJSON_AddStringToObject(d, "error", img->error);
-		cJSON_AddItemToArray(digests, d);
+		hm_cli_json_set_error(d, img->error);
+		hm_cli_json_array_item(d);
 	}
-	cJSON_AddItemToObject(top, "findings", findings_json(&r->findings, 0));
-	sum = cJSON_AddObjectToObject(top, "summary");
+	hm_cli_json_array_close();
+	hm_cli_json_member("findings", findings_json(&r->findings, 0));
+	sum = cJSON_CreateObject();
 	cJSON_AddNumberToObject(sum, "tags", (double)s->tags);
 	cJSON_AddNumberToObject(sum, "digests", (double)s->digests);
 	cJSON_AddNumberToObject(sum, "passed", (double)(s->tags - s->failed_tags));
@@ -485,7 +490,8 @@ static void print_json(const hm_args *a, const hm_audit_report *r, hm_key **keys
 	cJSON_AddNumberToObject(sum, "warnings", (double)s->warnings);
 	cJSON_AddNumberToObject(sum, "infos", (double)s->infos);
 	cJSON_AddNumberToObject(sum, "operationalErrors", (double)s->operational);
-	hm_cli_print_json(top);
+	hm_cli_json_member("summary", sum);
+	hm_cli_json_close(rc, NULL);
 }
 
 /* A bar on stderr, redrawn only when it changes. */
@@ -587,8 +593,9 @@ static int run(hm_args *a)
 		hm_policy_free(policy);
 		return hm_cli_fail(err);
 	}
+	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
 	if (strcmp(output, "json") == 0)
-		print_json(a, &r, keys);
+		print_json(a, &r, keys, rc);
 	else if (strcmp(output, "markdown") == 0)
 		print_markdown(a, &r, policy != NULL);
 	else
@@ -600,7 +607,6 @@ static int run(hm_args *a)
 		if (why)
 			fprintf(stderr, "hallmark: tag '%s' could not be checked: %s\n", r.tags[i].tag, why);
 	}
-	rc = r.summary.operational ? HM_EXIT_ERROR : r.summary.errors ? HM_EXIT_DENIED : HM_EXIT_OK;
 	hm_audit_report_free(&r);
 	hm_cli_keys_free(keys, nkeys);
 	hm_notation_trust_free(trust);

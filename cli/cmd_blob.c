@@ -50,11 +50,13 @@ static int run_sign(hm_args *a)
 {
 	const char *file = a->pos.v[0], *out = hm_arg(a, "bundle");
 	hm_buf blob = HM_BUF_INIT, st = HM_BUF_INIT, bundle = HM_BUF_INIT;
-	const char *uri = NULL;
+	const char *uri = NULL, *output;
 	char digest[HM_DIGEST_SIZE];
 	hm_key *key = NULL;
 	int err;
 
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	if (!hm_arg(a, "key"))
 		return hm_cli_usage(a, "--key is required");
 	if (!out)
@@ -78,9 +80,23 @@ static int run_sign(hm_args *a)
 		err = hm_buf_addch(&bundle, '\n');
 	if (!err)
 		err = hm_file_write_atomic(out, bundle.data, bundle.len, 0644, 1);
-	if (!err)
+	if (!err && strcmp(output, "json") == 0) {
+		cJSON *top = hm_cli_json_new(a);
+
+		if (top) {
+			cJSON_AddStringToObject(top, "artifact", file);
+			cJSON_AddStringToObject(top, "digest", digest);
+			cJSON_AddStringToObject(top, "bundle", out);
+			cJSON_AddStringToObject(top, "kind", uri ? "dsseStatement" : "messageSignature");
+			if (uri)
+				cJSON_AddStringToObject(top, "predicateType", uri);
+			cJSON_AddStringToObject(top, "fingerprint", hm_key_fingerprint(key));
+		}
+		hm_cli_json_print(top, HM_EXIT_OK, NULL);
+	} else if (!err) {
 		printf("signed %s (%s): %s written to %s\n", file, digest,
 		       hm_arg(a, "type") ? "DSSE statement bundle" : "message signature bundle", out);
+	}
 done:
 	hm_key_free(key);
 	hm_buf_release(&blob);
@@ -95,6 +111,7 @@ static const hm_opt sign_opts[] = {
 	{"type", 't', "TYPE", 0, "sign an in-toto statement of this predicate type (DSSE)"},
 	{"predicate", 0, "FILE", 0, "the statement's predicate, a JSON object (default {})"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 

@@ -44,12 +44,16 @@ static void print_text(const hm_copy_result *r, const char *src, const hm_store 
 		printf("  %zu referrers skipped: their subject is another manifest\n", r->skipped);
 }
 
-static void print_json(const hm_copy_result *r, const char *src, const hm_store *dst, const hm_desc *d,
+static void print_json(const hm_args *a, const hm_copy_result *r, const char *src, const hm_store *dst, const hm_desc *d,
 		       const char *tag)
 {
-	cJSON *j = cJSON_CreateObject(), *arr;
+	cJSON *j = hm_cli_json_new(a), *arr;
 
-	cJSON_AddStringToObject(j, "source", src);
+	if (!j) {
+		hm_cli_json_print(NULL, HM_EXIT_OK, NULL);
+		return;
+	}
+	cJSON_AddStringToObject(j, "reference", src);
 	cJSON_AddStringToObject(j, "destination", hm_store_name(dst));
 	cJSON_AddStringToObject(j, "digest", d->digest);
 	if (tag)
@@ -71,7 +75,7 @@ static void print_json(const hm_copy_result *r, const char *src, const hm_store 
 		cJSON_AddBoolToObject(e, "merged", r->items[i].merged);
 		cJSON_AddItemToArray(arr, e);
 	}
-	hm_cli_print_json(j);
+	hm_cli_json_print(j, HM_EXIT_OK, NULL);
 }
 
 static int run(hm_args *a)
@@ -110,7 +114,7 @@ static int run(hm_args *a)
 	if ((err = hm_copy_image(&r, src, dst, &d, tag, &o)))
 		goto done;
 	if (strcmp(output, "json") == 0)
-		print_json(&r, src_text, dst, &d, tag);
+		print_json(a, &r, src_text, dst, &d, tag);
 	else
 		print_text(&r, src_text, dst, &d);
 done:
@@ -125,7 +129,7 @@ done:
 static const hm_opt opts[] = {
 	{"only", 0, "KINDS", 0, "copy only these attachments: signatures, attestations, sboms, other (comma-separated)"},
 	{"no-attachments", 0, NULL, 0, "copy the image alone"},
-	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 

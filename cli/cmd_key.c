@@ -62,7 +62,10 @@ static int run_generate(hm_args *a)
 	hm_buf pem = HM_BUF_INIT;
 	hm_key *k = NULL;
 	int force = hm_arg_flag(a, "force"), err;
+	const char *output;
 
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	if (type_name && hm_key_type_parse(&type, type_name))
 		return hm_cli_usage(a, "%s", hm_error_message());
 	if (!prefix)
@@ -84,9 +87,20 @@ static int run_generate(hm_args *a)
 		err = hm_key_seal_private(&pem, k, priv, hm_arg(a, "passphrase-file"));
 	if (!err)
 		err = write_pair(k, &pem, priv, pub, force);
-	if (!err)
+	if (!err && strcmp(output, "json") == 0) {
+		cJSON *top = hm_cli_json_new(a);
+
+		if (top) {
+			cJSON_AddStringToObject(top, "privateKey", priv);
+			cJSON_AddStringToObject(top, "publicKey", pub);
+			cJSON_AddStringToObject(top, "type", hm_key_type_name(type));
+			cJSON_AddStringToObject(top, "fingerprint", hm_key_fingerprint(k));
+		}
+		hm_cli_json_print(top, HM_EXIT_OK, NULL);
+	} else if (!err) {
 		fprintf(stderr, "wrote %s (private, encrypted, 0600) and %s (public), %s, fingerprint %s\n",
 			priv, pub, hm_key_type_name(type), hm_key_fingerprint(k));
+	}
 done:
 	hm_buf_release(&pem);
 	hm_key_free(k);
@@ -99,12 +113,23 @@ static int run_public(hm_args *a)
 {
 	hm_buf pem = HM_BUF_INIT;
 	hm_key *k = NULL;
-	int err = hm_cli_load_private_key(&k, a);
+	int err = hm_cli_load_private_key(&k, a), json = hm_cli_json_wanted(a);
 
 	if (!err)
 		err = hm_key_public_pem(k, &pem);
-	if (!err)
+	if (!err && json) {
+		cJSON *top = hm_cli_json_new(a);
+
+		if (top) {
+			cJSON_AddStringToObject(top, "key", hm_arg(a, "key"));
+			cJSON_AddStringToObject(top, "type", hm_key_type_name(hm_key_type(k)));
+			cJSON_AddStringToObject(top, "fingerprint", hm_key_fingerprint(k));
+			cJSON_AddStringToObject(top, "publicKey", hm_buf_cstr(&pem));
+		}
+		hm_cli_json_print(top, HM_EXIT_OK, NULL);
+	} else if (!err) {
 		fwrite(pem.data, 1, pem.len, stdout);
+	}
 	hm_key_free(k);
 	hm_buf_release(&pem);
 	return err ? hm_cli_fail(err) : HM_EXIT_OK;
@@ -112,9 +137,10 @@ static int run_public(hm_args *a)
 
 static const hm_opt generate_opts[] = {
 	{"type", 't', "TYPE", 0, "ecdsa-p256 (default), ed25519 or rsa-3072"},
-	{"output-prefix", 'o', "NAME", 0, "write NAME.key and NAME.pub (default: hallmark)"},
+	{"output-prefix", 0, "NAME", 0, "write NAME.key and NAME.pub (default: hallmark)"},
 	{"passphrase-file", 0, "FILE", 0, "read the passphrase from FILE"},
 	{"force", 'f', NULL, 0, "replace existing key files"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -141,11 +167,16 @@ const hm_cmd hm_cmd_key_generate = {
 static const hm_opt public_opts[] = {
 	{"key", 'k', "KEY", 0, "the private key: FILE, env://VAR or pkcs11:URI"},
 	{"passphrase-file", 0, "FILE", 0, "read the passphrase from FILE"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
 static int run_public_checked(hm_args *a)
 {
+	const char *output;
+
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	if (!hm_arg(a, "key"))
 		return hm_cli_usage(a, "--key is required");
 	return run_public(a);

@@ -22,20 +22,51 @@
 
 static int run_lint(hm_args *a)
 {
+	hm_strv diags = HM_STRV_INIT;
 	hm_policy *p = NULL;
-	int err = hm_cli_load_policy(&p, a->pos.v[0], stdout);
+	const char *output;
+	cJSON *top, *arr;
+	int err, rc;
 
-	if (err == HM_E_IO && strstr(hm_error_message(), " problem")) {
-		fprintf(stderr, "hallmark: %s\n", hm_error_message());
-		return HM_EXIT_DENIED;
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
+	if (strcmp(output, "json") != 0) {
+		err = hm_cli_load_policy(&p, a->pos.v[0], stdout);
+		if (err == HM_E_IO && strstr(hm_error_message(), " problem")) {
+			fprintf(stderr, "hallmark: %s\n", hm_error_message());
+			return HM_EXIT_DENIED;
+		}
+		if (err)
+			return hm_cli_fail(err);
+		printf("%s: ok (%zu key%s, %zu rule%s, default %s%s)\n", a->pos.v[0], p->n_keys,
+		       p->n_keys == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s",
+		       p->default_allow ? "allow" : "deny", p->mutate_digest ? ", mutate digest" : "");
+		hm_policy_free(p);
+		return HM_EXIT_OK;
 	}
+	/* the same, as one document: every problem, then the summary */
+	err = hm_policy_load(&p, a->pos.v[0], &diags);
+	rc = !err ? HM_EXIT_OK : err == HM_E_IO && strstr(hm_error_message(), " problem") ? HM_EXIT_DENIED
+											 : hm_exit_code(err);
 	if (err)
-		return hm_cli_fail(err);
-	printf("%s: ok (%zu key%s, %zu rule%s, default %s%s)\n", a->pos.v[0], p->n_keys, p->n_keys == 1 ? "" : "s",
-	       p->n_rules, p->n_rules == 1 ? "" : "s", p->default_allow ? "allow" : "deny",
-	       p->mutate_digest ? ", mutate digest" : "");
+		fprintf(stderr, "hallmark: %s\n", hm_error_message());
+	if ((top = hm_cli_json_new(a))) {
+		cJSON_AddStringToObject(top, "file", a->pos.v[0]);
+		cJSON_AddBoolToObject(top, "valid", !err);
+		arr = cJSON_AddArrayToObject(top, "problems");
+		for (size_t i = 0; arr && i < diags.n; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(diags.v[i]));
+		if (p) {
+			cJSON_AddNumberToObject(top, "keys", (double)p->n_keys);
+			cJSON_AddNumberToObject(top, "rules", (double)p->n_rules);
+			cJSON_AddStringToObject(top, "default", p->default_allow ? "allow" : "deny");
+			cJSON_AddBoolToObject(top, "mutateDigest", p->mutate_digest);
+		}
+	}
+	hm_cli_json_print(top, rc, err ? hm_error_message() : NULL);
+	hm_strv_free(&diags);
 	hm_policy_free(p);
-	return HM_EXIT_OK;
+	return rc;
 }
 
 /* The exit status of a decision.  An image denied because its check could
@@ -56,6 +87,41 @@ static int decision_status(const hm_decision *d, size_t *denied, size_t *uncheck
 			++*denied;
 	}
 	return *unchecked ? HM_EXIT_ERROR : *denied ? HM_EXIT_DENIED : HM_EXIT_OK;
+}
+
+/* One image of the decision, as hm_decision_json renders it, with the
+ * reference as written under "reference" and its normalised form under
+ * "normalized" (docs/json.md). */
+static cJSON *image_json(const hm_image_decision *o)
+{
+	hm_decision one = {.allowed = o->allowed, .v = (hm_image_decision *)o, .n = 1};
+	cJSON *j = hm_decision_json(&one), *e = NULL, *out, *it;
+
+	if (!(out = cJSON_CreateObject()) || !j || !(e = cJSON_GetObjectItemCaseSensitive(j, "images")) ||
+	    !(e = e->child)) {
+		cJSON_Delete(out);
+		cJSON_Delete(j);
+		return NULL;
+	}
+	while ((it = e->child)) {
+		const char *name = it->string;
+
+		cJSON_DetachItemViaPointer(e, it);
+		if (!strcmp(name, "image"))
+			name = "reference";
+		else if (!strcmp(name, "ref"))
+			name = "normalized";
+		/* cJSON_AddItemToObject copies the name before freeing the item's own */
+		{
+			char *copy = strdup(name);
+
+			if (!copy || !cJSON_AddItemToObject(out, copy, it))
+				cJSON_Delete(it);
+			free(copy);
+		}
+	}
+	cJSON_Delete(j);
+	return out;
 }
 
 static void print_text(const hm_decision *d)
@@ -372,24 +438,29 @@ static int run_check(hm_args *a)
 		}
 		hm_cli_print_json(r);
 	} else if (!strcmp(output, "json")) {
-		cJSON *j = hm_decision_json(&d), *e;
-		size_t i = 0;
+		size_t denied, unchecked;
 
-		if (!j) {
-			err = hm_error_set(HM_E_NOMEM, "out of memory");
-			goto done;
-		}
-		/* each image names its summary (null when none was made) */
-		e = cJSON_GetObjectItemCaseSensitive(j, "images");
-		for (e = vsa.made && e ? e->child : NULL; e; e = e->next, i++)
-			if (!cJSON_AddItemToObject(e, "vsa", vsa.made[i] ? vsa.made[i] : cJSON_CreateNull())) {
-				cJSON_Delete(j);
-				err = hm_error_set(HM_E_NOMEM, "out of memory");
-				goto done;
-			} else {
+		rc = decision_status(&d, &denied, &unchecked);
+		if (rc == HM_EXIT_OK && !d.allowed)
+			rc = HM_EXIT_DENIED;
+		/* streamed: one image at a time, never the whole tree */
+		hm_cli_json_open(a);
+		hm_cli_json_member("allowed", cJSON_CreateBool(d.allowed));
+		hm_cli_json_array_open("images");
+		for (size_t i = 0; i < d.n; i++) {
+			cJSON *e = image_json(&d.v[i]);
+
+			/* each image names its summary (null when none was made) */
+			if (e && vsa.made) {
+				cJSON_AddItemToObject(e, "vsa", vsa.made[i] ? vsa.made[i] : cJSON_CreateNull());
 				vsa.made[i] = NULL;
 			}
-		hm_cli_print_json(j);
+			hm_cli_json_array_item(e);
+		}
+		hm_cli_json_array_close();
+		hm_cli_json_member("verifications", cJSON_CreateNumber((double)d.n_verified));
+		hm_cli_json_close(rc, NULL);
+		goto done;
 	} else {
 		print_text(&d);
 		for (size_t i = 0; vsa.made && i < d.n; i++) {
@@ -423,6 +494,7 @@ done:
 }
 
 static const hm_opt lint_opts[] = {
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -450,7 +522,7 @@ static const hm_opt check_opts[] = {
 	{"policy", 'p', "FILE", 0, "the policy to apply (linted first)"},
 	{"file", 'f', "FILE", HM_OPT_MULTI, "Kubernetes manifests, YAML or JSON, several documents (\"-\" reads stdin)"},
 	{"admission-review", 0, "FILE", 0, "an AdmissionReview request; prints the AdmissionReview response"},
-	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	HM_CLI_OUTPUT_OPT,
 	{"jobs", 'j', "N", 0, "images checked at once (default 8)"},
 	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
 	{"vsa-key", 0, "KEY", 0, "sign a SLSA verification summary of each digest decided with KEY"},

@@ -30,15 +30,40 @@ static int write_outputs(const hm_args *a, const hm_signed *sg)
 	return err;
 }
 
+/* One image's entry for --output json. */
+static cJSON *entry_json(const char *arg, const hm_sign_result *r, int upload)
+{
+	cJSON *e = cJSON_CreateObject(), *arr;
+
+	cJSON_AddStringToObject(e, "reference", arg);
+	if (r->n)
+		cJSON_AddStringToObject(e, "digest", r->v[0].digest);
+	else
+		cJSON_AddNullToObject(e, "digest");
+	arr = cJSON_AddArrayToObject(e, "signed");
+	for (size_t j = 0; j < r->n; j++) {
+		cJSON *d = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(d, "digest", r->v[j].digest);
+		cJSON_AddBoolToObject(d, "added", upload && r->v[j].added);
+		cJSON_AddItemToArray(arr, d);
+	}
+	return e;
+}
+
 static int run(hm_args *a)
 {
 	hm_sign_opts o = {0};
 	hm_key *key = NULL;
 	int rc = check_annotations(a), err;
 	int outputs = hm_arg(a, "output-signature") || hm_arg(a, "output-payload");
+	const char *output;
+	cJSON *top = NULL, *all = NULL;
 
 	if (rc >= 0)
 		return rc;
+	if (hm_arg_output(&output, a, "text|json", "text"))
+		return hm_cli_usage(a, "%s", hm_error_message());
 	if (!hm_arg(a, "key"))
 		return hm_cli_usage(a, "--key is required");
 	if (outputs && (a->pos.n > 1 || hm_arg_flag(a, "recursive")))
@@ -54,29 +79,45 @@ static int run(hm_args *a)
 	o.annotations = hm_arg_all(a, "annotation");
 	o.recursive = hm_arg_flag(a, "recursive");
 	o.upload = !hm_arg_flag(a, "no-upload");
-	for (size_t i = 0; i < a->pos.n && !err; i++) {
+	if (strcmp(output, "json") == 0 && (top = hm_cli_json_new(a))) {
+		cJSON_AddStringToObject(top, "fingerprint", hm_key_fingerprint(key));
+		cJSON_AddBoolToObject(top, "uploaded", o.upload);
+		all = cJSON_AddArrayToObject(top, "images");
+	}
+	rc = HM_EXIT_OK;
+	/* every image is tried; the status is the worst met */
+	for (size_t i = 0; i < a->pos.n; i++) {
 		hm_sign_result r = {0};
 		hm_store *s = NULL;
 		hm_ref ref;
+		cJSON *e;
 
 		err = hm_cli_open(&ref, &s, a, a->pos.v[i], 0);
-		if (err)
-			break;
-		err = hm_sign_image(&r, s, &ref, &o);
+		if (!err) {
+			err = hm_sign_image(&r, s, &ref, &o);
+			for (size_t j = 0; !err && !all && j < r.n; j++)
+				printf("%s %s@%s\n",
+				       !o.upload ? "signed (not uploaded)" : r.v[j].added ? "signed" : "already signed",
+				       hm_store_name(s), r.v[j].digest);
+			if (!err && outputs && r.n)
+				err = write_outputs(a, &r.v[0]);
+			hm_store_free(s);
+			hm_ref_free(&ref);
+		}
 		if (err)
 			err = hm_error_wrap(err, "signing %s", a->pos.v[i]);
-		for (size_t j = 0; !err && j < r.n; j++)
-			printf("%s %s@%s\n",
-			       !o.upload ? "signed (not uploaded)" : r.v[j].added ? "signed" : "already signed",
-			       hm_store_name(s), r.v[j].digest);
-		if (!err && outputs && r.n)
-			err = write_outputs(a, &r.v[0]);
+		if (all && (e = entry_json(a->pos.v[i], &r, o.upload))) {
+			hm_cli_json_set_error(e, err ? hm_error_message() : NULL);
+			cJSON_AddItemToArray(all, e);
+		}
 		hm_sign_result_free(&r);
-		hm_store_free(s);
-		hm_ref_free(&ref);
+		if (err && hm_cli_fail(err) > rc)
+			rc = hm_exit_code(err);
 	}
 	hm_key_free(key);
-	return err ? hm_cli_fail(err) : HM_EXIT_OK;
+	if (top)
+		hm_cli_json_print(top, rc, NULL);
+	return rc;
 }
 
 static const hm_opt opts[] = {
@@ -88,6 +129,7 @@ static const hm_opt opts[] = {
 	{"output-payload", 0, "FILE", 0, "write the signed payload (or statement) to FILE"},
 	{"no-upload", 0, NULL, 0, "do not attach the signature to the image"},
 	{"passphrase-file", 0, "FILE", 0, "read the key's passphrase from FILE"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -114,7 +156,8 @@ const hm_cmd hm_cmd_sign = {
 	    "annotation dev.cosignproject.cosign/signature.\n"
 	    "\n"
 	    "A signature by the same key over the same payload is not added twice.\n"
-	    "Prints one line per signed digest.",
+	    "Prints one line per signed digest. Every IMAGE is tried even when one\n"
+	    "fails; the exit status is then the worst met.",
 	.opts = opts,
 	.flags = HM_CMD_STORE,
 	.min_args = 1,

@@ -112,7 +112,11 @@ static int run(hm_args *a)
 	if (err || (err = hm_discover(&l, s, d.digest)))
 		goto done;
 	if (strcmp(output, "json") == 0) {
-		j = cJSON_CreateObject();
+		if (!(j = hm_cli_json_new(a))) {
+			err = hm_error_set(HM_E_NOMEM, "out of memory");
+			goto done;
+		}
+		cJSON_AddStringToObject(j, "reference", a->pos.v[0]);
 		cJSON_AddStringToObject(j, "repository", hm_store_name(s));
 		cJSON_AddStringToObject(j, "digest", d.digest);
 		cJSON_AddStringToObject(j, "mediaType", d.media_type);
@@ -148,7 +152,7 @@ static int run(hm_args *a)
 		}
 	}
 	if (j) {
-		hm_cli_print_json(j);
+		hm_cli_json_print(j, HM_EXIT_OK, NULL);
 		j = NULL;
 	}
 done:
@@ -161,7 +165,7 @@ done:
 }
 
 static const hm_opt opts[] = {
-	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 

@@ -123,7 +123,7 @@ static cJSON *to_json(const struct verify_ctx *c, const char *image, const hm_ve
 {
 	cJSON *j = cJSON_CreateObject(), *sigs = cJSON_CreateArray();
 
-	cJSON_AddStringToObject(j, "image", image);
+	cJSON_AddStringToObject(j, "reference", image);
 	cJSON_AddStringToObject(j, "digest", r->digest);
 	cJSON_AddBoolToObject(j, "verified", r->n_valid > 0);
 	for (size_t i = 0; i < r->n_sigs; i++) {
@@ -161,14 +161,10 @@ static int check(void *ctx, const char *arg, const hm_ref *ref, hm_store *s, con
 	free(repo);
 	if (err)
 		return err;
-	if (json) {
-		char *name = hm_ref_string(ref);
-
-		cJSON_AddItemToArray(json, to_json(c, name ? name : arg, &r));
-		free(name);
-	} else {
+	if (json)
+		cJSON_AddItemToArray(json, to_json(c, arg, &r));
+	else
 		print_text(c->a, &c->trust, hm_store_name(s), &r);
-	}
 	if (r.n_valid == 0)
 		err = hm_error_set(HM_E_VERIFY, "%s: no valid signature (%zu found)", arg, r.n_sigs);
 	hm_verify_result_free(&r);
@@ -220,7 +216,7 @@ static const hm_opt opts[] = {
 	HM_CLI_KEYLESS_OPTS,
 	{"notation-trust-policy", 0, "FILE", 0, "verify Notary Project signatures under this trustpolicy.json"},
 	{"notation-trust-store", 0, "DIR", 0, "...with this notation trust store (x509/ca/NAME ...)"},
-	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 

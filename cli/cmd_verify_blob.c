@@ -21,12 +21,19 @@
 static cJSON *verdict_json(const hm_args *a, hm_key *const *keys, const hm_bundle *b,
 			   const hm_bundle_verdict *v, const char *reason)
 {
-	cJSON *j = cJSON_CreateObject(), *times, *claims;
+	cJSON *j = hm_cli_json_new(a), *times, *claims;
 	char when[32];
 
+	if (!j)
+		return NULL;
 	cJSON_AddStringToObject(j, "artifact", a->pos.v[0]);
-	hm_cli_json_verdict(j, a, keys, hm_arg(a, "bundle"), "digest", v->digest, reason == NULL,
-			    v->key_index, reason);
+	cJSON_AddStringToObject(j, "bundle", hm_arg(a, "bundle"));
+	cJSON_AddStringToObject(j, "digest", v->digest);
+	cJSON_AddBoolToObject(j, "verified", reason == NULL);
+	if (v->key_index >= 0) {
+		cJSON_AddStringToObject(j, "key", hm_arg_all(a, "key")->v[v->key_index]);
+		cJSON_AddStringToObject(j, "fingerprint", hm_key_fingerprint(keys[v->key_index]));
+	}
 	if (b->version)
 		cJSON_AddStringToObject(j, "bundleVersion", hm_bundle_version_name(b->version));
 	if (v->kind)
@@ -133,7 +140,8 @@ static int run_verify(hm_args *a)
 	if (err != HM_OK && err != HM_E_VERIFY)
 		goto done;
 	if (strcmp(output, "json") == 0)
-		hm_cli_print_json(verdict_json(a, keys, &b, &v, err ? hm_error_message() : NULL));
+		hm_cli_json_print(verdict_json(a, keys, &b, &v, err ? hm_error_message() : NULL),
+				  hm_exit_code(err), err ? hm_error_message() : NULL);
 	else if (!err)
 		print_text(a, file, by_digest, &v);
 done:
@@ -153,7 +161,7 @@ static const hm_opt verify_opts[] = {
 	{"bundle", 'b', "FILE", 0, "the Sigstore bundle to verify"},
 	HM_CLI_KEYLESS_OPTS,
 	{"type", 't', "TYPE", 0, "require an in-toto statement of this predicate type"},
-	{"output", 'o', "FORMAT", 0, "text (default) or json"},
+	HM_CLI_OUTPUT_OPT,
 	{NULL, 0, NULL, 0, NULL},
 };
 

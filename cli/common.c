@@ -41,11 +41,17 @@ int hm_cli_open_resolved(hm_ref *ref, hm_store **s, hm_desc *d, const hm_args *a
 
 int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, void *ctx, int json)
 {
-	cJSON *all = json ? cJSON_CreateArray() : NULL;
+	cJSON *top = json ? hm_cli_json_new(a) : NULL;
+	cJSON *all = top ? cJSON_AddArrayToObject(top, "images") : NULL;
 	int rc = HM_EXIT_OK;
 
+	if (json && !all) {
+		cJSON_Delete(top);
+		return hm_cli_fail(hm_error_set(HM_E_NOMEM, "out of memory"));
+	}
 	for (size_t i = 0; i < a->pos.n; i++) {
 		const char *arg = a->pos.v[i];
+		cJSON *last = all && all->child ? all->child->prev : NULL, *e = NULL;
 		hm_store *s = NULL;
 		hm_ref ref;
 		hm_desc d;
@@ -56,22 +62,29 @@ int hm_cli_each_image(const hm_args *a, const char *what, hm_cli_image_fn fn, vo
 			hm_store_free(s);
 			hm_ref_free(&ref);
 		}
+		if (err && err != HM_E_VERIFY)
+			err = hm_error_wrap(err, "%s %s", what, arg);
+		/* every image gets its entry, with its error when it failed */
+		if (all) {
+			e = last ? last->next : all->child;
+			if (!e && (e = cJSON_CreateObject())) {
+				cJSON_AddStringToObject(e, "reference", arg);
+				cJSON_AddNullToObject(e, "digest");
+				cJSON_AddItemToArray(all, e);
+			}
+			if (e)
+				hm_cli_json_set_error(e, err ? hm_error_message() : NULL);
+		}
 		if (!err)
 			continue;
-		if (err != HM_E_VERIFY)
-			err = hm_error_wrap(err, "%s %s", what, arg);
 		fflush(stdout);
 		code = hm_cli_fail(err);
 		/* 3 (operational) outranks 2 (usage), which outranks 1 (check failed). */
 		if (code > rc)
 			rc = code;
 	}
-	if (all) {
-		cJSON *top = cJSON_CreateObject();
-
-		cJSON_AddItemToObject(top, "images", all);
-		hm_cli_print_json(top);
-	}
+	if (top)
+		hm_cli_json_print(top, rc, NULL);
 	return rc;
 }
 
@@ -84,7 +97,7 @@ void hm_cli_json_verdict(cJSON *e, const hm_args *a, hm_key *const *keys, const 
 	cJSON_AddBoolToObject(e, "valid", valid);
 	if (key_index >= 0) {
 		cJSON_AddStringToObject(e, "key", hm_arg_all(a, "key")->v[key_index]);
-		cJSON_AddStringToObject(e, "keyFingerprint", hm_key_fingerprint(keys[key_index]));
+		cJSON_AddStringToObject(e, "fingerprint", hm_key_fingerprint(keys[key_index]));
 	}
 	if (reason)
 		cJSON_AddStringToObject(e, "reason", reason);
@@ -144,16 +157,6 @@ void hm_cli_keys_free(hm_key **keys, size_t n)
 	for (size_t i = 0; i < n; i++)
 		hm_key_free(keys[i]);
 	free(keys);
-}
-
-void hm_cli_print_json(cJSON *j)
-{
-	char *s = cJSON_Print(j);
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-	cJSON_Delete(j);
 }
 
 int hm_cli_load_policy(hm_policy **p, const char *path, FILE *f)

@@ -186,6 +186,7 @@ int main(int argc, char **argv)
 	rc = hm_cli_parse(&a, cmd, argc - 1 - words, argv + 1 + words);
 	if (rc < 0)
 		rc = cmd->run(&a);
+	hm_cli_json_fallback(&a, rc);
 	hm_args_release(&a);
 	return rc;
 }

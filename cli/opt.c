@@ -87,6 +87,7 @@ int hm_cli_fail(int err)
 	const char *m = hm_error_message();
 
 	fprintf(stderr, "hallmark: %s\n", *m ? m : "unknown error");
+	hm_cli_json_note_error(*m ? m : "unknown error");
 	return hm_exit_code(err);
 }
 

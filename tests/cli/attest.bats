@@ -8,8 +8,8 @@ setup() {
 	: "${PYTHON:=python3}"
 	T=$(mktemp -d)
 	export HALLMARK_PASSWORD=test
-	"$HALLMARK" key generate -o "$T/k" >/dev/null
-	"$HALLMARK" key generate -o "$T/other" >/dev/null
+	"$HALLMARK" key generate --output-prefix "$T/k" >/dev/null
+	"$HALLMARK" key generate --output-prefix "$T/other" >/dev/null
 	mklayout "$T/img" one
 	mklayout "$T/img2" two
 	echo '{"hello":"world"}' >"$T/pred.json"

@@ -191,7 +191,7 @@ setup_file() {
 @test "verify-blob --output json reports the verdict, refused or not" {
 	run hm verify-blob --key "$D/a.pub" --bundle "$D/hm-slsa.json" --output json "$D/app.tar"
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | jq -r .valid)" = true ]
+	[ "$(echo "$output" | jq -r .verified)" = true ]
 	[ "$(echo "$output" | jq -r .kind)" = dsseStatement ]
 	[ "$(echo "$output" | jq -r .predicateType)" = "$SLSA" ]
 	[ "$(echo "$output" | jq -r .digest)" = "$SUM" ]
@@ -199,8 +199,8 @@ setup_file() {
 	[ "$(echo "$output" | jq -r .statement.subject[0].name)" = app.tar ]
 	run --separate-stderr hm verify-blob --key "$D/b.pub" --bundle "$D/hm-msg.json" -o json "$D/app.tar"
 	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | jq -r .valid)" = false ]
-	[[ "$(echo "$output" | jq -r .reason)" == *"does not verify"* ]]
+	[ "$(echo "$output" | jq -r .verified)" = false ]
+	[[ "$(echo "$output" | jq -r .error)" == *"does not verify"* ]]
 }
 
 @test "usage errors exit 2, unreadable files 3" {

@@ -83,7 +83,7 @@ no_secrets() {
 @test "policy check -v reports a cache hit for a digest seen twice" {
 	make_image img v1
 	push_image img v1 cli/cache:v1
-	hm key generate -o k >/dev/null 2>&1
+	hm key generate --output-prefix k >/dev/null 2>&1
 	hm sign -k k.key "$HM_TEST_REGISTRY/cli/cache:v1" >/dev/null
 	cat >policy.yaml <<-YAML
 	apiVersion: hallmark/v1
@@ -106,17 +106,18 @@ no_secrets() {
 
 @test "short options take attached values; boolean short flags combine" {
 	make_image img v1
-	hm key generate -o k >/dev/null 2>&1
+	hm key generate --output-prefix k >/dev/null 2>&1
 	run hm sign -kk.key -r oci:img:v1
 	[ "$status" -eq 0 ]
 	run hm verify -kk.pub -ojson oci:img:v1
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *'"valid":'*true*'"keyFingerprint"'* ]]
+	[[ "$output" == *'"valid":'*true*'"fingerprint"'* ]]
 	run hm verify --key=k.pub --output=json oci:img:v1
 	[ "$status" -eq 0 ]
-	run hm key generate -fok2 -tecdsa-p256
+	run --separate-stderr hm key generate -fojson --output-prefix k2 -tecdsa-p256
 	[ "$status" -eq 0 ]
+	[ "$(jq -r .publicKey <<<"$output")" = k2.pub ]
 	[ -f k2.key ] && [ -f k2.pub ]
 	# -rk FILE: a value option may end a group of flags
 	run hm sign -rvk k.key oci:img:v1
@@ -237,7 +238,7 @@ no_secrets() {
 
 @test "cosign's -y and --tlog-upload=false are accepted and noted" {
 	make_image img v1
-	hm key generate -o k >/dev/null 2>&1
+	hm key generate --output-prefix k >/dev/null 2>&1
 	run hm sign -y --tlog-upload=false -k k.key oci:img:v1
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -280,7 +281,7 @@ no_secrets() {
 # a release tag.  The signing key is made outside it.
 ci_checkout() {
 	mkdir -p secrets proj
-	(cd secrets && hm key generate -o release >/dev/null 2>&1)
+	(cd secrets && hm key generate --output-prefix release >/dev/null 2>&1)
 	cp secrets/release.pub proj/
 	cp "$REPO_ROOT/examples/Dockerfile" proj/
 	echo "hello from $BATS_TEST_NAME $RANDOM" >proj/motd

@@ -54,7 +54,7 @@ kv() {
 	run kv "$D/dsse.json" "$D/dsse-root.json" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" \
 		--output json "$D/app.tar"
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .valid <<<"$output")" = true ]
+	[ "$(jq -r .verified <<<"$output")" = true ]
 	[ "$(jq -r .keyless <<<"$output")" = true ]
 	[ "$(jq -r .identity <<<"$output")" = "$ID" ]
 	[ "$(jq -r .issuer <<<"$output")" = "$ISS" ]

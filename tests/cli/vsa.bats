@@ -131,7 +131,7 @@ assert p["timeVerified"].endswith("Z")' "$d" "$PD" "$(realpath "$BATS_FILE_TMPDI
 	# FAILED: the unsigned image's summary says so
 	run summarise --vsa-attach -o json "oci:$L:bad"
 	[ "$status" -eq 1 ]
-	[[ "$output" == *'"verificationResult":	"FAILED"'* ]]
+	[[ "$output" == *'"verificationResult":"FAILED"'* ]]
 	run hm policy check --policy "$p" "oci:$L:bad"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"verificationResult is 'FAILED', not PASSED"* ]]

@@ -7,7 +7,7 @@
 pkgs="build-essential pkg-config libssl-dev libcurl4-openssl-dev libcjson-dev libyaml-dev
 libgit2-dev libsodium-dev libmicrohttpd-dev libcmocka-dev bats docker-registry skopeo umoci
 git curl jq python3 python3-cryptography python3-nacl clang libclang-rt-14-dev hyperfine time
-apache2-utils libp11-kit-dev softhsm2 opensc zsh fish lowdown python3-yaml wrk"
+apache2-utils libp11-kit-dev softhsm2 opensc zsh fish lowdown python3-yaml wrk python3-jsonschema"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
