@@ -346,10 +346,17 @@ static int find_referrers(struct found *f, hm_store *s, const char *subject, int
  * Anything unreadable in index.json is left to the layout store to report. */
 static int find_cosign_save(struct found *f, hm_store *s, const hm_buf *raw, const char *digest)
 {
-	cJSON *idx = cJSON_ParseWithLength(raw->data, raw->len);
-	const cJSON *e, *list = cJSON_GetObjectItemCaseSensitive(idx, "manifests");
+	cJSON *idx;
+	const cJSON *e, *list;
 	const char *image = NULL;
 	int err = HM_OK;
+
+	/* most layouts are not cosign save's: no need to parse index.json
+	 * again for every image (its "kind" values all begin so) */
+	if (!raw->data || !memmem(raw->data, raw->len, "dev.cosignproject.cosign", 24))
+		return HM_OK;
+	idx = cJSON_ParseWithLength(raw->data, raw->len);
+	list = cJSON_GetObjectItemCaseSensitive(idx, "manifests");
 
 	cJSON_ArrayForEach(e, list) {
 		const char *k = hm_json_str(cJSON_GetObjectItemCaseSensitive(e, "annotations"), HM_COSIGN_SAVE_KIND);

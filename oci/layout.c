@@ -6,6 +6,10 @@
  * entries, as umoci and skopeo write them.  Manifests stored without a tag
  * are still listed in index.json (untagged) so that they stay reachable, and
  * referrers are found by reading the manifests index.json lists.
+ * The parsed index.json and the subjects of the manifests it lists are kept
+ * on the store while index.json (its inode, size and mtime) stays the same,
+ * so a lookup per tag of a large layout does not parse it again, nor read
+ * every manifest once per referrers query.
  * index.json is rewritten atomically under an flock on the layout directory
  * itself (no lock file is left in the layout for other tools to trip on). */
 #include <errno.h>
@@ -17,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/array.h"
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
@@ -29,8 +34,29 @@
 #define EMPTY_INDEX "{\"schemaVersion\":2,\"mediaType\":\"" HM_MT_OCI_INDEX "\",\"manifests\":[]}"
 #define LAYOUT_FILE "{\"imageLayoutVersion\":\"1.0.0\"}"
 
+/* A manifest index.json lists that names a subject. */
+struct referrer {
+	const char *subject; /* in m */
+	size_t entry;        /* its index.json entry */
+	hm_manifest *m;
+};
+
+/* A tag or digest of index.json and its entry. */
+struct named {
+	const char *name; /* in idx */
+	size_t entry;
+};
+
 struct layout {
 	char *dir;
+	hm_manifest *idx; /* index.json as last read, while it stays as stat'ed */
+	hm_buf idx_raw;   /* its bytes */
+	struct stat idx_st;
+	struct named *tags; /* idx's tags, sorted; one per tag, its last entry */
+	size_t n_tags;
+	struct referrer *refs; /* by subject; built on the first referrers query */
+	size_t n_refs;
+	int refs_built;
 };
 
 static struct layout *L(hm_store *s)
@@ -138,37 +164,129 @@ done:
 	return err;
 }
 
-/* Reads index.json: the tree (for rewriting, may be NULL) and the validated
- * index (for lookups, may be NULL). */
-static int load_index(const struct layout *l, cJSON **tree, hm_manifest **idx)
+/* Reads index.json as a JSON tree, for rewriting it. */
+static int load_tree(const struct layout *l, cJSON **tree)
 {
 	hm_buf b = HM_BUF_INIT;
 	char *path = join(l->dir, "index.json");
 	int err;
 
-	if (tree)
-		*tree = NULL;
-	if (idx)
-		*idx = NULL;
+	*tree = NULL;
 	if (!path)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (!(err = hm_file_read(&b, path, MAX_INDEX_JSON)) && !(*tree = hm_json_parse(b.data, b.len, path)))
+		err = HM_E_IO;
+	hm_buf_release(&b);
+	free(path);
+	return err;
+}
+
+static void drop_refs(struct layout *l)
+{
+	for (size_t i = 0; i < l->n_refs; i++)
+		hm_manifest_free(l->refs[i].m);
+	free(l->refs);
+	l->refs = NULL;
+	l->n_refs = 0;
+	l->refs_built = 0;
+}
+
+static void drop_index(struct layout *l)
+{
+	drop_refs(l);
+	free(l->tags);
+	l->tags = NULL;
+	l->n_tags = 0;
+	hm_manifest_free(l->idx);
+	l->idx = NULL;
+	hm_buf_release(&l->idx_raw);
+}
+
+static int named_cmp(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+/* l->tags from l->idx: sorted by tag, and of duplicates (a tool may leave
+ * them) only the last entry kept, as it wins. */
+static int index_tags(struct layout *l)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < l->idx->n_manifests; i++)
+		n += entry_tag(&l->idx->manifests[i]) != NULL;
+	if (n && !(l->tags = calloc(n, sizeof(*l->tags))))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < l->idx->n_manifests; i++) {
+		const char *t = entry_tag(&l->idx->manifests[i]);
+
+		if (t)
+			l->tags[k++] = (struct named){t, i};
+	}
+	qsort(l->tags, n, sizeof(*l->tags), named_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (i + 1 == n || strcmp(l->tags[i].name, l->tags[i + 1].name) != 0)
+			l->tags[l->n_tags++] = l->tags[i];
+	return HM_OK;
+}
+
+static int tag_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct named *)a)->name, ((const struct named *)b)->name);
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* The validated index.json, borrowed from the store: read again only when
+ * the file is no longer the one last read (a writer replaces it by rename). */
+static int load_index(struct layout *l, const hm_manifest **idx)
+{
+	hm_buf b = HM_BUF_INIT;
+	char *path = join(l->dir, "index.json");
+	struct stat st;
+	hm_manifest *m = NULL;
+	int err;
+
+	*idx = NULL;
+	if (!path)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	if (l->idx && stat(path, &st) == 0 && same_file(&st, &l->idx_st)) {
+		*idx = l->idx;
+		free(path);
+		return HM_OK;
+	}
+	drop_index(l);
+	if (stat(path, &st) < 0)
+		memset(&st, 0, sizeof(st)); /* hm_file_read names the error */
 	if ((err = hm_file_read(&b, path, MAX_INDEX_JSON)))
 		goto done;
-	if (idx && (err = hm_manifest_parse(idx, b.data, b.len, HM_MT_OCI_INDEX))) {
+	if ((err = hm_manifest_parse(&m, b.data, b.len, HM_MT_OCI_INDEX))) {
 		err = hm_error_wrap(err, "reading '%s'", path);
 		goto done;
 	}
-	if (idx && !(*idx)->is_index) {
+	if (!m->is_index) {
 		err = hm_error_set(HM_E_IO, "reading '%s': not an image index", path);
 		goto done;
 	}
-	if (tree && !(*tree = hm_json_parse(b.data, b.len, path)))
-		err = HM_E_IO;
-done:
-	if (err && idx) {
-		hm_manifest_free(*idx);
-		*idx = NULL;
+	l->idx = m;
+	l->idx_st = st;
+	l->idx_raw = b;
+	b = (hm_buf)HM_BUF_INIT;
+	m = NULL;
+	if ((err = index_tags(l))) {
+		drop_index(l);
+		goto done;
 	}
+	*idx = l->idx;
+done:
+	hm_manifest_free(m);
 	hm_buf_release(&b);
 	free(path);
 	return err;
@@ -221,6 +339,8 @@ static int find_entry(const struct layout *l, const hm_manifest *idx, const char
                       const hm_descriptor **out)
 {
 	const hm_descriptor *hit = NULL;
+	struct named key = {tag_or_digest, 0};
+	const struct named *t;
 
 	*out = NULL;
 	if (!tag_or_digest || !*tag_or_digest)
@@ -236,31 +356,26 @@ static int find_entry(const struct layout *l, const hm_manifest *idx, const char
 	}
 	if (!valid_tag(tag_or_digest))
 		return hm_error_set(HM_E_USAGE, "invalid tag '%s'", tag_or_digest);
-	/* the last entry wins, should a tool have left duplicates */
-	for (size_t i = 0; i < idx->n_manifests; i++) {
-		const char *t = entry_tag(&idx->manifests[i]);
-
-		if (t && strcmp(t, tag_or_digest) == 0)
-			hit = &idx->manifests[i];
-	}
-	if (!hit)
+	/* l->tags keeps the last entry of a tag, should a tool have left duplicates */
+	if (!(t = bsearch(&key, l->tags, l->n_tags, sizeof(*l->tags), tag_cmp)))
 		return hm_error_set(HM_E_NOTFOUND, "tag '%s' not found in layout '%s'", tag_or_digest,
 		                    l->dir);
-	*out = hit;
+	*out = &idx->manifests[t->entry];
 	return HM_OK;
 }
 
 static int layout_resolve(hm_store *s, const char *tag_or_digest, hm_desc *out)
 {
 	struct layout *l = L(s);
-	hm_manifest *idx = NULL, *m = NULL;
+	const hm_manifest *idx;
+	hm_manifest *m = NULL;
 	const hm_descriptor *e;
 	hm_buf b = HM_BUF_INIT;
 	char *path = NULL;
 	struct stat st;
 	int err;
 
-	if ((err = load_index(l, NULL, &idx)) || (err = find_entry(l, idx, tag_or_digest, &e)))
+	if ((err = load_index(l, &idx)) || (err = find_entry(l, idx, tag_or_digest, &e)))
 		goto done;
 	if (e) {
 		err = fill_desc(out, e->media_type, e->digest, e->size);
@@ -286,7 +401,6 @@ static int layout_resolve(hm_store *s, const char *tag_or_digest, hm_desc *out)
 	err = fill_desc(out, m ? m->media_type : "application/octet-stream", tag_or_digest, (int64_t)b.len);
 done:
 	hm_manifest_free(m);
-	hm_manifest_free(idx);
 	hm_buf_release(&b);
 	free(path);
 	return err;
@@ -437,7 +551,7 @@ static int layout_put_manifest(hm_store *s, const char *tag, const char *media_t
 		err = hm_error_set(HM_E_IO, "locking layout '%s': %s", l->dir, strerror(errno));
 		goto done;
 	}
-	if ((err = load_index(l, &tree, NULL)))
+	if ((err = load_tree(l, &tree)))
 		goto done;
 	if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(tree, "manifests"))) {
 		err = hm_error_set(HM_E_IO, "layout '%s': index.json has no manifests array", l->dir);
@@ -465,18 +579,14 @@ done:
 
 static int layout_list_tags(hm_store *s, hm_strv *out)
 {
-	hm_manifest *idx = NULL;
+	struct layout *l = L(s);
+	const hm_manifest *idx;
 	int err;
 
-	if ((err = load_index(L(s), NULL, &idx)))
+	if ((err = load_index(l, &idx)))
 		return err;
-	for (size_t i = 0; i < idx->n_manifests && !err; i++) {
-		const char *t = entry_tag(&idx->manifests[i]);
-
-		if (t && !hm_strv_contains(out, t))
-			err = hm_strv_push(out, t);
-	}
-	hm_manifest_free(idx);
+	for (size_t i = 0; i < l->n_tags && !err; i++)
+		err = hm_strv_push(out, l->tags[i].name);
 	return err;
 }
 
@@ -498,29 +608,45 @@ static int add_referrer(hm_manifest *result, const hm_manifest *m, const hm_desc
 	return HM_OK;
 }
 
-static int layout_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index)
+static int referrer_cmp(const void *a, const void *b)
 {
-	struct layout *l = L(s);
-	hm_manifest *idx = NULL, *m = NULL, *result = NULL;
-	hm_buf b = HM_BUF_INIT;
-	hm_strv seen = HM_STRV_INIT;
-	int err;
+	const struct referrer *x = a, *y = b;
+	int c = strcmp(x->subject, y->subject);
 
-	if (!hm_digest_valid(digest))
-		return hm_error_set(HM_E_USAGE, "invalid digest '%s'", digest ? digest : "");
-	if ((err = load_index(l, NULL, &idx)) || (err = hm_manifest_new(&result, HM_MT_OCI_INDEX)))
-		goto done;
-	for (size_t i = 0; i < idx->n_manifests; i++) {
+	return c ? c : (x->entry > y->entry) - (x->entry < y->entry);
+}
+
+static int subject_cmp(const void *key, const void *r)
+{
+	return strcmp(key, ((const struct referrer *)r)->subject);
+}
+
+/* l->refs: every manifest index.json lists (each digest read once) that
+ * names a subject, sorted by subject.  A manifest that is over the cap or
+ * does not parse names no subject we can trust: it is no one's referrer
+ * (discovery refuses the manifests it does find), and not a reason to fail
+ * every image of the layout. */
+
+static int build_refs(struct layout *l, const hm_manifest *idx)
+{
+	hm_buf b = HM_BUF_INIT;
+	hm_manifest *m = NULL;
+	struct named *order = NULL;
+	size_t cap = 0, n = idx->n_manifests;
+	int err = HM_OK;
+
+	if (n && !(order = calloc(n, sizeof(*order))))
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		order[i] = (struct named){idx->manifests[i].digest, i};
+	qsort(order, n, sizeof(*order), named_cmp);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k].entry;
 		const hm_descriptor *e = &idx->manifests[i];
 
-		if (hm_strv_contains(&seen, e->digest))
+		/* each digest once, at its first entry */
+		if (k > 0 && strcmp(order[k - 1].name, e->digest) == 0)
 			continue;
-		if ((err = hm_strv_push(&seen, e->digest)))
-			goto done;
-		/* A manifest that is over the cap or does not parse names no
-		 * subject we can trust: it is no one's referrer (discovery
-		 * refuses the manifests it does find), and not a reason to fail
-		 * every image of the layout. */
 		err = read_blob(l, e->digest, HM_MAX_MANIFEST, &b);
 		if (err == HM_E_LIMIT || err == HM_E_NOTFOUND ||
 		    (!err && (err = hm_manifest_parse(&m, b.data, b.len, e->media_type)) == HM_E_IO)) {
@@ -529,34 +655,65 @@ static int layout_referrers(hm_store *s, const char *digest, const char *artifac
 			continue;
 		}
 		if (err)
-			goto done;
-		if (m->subject && strcmp(m->subject->digest, digest) == 0 &&
-		    (err = add_referrer(result, m, e, artifact_type)))
-			goto done;
-		hm_manifest_free(m);
+			break;
+		if (!m->subject) {
+			hm_manifest_free(m);
+			m = NULL;
+			continue;
+		}
+		if ((err = hm_array_reserve(&l->refs, l->n_refs, &cap, sizeof(*l->refs), 8)))
+			break;
+		l->refs[l->n_refs++] = (struct referrer){m->subject->digest, i, m};
 		m = NULL;
 	}
+	free(order);
+	hm_manifest_free(m);
+	hm_buf_release(&b);
+	if (err) {
+		drop_refs(l);
+		return err;
+	}
+	qsort(l->refs, l->n_refs, sizeof(*l->refs), referrer_cmp);
+	l->refs_built = 1;
+	return HM_OK;
+}
+
+static int layout_referrers(hm_store *s, const char *digest, const char *artifact_type, hm_buf *index)
+{
+	struct layout *l = L(s);
+	const hm_manifest *idx;
+	hm_manifest *result = NULL;
+	const struct referrer *r;
+	int err;
+
+	if (!hm_digest_valid(digest))
+		return hm_error_set(HM_E_USAGE, "invalid digest '%s'", digest ? digest : "");
+	if ((err = load_index(l, &idx)) || (!l->refs_built && (err = build_refs(l, idx))) ||
+	    (err = hm_manifest_new(&result, HM_MT_OCI_INDEX)))
+		goto done;
+	/* the first of this subject: bsearch finds any of them */
+	r = bsearch(digest, l->refs, l->n_refs, sizeof(*l->refs), subject_cmp);
+	while (r && r > l->refs && strcmp(r[-1].subject, digest) == 0)
+		r--;
+	for (; r && r < l->refs + l->n_refs && strcmp(r->subject, digest) == 0; r++)
+		if ((err = add_referrer(result, r->m, &idx->manifests[r->entry], artifact_type)))
+			goto done;
 	hm_buf_reset(index);
 	err = hm_manifest_serialize(index, result);
 done:
-	hm_strv_free(&seen);
-	hm_buf_release(&b);
-	hm_manifest_free(m);
 	hm_manifest_free(result);
-	hm_manifest_free(idx);
 	return err;
 }
 
 static int layout_index(hm_store *s, hm_buf *out)
 {
-	char *path = join(L(s)->dir, "index.json");
+	const hm_manifest *idx;
 	int err;
 
-	if (!path)
-		return hm_error_set(HM_E_NOMEM, "out of memory");
-	err = hm_file_read(out, path, MAX_INDEX_JSON);
-	free(path);
-	return err;
+	hm_buf_reset(out);
+	if ((err = load_index(L(s), &idx)))
+		return err;
+	return hm_buf_add(out, L(s)->idx_raw.data, L(s)->idx_raw.len);
 }
 
 /* Copies exactly size bytes from `in` to `out`, hashing them; HM_E_IO when
@@ -684,8 +841,10 @@ static void layout_free(hm_store *s)
 {
 	struct layout *l = L(s);
 
-	if (l)
+	if (l) {
+		drop_index(l);
 		free(l->dir);
+	}
 	free(l);
 	s->impl = NULL;
 }

@@ -489,6 +489,53 @@ static void test_layout_attachment_repo(void **state)
 	hm_ref_free(&r);
 }
 
+/* A store keeps index.json parsed while the file stays the same: what
+ * another store (another process) writes is seen at the next lookup. */
+static void test_index_cache(void **state)
+{
+	hm_store *a = open_layout("cache", "", 1), *b = open_layout("cache", "", 0);
+	hm_buf one = HM_BUF_INIT, two = HM_BUF_INIT, sig = HM_BUF_INIT, out = HM_BUF_INIT;
+	hm_manifest *idx = NULL;
+	hm_strv tags = HM_STRV_INIT;
+	hm_desc d1, d2, ds, r;
+
+	(void)state;
+	make_image(a, &one, "first", NULL, NULL);
+	make_image(a, &two, "second", NULL, NULL);
+	put(a, "v1", &one, &d1);
+	assert_int_equal(hm_store_resolve(a, "v1", &r), HM_OK);
+	assert_int_equal(hm_store_referrers(a, d1.digest, NULL, &out), HM_OK);
+	assert_int_equal(hm_manifest_parse(&idx, out.data, out.len, NULL), HM_OK);
+	assert_int_equal(idx->n_manifests, 0);
+	hm_manifest_free(idx);
+
+	/* b moves v1, adds v0 and a referrer of the first image */
+	put(b, "v1", &two, &d2);
+	put(b, "v0", &one, NULL);
+	make_image(b, &sig, "a signature", d1.digest, NULL);
+	put(b, NULL, &sig, &ds);
+
+	assert_int_equal(hm_store_resolve(a, "v1", &r), HM_OK);
+	assert_string_equal(r.digest, d2.digest);
+	assert_int_equal(hm_store_list_tags(a, &tags), HM_OK);
+	assert_int_equal(tags.n, 2);
+	assert_string_equal(tags.v[0], "v0");
+	assert_string_equal(tags.v[1], "v1");
+	assert_int_equal(hm_store_referrers(a, d1.digest, NULL, &out), HM_OK);
+	assert_int_equal(hm_manifest_parse(&idx, out.data, out.len, NULL), HM_OK);
+	assert_int_equal(idx->n_manifests, 1);
+	assert_string_equal(idx->manifests[0].digest, ds.digest);
+	hm_manifest_free(idx);
+
+	hm_strv_free(&tags);
+	hm_buf_release(&one);
+	hm_buf_release(&two);
+	hm_buf_release(&sig);
+	hm_buf_release(&out);
+	hm_store_free(a);
+	hm_store_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +544,7 @@ int main(void)
 	    cmocka_unit_test(test_attached_dedup),
 	    cmocka_unit_test(test_tampered),         cmocka_unit_test(test_umoci_layout),
 	    cmocka_unit_test(test_known_tags),       cmocka_unit_test(test_layout_attachment_repo),
+	    cmocka_unit_test(test_index_cache),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
