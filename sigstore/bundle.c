@@ -17,6 +17,7 @@
 #include "core/array.h"
 #include "core/error.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "sigstore/bundle_json.h"
 
 static const char *const hash_names[] = {
@@ -105,7 +106,7 @@ static int parse_dsse(hm_bundle *b, const cJSON *env)
 	b->content = HM_BUNDLE_DSSE;
 	err = bj_get_str(&b->payload_type, env, "payloadType", p, 1);
 	if (!err)
-		err = bj_get_bytes(&b->payload, env, "payload", p, 1, HM_BUNDLE_MAX_PAYLOAD);
+		err = bj_get_bytes(&b->payload, env, "payload", p, 1, HM_STATEMENT_MAX);
 	if (!err)
 		err = bj_get_array(&sigs, &n, env, "signatures", p, 1000);
 	if (err)
@@ -132,7 +133,7 @@ static int add_cert(hm_bundle *b, const cJSON *cert, const char *path)
 		return HM_E_NOMEM;
 	hm_buf_init(&b->certs[b->n_certs], 0);
 	b->n_certs++;
-	return bj_get_bytes(&b->certs[b->n_certs - 1], cert, "rawBytes", path, 1, HM_BUNDLE_MAX_CERT);
+	return bj_get_bytes(&b->certs[b->n_certs - 1], cert, "rawBytes", path, 1, HM_MAX_CERT_DER);
 }
 
 static int parse_material_content(hm_bundle *b, const cJSON *vm)
@@ -168,7 +169,7 @@ static int parse_material_content(hm_bundle *b, const cJSON *vm)
 		              "not allowed in bundle v0.3 (use certificate)");
 	b->material = HM_BUNDLE_CERT_CHAIN;
 	bj_join(path, p, "x509CertificateChain");
-	err = bj_get_array(&certs, &n, chain, "certificates", path, HM_BUNDLE_MAX_CERTS);
+	err = bj_get_array(&certs, &n, chain, "certificates", path, HM_MAX_CHAIN_CERTS);
 	if (err)
 		return err;
 	bj_join(path, path, "certificates");

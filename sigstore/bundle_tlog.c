@@ -19,7 +19,7 @@ static int parse_proof(hm_inclusion_proof *pr, const cJSON *o, const char *path,
 	if ((err = bj_get_int64(&pr->log_index, o, "logIndex", path)) ||
 	    (err = bj_get_bytes(&pr->root_hash, o, "rootHash", path, 1, HM_BUNDLE_MAX_HASH)) ||
 	    (err = bj_get_int64(&pr->tree_size, o, "treeSize", path)) ||
-	    (err = bj_get_array(&hashes, &n, o, "hashes", path, HM_BUNDLE_MAX_PROOF_HASHES)))
+	    (err = bj_get_array(&hashes, &n, o, "hashes", path, HM_MAX_PROOF_HASHES)))
 		return err;
 	if (pr->tree_size <= pr->log_index)
 		return bj_bad(path, "logIndex %lld is not below treeSize %lld", (long long)pr->log_index,
@@ -45,7 +45,7 @@ static int parse_proof(hm_inclusion_proof *pr, const cJSON *o, const char *path,
 		return err;
 	if (cp) {
 		err = bj_get_text(&pr->checkpoint, cp, "envelope", bj_join(sub, path, "checkpoint"), 1,
-		                  HM_BUNDLE_MAX_CHECKPOINT);
+		                  HM_MAX_CHECKPOINT);
 		if (err)
 			return err;
 	}
@@ -70,7 +70,7 @@ static int parse_tlog_entry(hm_bundle_tlog *e, const cJSON *o, const char *path,
 	    (err = bj_get_int64(&e->integrated_time, o, "integratedTime", path)) ||
 	    (err = bj_get_obj(&promise, o, "inclusionPromise", path, 0)) ||
 	    (err = bj_get_obj(&proof, o, "inclusionProof", path, 0)) ||
-	    (err = bj_get_bytes(&e->canonicalized_body, o, "canonicalizedBody", path, 0, HM_BUNDLE_MAX_BODY)))
+	    (err = bj_get_bytes(&e->canonicalized_body, o, "canonicalizedBody", path, 0, HM_MAX_TLOG_BODY)))
 		return err;
 	if (promise) {
 		e->has_promise = 1;
@@ -102,7 +102,7 @@ int bj_parse_tlog(hm_bundle *b, const cJSON *vm)
 	char path[BJ_PATH_MAX];
 	const cJSON *arr;
 	size_t n;
-	int err = bj_get_array(&arr, &n, vm, "tlogEntries", "verificationMaterial", HM_BUNDLE_MAX_TLOG);
+	int err = bj_get_array(&arr, &n, vm, "tlogEntries", "verificationMaterial", HM_MAX_TLOG_ENTRIES);
 
 	if (err || n == 0)
 		return err;
@@ -135,7 +135,7 @@ int bj_parse_timestamps(hm_bundle *b, const cJSON *vm)
 
 	if (err || !tvd)
 		return err;
-	err = bj_get_array(&arr, &n, tvd, "rfc3161Timestamps", p, HM_BUNDLE_MAX_TIMESTAMPS);
+	err = bj_get_array(&arr, &n, tvd, "rfc3161Timestamps", p, HM_MAX_TIMESTAMPS);
 	if (err || n == 0)
 		return err;
 	bj_join(sub, p, "rfc3161Timestamps");
@@ -150,7 +150,7 @@ int bj_parse_timestamps(hm_bundle *b, const cJSON *vm)
 		if (!cJSON_IsObject(ts))
 			return bj_bad(path, "must be an object");
 		err =
-		    bj_get_bytes(&b->timestamps[i], ts, "signedTimestamp", path, 1, HM_BUNDLE_MAX_TIMESTAMP);
+		    bj_get_bytes(&b->timestamps[i], ts, "signedTimestamp", path, 1, HM_MAX_TIMESTAMP_DER);
 		if (err)
 			return err;
 		for (size_t j = 0; j < i; j++)
