@@ -9,20 +9,10 @@
 
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
 #include "sigstore/rekor.h"
-
-static void hex(char *out, const unsigned char *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 int hm_rekor_verify_set(const hm_tlog_entry *e, const hm_trustroot *tr)
 {
@@ -40,7 +30,7 @@ int hm_rekor_verify_set(const hm_tlog_entry *e, const hm_trustroot *tr)
 		return hm_error_set(HM_E_VERIFY, "log '%s' was not valid at the entry's integrated time", log->base_url);
 	if (e->body_len > HM_MAX_TLOG_BODY)
 		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_MAX_TLOG_BODY);
-	hex(logid, e->log_id, e->log_id_len);
+	hm_hex_encode(logid, e->log_id, e->log_id_len);
 	/* RFC 8785 canonical form of these four members: keys sorted, no
 	 * spaces, integers in decimal; base64 and hex need no escaping. */
 	if ((err = hm_buf_addstr(&payload, "{\"body\":\"")) != HM_OK ||
@@ -100,7 +90,7 @@ static int hex_equals(const char *s, const unsigned char *p, size_t n)
 
 	if (!s || n > 64)
 		return 0;
-	hex(want, p, n);
+	hm_hex_encode(want, p, n);
 	return strcmp(s, want) == 0;
 }
 
