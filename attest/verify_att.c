@@ -19,14 +19,13 @@ static int refuse(hm_att_result *r, const char *fmt, ...) __attribute__((format(
 static int refuse(hm_att_result *r, const char *fmt, ...)
 {
 	va_list ap;
-	char tmp[1024];
+	int err;
 
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
 	r->valid = 0;
-	r->reason = strdup(tmp);
-	return r->reason ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
+	va_start(ap, fmt);
+	err = hm_reason_vset(&r->reason, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 /* Checks one attached envelope.  Only operational errors are returned; a

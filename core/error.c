@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -51,6 +52,27 @@ const char *hm_error_message(void)
 void hm_error_clear(void)
 {
 	msg[0] = '\0';
+}
+
+int hm_reason_vset(char **reason, const char *fmt, va_list ap)
+{
+	char why[HM_REASON_MAX];
+
+	vsnprintf(why, sizeof(why), fmt, ap);
+	free(*reason);
+	*reason = strdup(why);
+	return *reason ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
+}
+
+int hm_reason_set(char **reason, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = hm_reason_vset(reason, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 int hm_exit_code(int err)

@@ -6,6 +6,8 @@
 #ifndef HM_CORE_ERROR_H
 #define HM_CORE_ERROR_H
 
+#include <stdarg.h>
+
 #define HM_OK 0
 #define HM_E_IO (-1)       /* operational: network, I/O, bad input file, registry fault */
 #define HM_E_VERIFY (-2)   /* a signature/attestation/policy check failed */
@@ -35,6 +37,15 @@ int hm_error_wrap(int code, const char *fmt, ...) __attribute__((format(printf, 
 /* The last message recorded on this thread ("" when none). Borrowed. */
 const char *hm_error_message(void);
 void hm_error_clear(void);
+
+/* For verdicts that record why something was refused (a reason) instead of
+ * failing: replaces *reason (freed; NULL is fine) with the printf-style
+ * text, cut at HM_REASON_MAX - 1 bytes.  An argument may be
+ * hm_error_message(); the recorded message is left as it is.  HM_OK, or
+ * HM_E_NOMEM (recorded, *reason NULL). */
+#define HM_REASON_MAX 1024
+int hm_reason_set(char **reason, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int hm_reason_vset(char **reason, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Maps an HM_E_* code to an exit code (HM_OK -> 0). */
 int hm_exit_code(int err);

@@ -56,4 +56,28 @@
 #define HM_MAX_DSSE_SIGNATURES 16
 #define HM_MAX_DSSE_CHECKS 256
 
+/* Bytes of one in-toto statement, the payload of a DSSE envelope (a bundle's
+ * included); larger ones are refused when parsing. */
+#define HM_STATEMENT_MAX (4u << 20)
+
+/* Signature material, whichever format carries it (a Sigstore bundle,
+ * cosign's legacy keyless layer, a Notary Project envelope), and the
+ * transparency log and timestamp checks that read it. */
+/* Bytes of one DER certificate. */
+#define HM_MAX_CERT_DER (64u << 10)
+/* Certificates in the chain one signature carries, leaf included (a
+ * bundle's x509CertificateChain, notation's x5c / x5chain). */
+#define HM_MAX_CHAIN_CERTS 10
+/* Bytes of one RFC 3161 timestamp (a DER TimeStampResp or TimeStampToken). */
+#define HM_MAX_TIMESTAMP_DER (64u << 10)
+/* Transparency log entries and RFC 3161 timestamps of one signature. */
+#define HM_MAX_TLOG_ENTRIES 32
+#define HM_MAX_TIMESTAMPS 32
+/* Bytes of one transparency log entry body (canonicalizedBody). */
+#define HM_MAX_TLOG_BODY (2u << 20)
+/* Hashes of one inclusion proof: a tree of 2^64 leaves needs no more. */
+#define HM_MAX_PROOF_HASHES 64
+/* Bytes of one checkpoint (the log's signed note). */
+#define HM_MAX_CHECKPOINT (64u << 10)
+
 #endif

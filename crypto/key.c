@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/file.h"
+#include "core/hex.h"
 #include "crypto/cosign_key.h"
 #include "crypto/key.h"
 #include "crypto/key_impl.h"
@@ -136,8 +137,7 @@ int hm_key_wrap(hm_key **out, EVP_PKEY *pkey, const char *what, const void *spki
 		goto done;
 	}
 	SHA256(spki ? spki : der, (size_t)n, md);
-	for (size_t i = 0; i < sizeof(md); i++)
-		snprintf(k->fingerprint + 2 * i, 3, "%02x", md[i]);
+	hm_hex_encode(k->fingerprint, md, sizeof(md));
 	*out = k;
 	k = NULL;
 done:

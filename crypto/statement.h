@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 #include "core/buf.h"
+#include "core/limits.h"
 #include "oci/digest.h"
 
 #define HM_INTOTO_STATEMENT_V1 "https://in-toto.io/Statement/v1"
@@ -26,8 +27,8 @@
 #define HM_PREDICATE_VULN "https://cosign.sigstore.dev/attestation/vuln/v1"
 #define HM_PREDICATE_CUSTOM "https://cosign.sigstore.dev/attestation/v1"
 
-/* Statements larger than this are refused when parsing. */
-#define HM_STATEMENT_MAX (4u << 20)
+/* Statements larger than HM_STATEMENT_MAX (core/limits.h) are refused when
+ * parsing. */
 
 /* Maps a predicate type given by the user to its URI.  Short names, as
  * cosign's --type (case-sensitive): slsaprovenance and slsaprovenance1

@@ -342,7 +342,7 @@ static int unprotected_header(hm_notation_envelope *e, cur *c, hm_strv *strs)
 				return bad("empty timestamp signature");
 			if ((err = hm_buf_add(&e->timestamp, s, len)) != HM_OK)
 				return hm_error_set(HM_E_VERIFY, "notation COSE envelope: timestamp over %u bytes",
-						    HM_NOTATION_MAX_TIMESTAMP);
+						    HM_MAX_TIMESTAMP_DER);
 		} else if (label_is(&l, NT_AGENT)) {
 			const char *agent;
 

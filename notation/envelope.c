@@ -41,7 +41,7 @@ int hm_notation_envelope_parse(hm_notation_envelope *out, const void *data, size
 	hm_buf_init(&out->payload, HM_NOTATION_MAX_PAYLOAD);
 	hm_buf_init(&out->signed_bytes, HM_NOTATION_MAX_ENVELOPE);
 	hm_buf_init(&out->signature, 1024);
-	hm_buf_init(&out->timestamp, HM_NOTATION_MAX_TIMESTAMP);
+	hm_buf_init(&out->timestamp, HM_MAX_TIMESTAMP_DER);
 	if (!(out->chain = sk_X509_new_null()))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	if (len == 0 || len > HM_NOTATION_MAX_ENVELOPE)
@@ -159,10 +159,10 @@ int nt_chain_add(hm_notation_envelope *e, const unsigned char *der, size_t len, 
 	const unsigned char *p = der;
 	X509 *x;
 
-	if (sk_X509_num(e->chain) >= HM_NOTATION_MAX_CHAIN)
+	if (sk_X509_num(e->chain) >= HM_MAX_CHAIN_CERTS)
 		return hm_error_set(HM_E_VERIFY, "notation %s envelope: more than %d certificates", fmt,
-				    HM_NOTATION_MAX_CHAIN);
-	x = len > 0 && len <= HM_NOTATION_MAX_CERT ? d2i_X509(NULL, &p, (long)len) : NULL;
+				    HM_MAX_CHAIN_CERTS);
+	x = len > 0 && len <= HM_MAX_CERT_DER ? d2i_X509(NULL, &p, (long)len) : NULL;
 	if (!x || p != der + len) {
 		X509_free(x);
 		return hm_error_set(HM_E_VERIFY, "notation %s envelope: certificate %d is not one DER certificate",

@@ -39,8 +39,8 @@ typedef struct nt_headers {
 
 int nt_headers_check(hm_notation_envelope *e, const nt_headers *h);
 
-/* Appends a DER certificate to e->chain (HM_NOTATION_MAX_CHAIN,
- * HM_NOTATION_MAX_CERT); fmt names the envelope in errors. */
+/* Appends a DER certificate to e->chain (HM_MAX_CHAIN_CERTS,
+ * HM_MAX_CERT_DER); fmt names the envelope in errors. */
 int nt_chain_add(hm_notation_envelope *e, const unsigned char *der, size_t len, const char *fmt);
 
 /* Integrity: the alg matches the leaf's key (RSA 2048/3072/4096 ->

@@ -139,7 +139,7 @@ static int unprotected_header(hm_notation_envelope *e, const cJSON *uh)
 	{
 		if (!cJSON_IsString(c))
 			return hm_error_set(HM_E_VERIFY, "notation JWS envelope: x5c holds a non-string");
-		hm_buf_init(&der, HM_NOTATION_MAX_CERT);
+		hm_buf_init(&der, HM_MAX_CERT_DER);
 		err = b64std(&der, c->valuestring, "x5c");
 		if (!err)
 			err = nt_chain_add(e, (const unsigned char *)der.data, der.len, F);

@@ -27,6 +27,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/x509.h>
 #include "core/buf.h"
+#include "core/limits.h"
 #include "oci/manifest.h"
 
 /* Media types: the signature artifact, the two envelopes, the payload. */
@@ -35,12 +36,12 @@
 #define HM_NOTATION_MT_COSE "application/cose"
 #define HM_NOTATION_MT_PAYLOAD "application/vnd.cncf.notary.payload.v1+json"
 
-/* Caps on outside input (also in docs/security.md). */
+/* Caps on outside input (also in docs/security.md); those shared with
+ * Sigstore are in core/limits.h: certificates in x5c / x5chain
+ * HM_MAX_CHAIN_CERTS, one DER certificate HM_MAX_CERT_DER, one DER
+ * TimeStampToken HM_MAX_TIMESTAMP_DER. */
 #define HM_NOTATION_MAX_ENVELOPE (4u << 20)   /* one envelope: 4 MiB */
 #define HM_NOTATION_MAX_PAYLOAD (256u << 10)  /* the signed payload: 256 KiB */
-#define HM_NOTATION_MAX_CHAIN 10              /* certificates in x5c / x5chain */
-#define HM_NOTATION_MAX_CERT (64u << 10)      /* one DER certificate */
-#define HM_NOTATION_MAX_TIMESTAMP (64u << 10) /* one DER TimeStampToken */
 #define HM_NOTATION_MAX_POLICY (1u << 20)     /* trustpolicy.json */
 #define HM_NOTATION_MAX_STORE_FILE (1u << 20) /* one trust store certificate file */
 #define HM_NOTATION_MAX_STORE_CERTS 256       /* certificates in one named store */

@@ -279,8 +279,8 @@ int nt_timestamp_verify(int64_t *gen_time, int64_t *lower, int64_t *upper, const
 	int err = HM_E_VERIFY, md_nid;
 
 	*gen_time = *lower = *upper = 0;
-	if (len == 0 || len > HM_NOTATION_MAX_TIMESTAMP || sig_len == 0 || sig_len > INT32_MAX)
-		return hm_error_set(HM_E_VERIFY, "notation timestamp: empty or over %u bytes", HM_NOTATION_MAX_TIMESTAMP);
+	if (len == 0 || len > HM_MAX_TIMESTAMP_DER || sig_len == 0 || sig_len > INT32_MAX)
+		return hm_error_set(HM_E_VERIFY, "notation timestamp: empty or over %u bytes", HM_MAX_TIMESTAMP_DER);
 	if (!(token = d2i_PKCS7(NULL, &p, (long)len)) || p != der + len || !(tst = PKCS7_to_TS_TST_INFO(token)) ||
 	    !nt_asn1_time(&t, TS_TST_INFO_get_time(tst))) {
 		err = hm_error_set(HM_E_VERIFY, "notation timestamp: not a DER RFC 3161 TimeStampToken");

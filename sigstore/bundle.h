@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "core/buf.h"
+#include "core/limits.h"
 #include "crypto/key.h"
 #include "sigstore/fulcio.h"
 #include "sigstore/keyless.h"
@@ -31,20 +32,21 @@
 /* The predicate type of cosign v3's image signature statement. */
 #define HM_PREDICATE_COSIGN_SIGN "https://sigstore.dev/cosign/sign/v1"
 
-/* Caps on what a bundle may hold; past them the bundle is refused. */
-#define HM_BUNDLE_MAX (8u << 20)             /* the whole JSON document */
-#define HM_BUNDLE_MAX_PAYLOAD (4u << 20)     /* decoded DSSE payload */
-#define HM_BUNDLE_MAX_TLOG 32                /* tlogEntries */
-#define HM_BUNDLE_MAX_TIMESTAMPS 32          /* rfc3161Timestamps */
-#define HM_BUNDLE_MAX_PROOF_HASHES 64        /* inclusionProof.hashes (2^64 leaves) */
-#define HM_BUNDLE_MAX_CERTS 10               /* x509CertificateChain.certificates */
-#define HM_BUNDLE_MAX_CERT (64u << 10)       /* one DER certificate */
-#define HM_BUNDLE_MAX_SIG (16u << 10)        /* a signature, a SET */
-#define HM_BUNDLE_MAX_HASH 64                /* a digest, a log id, a proof hash */
-#define HM_BUNDLE_MAX_BODY (2u << 20)        /* canonicalizedBody */
-#define HM_BUNDLE_MAX_CHECKPOINT (64u << 10) /* checkpoint.envelope */
-#define HM_BUNDLE_MAX_TIMESTAMP (64u << 10)  /* one signedTimestamp */
-#define HM_BUNDLE_MAX_STRING 1024            /* hint, keyid, payloadType, kind, version */
+/* Caps on what a bundle may hold; past them the bundle is refused.  Those
+ * it shares with other signature formats are in core/limits.h: the DSSE
+ * payload is an in-toto statement (HM_STATEMENT_MAX), certificates
+ * HM_MAX_CERT_DER and HM_MAX_CHAIN_CERTS, canonicalizedBody
+ * HM_MAX_TLOG_BODY, checkpoint.envelope HM_MAX_CHECKPOINT, one
+ * signedTimestamp HM_MAX_TIMESTAMP_DER. */
+#define HM_BUNDLE_MAX (8u << 20)      /* the whole JSON document */
+#define HM_BUNDLE_MAX_SIG (16u << 10) /* a signature, a SET */
+#define HM_BUNDLE_MAX_HASH 64         /* a digest, a log id, a proof hash */
+#define HM_BUNDLE_MAX_STRING 1024     /* hint, keyid, payloadType, kind, version */
+/* The bundle's names of shared caps: tlogEntries, rfc3161Timestamps,
+ * inclusionProof.hashes. */
+#define HM_BUNDLE_MAX_TLOG HM_MAX_TLOG_ENTRIES
+#define HM_BUNDLE_MAX_TIMESTAMPS HM_MAX_TIMESTAMPS
+#define HM_BUNDLE_MAX_PROOF_HASHES HM_MAX_PROOF_HASHES
 
 enum hm_bundle_version { HM_BUNDLE_V01 = 1, HM_BUNDLE_V02 = 2, HM_BUNDLE_V03 = 3 };
 
@@ -163,7 +165,7 @@ typedef struct hm_bundle_verify_opts {
 
 enum hm_bundle_kind { HM_BUNDLE_KIND_MESSAGE = 1, HM_BUNDLE_KIND_STATEMENT = 2 };
 
-#define HM_BUNDLE_MAX_TIMES (HM_KEYLESS_MAX_TLOG + HM_KEYLESS_MAX_TSA)
+#define HM_BUNDLE_MAX_TIMES (HM_MAX_TLOG_ENTRIES + HM_MAX_TIMESTAMPS)
 
 typedef struct hm_bundle_verdict {
 	enum hm_bundle_kind kind;

@@ -15,19 +15,19 @@
  * concatenated proof hashes and a trusted root loaded here. */
 typedef struct pieces {
 	hm_keyless_input in;
-	hm_tlog_entry tlog[HM_BUNDLE_MAX_TLOG];
-	hm_buf hashes[HM_BUNDLE_MAX_TLOG];
-	const unsigned char *tsa_der[HM_BUNDLE_MAX_TIMESTAMPS];
-	size_t tsa_len[HM_BUNDLE_MAX_TIMESTAMPS];
-	const unsigned char *chain_der[HM_BUNDLE_MAX_CERTS];
-	size_t chain_len[HM_BUNDLE_MAX_CERTS];
+	hm_tlog_entry tlog[HM_MAX_TLOG_ENTRIES];
+	hm_buf hashes[HM_MAX_TLOG_ENTRIES];
+	const unsigned char *tsa_der[HM_MAX_TIMESTAMPS];
+	size_t tsa_len[HM_MAX_TIMESTAMPS];
+	const unsigned char *chain_der[HM_MAX_CHAIN_CERTS];
+	size_t chain_len[HM_MAX_CHAIN_CERTS];
 	hm_trustroot *own_root;
 	const hm_trustroot *root;
 } pieces;
 
 static void pieces_release(pieces *p)
 {
-	for (size_t i = 0; i < HM_BUNDLE_MAX_TLOG; i++)
+	for (size_t i = 0; i < HM_MAX_TLOG_ENTRIES; i++)
 		hm_buf_release(&p->hashes[i]);
 	hm_trustroot_free(p->own_root);
 }
@@ -36,7 +36,7 @@ static int map_tlog(pieces *p, const hm_bundle *b)
 {
 	int err;
 
-	if (b->n_tlog > HM_BUNDLE_MAX_TLOG || b->n_timestamps > HM_BUNDLE_MAX_TIMESTAMPS)
+	if (b->n_tlog > HM_MAX_TLOG_ENTRIES || b->n_timestamps > HM_MAX_TIMESTAMPS)
 		return hm_error_set(HM_E_VERIFY, "bundle: too many log entries or timestamps");
 	for (size_t i = 0; i < b->n_tlog; i++) {
 		const hm_bundle_tlog *t = &b->tlog[i];
@@ -145,7 +145,7 @@ int hm_bundle_verify_keyless(hm_bundle_verdict *out, const hm_bundle *b, const h
 	}
 	p.in.leaf_der = (const unsigned char *)b->certs[0].data;
 	p.in.leaf_len = b->certs[0].len;
-	for (size_t i = 1; i < b->n_certs && i < HM_BUNDLE_MAX_CERTS; i++) {
+	for (size_t i = 1; i < b->n_certs && i < HM_MAX_CHAIN_CERTS; i++) {
 		p.chain_der[i - 1] = (const unsigned char *)b->certs[i].data;
 		p.chain_len[i - 1] = b->certs[i].len;
 	}

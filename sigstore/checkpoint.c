@@ -42,9 +42,9 @@ int hm_rekor_root_from_proof(unsigned char root[32], const unsigned char leaf[32
 	if (size == 0 || index >= size)
 		return hm_error_set(HM_E_VERIFY, "inclusion proof: index %llu is outside a tree of size %llu",
 				    (unsigned long long)index, (unsigned long long)size);
-	if (n > HM_REKOR_MAX_PROOF_HASHES)
+	if (n > HM_MAX_PROOF_HASHES)
 		return hm_error_set(HM_E_VERIFY, "inclusion proof has %zu hashes (at most %d)", n,
-				    HM_REKOR_MAX_PROOF_HASHES);
+				    HM_MAX_PROOF_HASHES);
 	sn = size - 1;
 	memcpy(r, leaf, 32);
 	for (size_t i = 0; i < n; i++) {
@@ -139,8 +139,8 @@ int hm_checkpoint_verify(hm_checkpoint *out, const char *note, size_t len, const
 	int err, nsigs = 0, verified = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (len > HM_REKOR_MAX_CHECKPOINT)
-		return hm_error_set(HM_E_VERIFY, "checkpoint exceeds %u bytes", HM_REKOR_MAX_CHECKPOINT);
+	if (len > HM_MAX_CHECKPOINT)
+		return hm_error_set(HM_E_VERIFY, "checkpoint exceeds %u bytes", HM_MAX_CHECKPOINT);
 	if (len == 0 || memchr(note, 0, len))
 		return hm_error_set(HM_E_VERIFY, "checkpoint: empty or contains NUL");
 	if (!(sep = memmem(note, len, "\n\n", 2)))
@@ -198,8 +198,8 @@ int hm_rekor_verify_inclusion(const hm_tlog_entry *e, const hm_trustroot *tr)
 		return hm_error_set(HM_E_VERIFY, "transparency log entry is from a log not in the trusted root");
 	if (e->proof_index < 0 || e->tree_size < 0 || e->root_hash_len != 32)
 		return hm_error_set(HM_E_VERIFY, "inclusion proof: invalid index, size or root hash");
-	if (e->body_len > HM_REKOR_MAX_BODY)
-		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_REKOR_MAX_BODY);
+	if (e->body_len > HM_MAX_TLOG_BODY)
+		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_MAX_TLOG_BODY);
 	hm_rekor_leaf_hash(leaf, e->body, e->body_len);
 	if ((err = hm_rekor_root_from_proof(root, leaf, (uint64_t)e->proof_index, (uint64_t)e->tree_size,
 					    e->hashes, e->n_hashes)) != HM_OK)

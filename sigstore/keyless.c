@@ -46,9 +46,9 @@ static int check_input(const hm_keyless_input *in, int keyless)
 		return hm_error_set(HM_E_USAGE, "%s: no %s or no signature", who, keyless ? "certificate" : "key");
 	if (!!in->digest == !!in->payload || (in->payload && !in->payload_type))
 		return hm_error_set(HM_E_USAGE, "%s: give either an artifact digest or a DSSE payload", who);
-	if (in->n_tlog > HM_KEYLESS_MAX_TLOG || in->n_tsa > HM_KEYLESS_MAX_TSA)
+	if (in->n_tlog > HM_MAX_TLOG_ENTRIES || in->n_tsa > HM_MAX_TIMESTAMPS)
 		return hm_error_set(HM_E_VERIFY, "%s: more than %d log entries or %d timestamps", who,
-				    HM_KEYLESS_MAX_TLOG, HM_KEYLESS_MAX_TSA);
+				    HM_MAX_TLOG_ENTRIES, HM_MAX_TIMESTAMPS);
 	for (size_t i = 0; i < in->n_tsa; i++)
 		for (size_t j = i + 1; j < in->n_tsa; j++)
 			if (in->tsa_len[i] == in->tsa_len[j] && memcmp(in->tsa_der[i], in->tsa_der[j], in->tsa_len[i]) == 0)

@@ -20,12 +20,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/limits.h"
 #include "sigstore/fulcio.h"
 #include "sigstore/rekor.h"
 #include "sigstore/trustroot.h"
 
-#define HM_KEYLESS_MAX_TLOG 32
-#define HM_KEYLESS_MAX_TSA 32
+/* Log entries (and, below it, timestamps: HM_MAX_TIMESTAMPS) one input
+ * may hold. */
+#define HM_KEYLESS_MAX_TLOG HM_MAX_TLOG_ENTRIES
 
 typedef struct hm_keyless_input {
 	const unsigned char *leaf_der;          /* the signing certificate */
@@ -68,7 +70,7 @@ typedef struct hm_keyless_input {
 typedef struct hm_keyless_result {
 	hm_fulcio_identity id;                  /* SANs, issuer, claims */
 	int64_t log_index;                      /* of the first log entry */
-	int64_t times[HM_KEYLESS_MAX_TLOG + HM_KEYLESS_MAX_TSA]; /* established times */
+	int64_t times[HM_MAX_TLOG_ENTRIES + HM_MAX_TIMESTAMPS]; /* established times */
 	size_t n_times;
 } hm_keyless_result;
 

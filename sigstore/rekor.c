@@ -9,20 +9,10 @@
 
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/hex.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
 #include "sigstore/rekor.h"
-
-static void hex(char *out, const unsigned char *in, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
 
 int hm_rekor_verify_set(const hm_tlog_entry *e, const hm_trustroot *tr)
 {
@@ -38,9 +28,9 @@ int hm_rekor_verify_set(const hm_tlog_entry *e, const hm_trustroot *tr)
 		return hm_error_set(HM_E_VERIFY, "transparency log entry is from a log not in the trusted root");
 	if (!hm_trust_valid_at(log->start, log->end, e->integrated_time))
 		return hm_error_set(HM_E_VERIFY, "log '%s' was not valid at the entry's integrated time", log->base_url);
-	if (e->body_len > HM_REKOR_MAX_BODY)
-		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_REKOR_MAX_BODY);
-	hex(logid, e->log_id, e->log_id_len);
+	if (e->body_len > HM_MAX_TLOG_BODY)
+		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_MAX_TLOG_BODY);
+	hm_hex_encode(logid, e->log_id, e->log_id_len);
 	/* RFC 8785 canonical form of these four members: keys sorted, no
 	 * spaces, integers in decimal; base64 and hex need no escaping. */
 	if ((err = hm_buf_addstr(&payload, "{\"body\":\"")) != HM_OK ||
@@ -100,7 +90,7 @@ static int hex_equals(const char *s, const unsigned char *p, size_t n)
 
 	if (!s || n > 64)
 		return 0;
-	hex(want, p, n);
+	hm_hex_encode(want, p, n);
 	return strcmp(s, want) == 0;
 }
 
@@ -322,8 +312,8 @@ int hm_rekor_entry_binds(const void *body, size_t len, const hm_rekor_subject *s
 	const cJSON *spec;
 	int err;
 
-	if (len > HM_REKOR_MAX_BODY)
-		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_REKOR_MAX_BODY);
+	if (len > HM_MAX_TLOG_BODY)
+		return hm_error_set(HM_E_VERIFY, "log entry body exceeds %u bytes", HM_MAX_TLOG_BODY);
 	if (!s->sig || (!s->cert_der && !s->key_der) || (!s->digest && !s->payload))
 		return hm_error_set(HM_E_USAGE, "nothing to bind the log entry to");
 	if (!(j = hm_json_parse(body, len, "transparency log entry body")))
@@ -378,9 +368,9 @@ int hm_rekor_verify_entry(const hm_tlog_entry *e, const hm_trustroot *tr, const 
 		return hm_error_set(HM_E_VERIFY, "transparency log entry has a negative log index");
 	if (!hm_trustroot_tlog_by_id(tr, e->log_id, e->log_id_len))
 		return hm_error_set(HM_E_VERIFY, "transparency log entry is from a log not in the trusted root");
-	if (!e->body || e->body_len > HM_REKOR_MAX_BODY)
+	if (!e->body || e->body_len > HM_MAX_TLOG_BODY)
 		return hm_error_set(HM_E_VERIFY, "transparency log entry has no body or one over %u bytes",
-				    HM_REKOR_MAX_BODY);
+				    HM_MAX_TLOG_BODY);
 	if (!kind_matches(e))
 		return hm_error_set(HM_E_VERIFY, "transparency log entry body is not the %s %s it claims to be",
 				    e->kind ? e->kind : "?", e->version ? e->version : "?");

@@ -9,12 +9,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/limits.h"
 #include "sigstore/trustroot.h"
 
-#define HM_REKOR_MAX_PROOF_HASHES 64     /* a tree of 2^64 leaves needs no more */
-#define HM_REKOR_MAX_BODY (8u << 20)     /* canonicalizedBody */
-#define HM_REKOR_MAX_CHECKPOINT (64u << 10)
-#define HM_REKOR_MAX_NOTE_SIGS 32        /* signature lines in one checkpoint */
+/* Proof hashes, entry bodies and checkpoints are capped by HM_MAX_PROOF_HASHES,
+ * HM_MAX_TLOG_BODY and HM_MAX_CHECKPOINT (core/limits.h). */
+#define HM_REKOR_MAX_NOTE_SIGS 32 /* signature lines in one checkpoint */
 #define HM_REKOR_MAX_ORIGIN 256
 
 /* One transparency log entry of a bundle (TransparencyLogEntry), decoded.

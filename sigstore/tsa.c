@@ -51,8 +51,8 @@ int hm_tsa_verify(int64_t *gen_time, const unsigned char *der, size_t len, const
 	int err = HM_E_VERIFY;
 
 	*gen_time = 0;
-	if (len == 0 || len > HM_TSA_MAX_BYTES || sig_len == 0 || sig_len > INT32_MAX)
-		return hm_error_set(HM_E_VERIFY, "RFC 3161 timestamp is empty or over %u bytes", HM_TSA_MAX_BYTES);
+	if (len == 0 || len > HM_MAX_TIMESTAMP_DER || sig_len == 0 || sig_len > INT32_MAX)
+		return hm_error_set(HM_E_VERIFY, "RFC 3161 timestamp is empty or over %u bytes", HM_MAX_TIMESTAMP_DER);
 	if (!(resp = d2i_TS_RESP(NULL, &p, (long)len)) || p != der + len) {
 		err = hm_error_set(HM_E_VERIFY, "RFC 3161 timestamp is not a DER TimeStampResp");
 		goto done;

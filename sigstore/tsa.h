@@ -6,9 +6,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/limits.h"
 #include "sigstore/trustroot.h"
 
-#define HM_TSA_MAX_BYTES (64u << 10) /* one DER TimeStampResp */
+/* One DER TimeStampResp is at most HM_MAX_TIMESTAMP_DER bytes. */
 
 /* Verifies der (a DER TimeStampResp, status granted) as a timestamp of the
  * bytes sig: the message imprint is the hash of sig (with the token's

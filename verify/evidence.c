@@ -11,21 +11,20 @@
 static int refuse(hm_bundle_verdict *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int refuse(hm_bundle_verdict *out, const char *fmt, ...)
 {
-	char why[1024];
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	err = hm_reason_vset(&out->reason, fmt, ap);
 	va_end(ap);
-	hm_error_clear();
-	free(out->reason);
+	if (!err)
+		hm_error_clear(); /* the reason carries it */
 	cJSON_Delete(out->statement);
 	free(out->predicate_type);
 	out->statement = NULL;
 	out->predicate_type = NULL;
 	out->key_index = -1;
-	out->reason = strdup(why);
-	return out->reason ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
+	return err;
 }
 
 void hm_evidence_signer(hm_signer *signer, hm_bundle_verdict *v, hm_key *const *keys, const hm_authority *id)

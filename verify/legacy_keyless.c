@@ -165,8 +165,8 @@ int hm_evidence_is_legacy_keyless(const cJSON *annotations)
 static int to_reason(char **reason, int err)
 {
 	if (err == HM_E_VERIFY) {
-		if (!(*reason = strdup(hm_error_message())))
-			return hm_error_set(HM_E_NOMEM, "out of memory");
+		if ((err = hm_reason_set(reason, "%s", hm_error_message())))
+			return err;
 		hm_error_clear();
 		return HM_OK;
 	}

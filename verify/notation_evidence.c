@@ -181,17 +181,16 @@ void hm_notation_verdict_free(hm_notation_verdict *v)
 static int refuse(hm_notation_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int refuse(hm_notation_verdict *v, const char *fmt, ...)
 {
-	char why[1024];
 	va_list ap;
+	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	err = hm_reason_vset(&v->reason, fmt, ap);
 	va_end(ap);
-	hm_error_clear();
-	free(v->reason);
+	if (!err)
+		hm_error_clear(); /* the reason carries it */
 	v->trust_index = -1;
-	v->reason = strdup(why);
-	return v->reason ? HM_OK : oom();
+	return err;
 }
 
 /* Whether the leaf of r matches one of t's extra identities. */

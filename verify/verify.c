@@ -16,8 +16,7 @@
 static int refuse(hm_sig_result *r, const char *why)
 {
 	r->valid = 0;
-	r->reason = strdup(why);
-	return r->reason ? HM_OK : hm_error_set(HM_E_NOMEM, "out of memory");
+	return hm_reason_set(&r->reason, "%s", why);
 }
 
 /* Checks one attached layer.  Only operational errors (the registry failed

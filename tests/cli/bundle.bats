@@ -24,13 +24,6 @@ setup_file() {
 
 teardown_file() { common_teardown_file; }
 
-# fresh REPO: pushes a new image to REPO:1, prints its digest.
-fresh() {
-	make_image "$LAYOUT" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$LAYOUT" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 # policy FILE REQUIRE...: a policy for $R/** with keys a, b and the require block.
 policy() {
 	local f=$1
@@ -42,12 +35,6 @@ policy() {
 	} >"$f"
 }
 
-# refs_index REPO DIGEST: the referrers tag index of DIGEST (empty when none).
-refs_index() {
-	get_index "$1" "sha256-${2#sha256:}" 2>/dev/null || echo "{\"schemaVersion\":2,\"mediaType\":\"$IDX\",\"manifests\":[]}"
-}
-get_index() { curl -fsS -H "Accept: $IDX" "$(api "$1")/manifests/$2"; }
-
 # add_referrer REPO DIGEST FILE [ENTRY_JQ]: stores manifest FILE by digest and
 # lists it in the referrers tag of DIGEST (descriptor edited by ENTRY_JQ).
 add_referrer() {
@@ -57,8 +44,7 @@ add_referrer() {
 	refs_index "$repo" "$d" | jq -c --arg md "$md" --argjson s "$(stat -c %s "$f")" --slurpfile m "$f" --arg mt "$MT" \
 		".manifests += [({mediaType:\$mt,digest:\$md,size:\$s,artifactType:\$m[0].artifactType,annotations:\$m[0].annotations}) | $edit]" \
 		>"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api "$repo")/manifests/sha256-${d#sha256:}" >/dev/null
+	put_refs_index "$repo" "$d" "$BATS_TEST_TMPDIR/idx.json"
 }
 
 # first_referrer REPO DIGEST: prints the first referrer manifest of DIGEST.
@@ -151,8 +137,7 @@ first_referrer() {
 	add_referrer bu/lie "$d" "$BATS_TEST_TMPDIR/m.json" '.'
 	# only the lying one is listed
 	refs_index bu/lie "$d" | jq -c '.manifests |= [.[-1]]' >"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api bu/lie)/manifests/sha256-${d#sha256:}" >/dev/null
+	put_refs_index bu/lie "$d" "$BATS_TEST_TMPDIR/idx.json"
 	policy "$BATS_TEST_TMPDIR/p.yaml" 'attestations: [{ type: "https://slsa.dev/provenance/v1", keys: [a] }]'
 	run hm policy check --policy "$BATS_TEST_TMPDIR/p.yaml" "$R/bu/lie@$d"
 	[ "$status" -eq 1 ]
@@ -224,8 +209,7 @@ first_referrer() {
 	d=$(fresh bu/empty)
 	hm sign --key "$KEYS/a.key" "$R/bu/empty:1" >/dev/null
 	refs_index bu/empty "$d" | jq -c '.manifests[0].artifactType = "application/vnd.oci.empty.v1+json" | del(.manifests[0].annotations)' >"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api bu/empty)/manifests/sha256-${d#sha256:}" >/dev/null
+	put_refs_index bu/empty "$d" "$BATS_TEST_TMPDIR/idx.json"
 	run hm verify --key "$KEYS/a.pub" "$R/bu/empty:1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"1 of 1 signature valid"* ]]

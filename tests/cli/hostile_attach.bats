@@ -44,13 +44,6 @@ setup_file() {
 
 teardown_file() { common_teardown_file; }
 
-# fresh REPO: pushes a new image to REPO:1, prints its digest.
-fresh() {
-	make_image "$LAYOUT" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$LAYOUT" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 # sig_layer REPO DIGEST KEY [SIZE_DELTA]: signs REPO@DIGEST with KEY without
 # uploading, pushes the payload blob, prints the layer descriptor (its size
 # off by SIZE_DELTA).

@@ -20,13 +20,6 @@ SIGN=https://sigstore.dev/cosign/sign/v1
 SLSA=https://slsa.dev/provenance/v1
 STMT_REPO=ki/app
 
-# fresh REPO: pushes a new image to REPO:1, prints its digest.
-fresh() {
-	make_image "$D/layout" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$D/layout" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 setup_file() {
 	[ -d "$JS/node_modules/@sigstore/mock" ] || sh "$REPO_ROOT/tests/lib/deps.sh" >&2
 	common_setup_file

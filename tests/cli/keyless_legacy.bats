@@ -18,13 +18,6 @@ ID=https://github.com/myorg/app/.github/workflows/release.yml@refs/tags/v1.4.0
 ISS=https://token.actions.githubusercontent.com
 SLSA=https://slsa.dev/provenance/v1
 
-# fresh REPO: pushes a new image to REPO:1, prints its digest.
-fresh() {
-	make_image "$D/layout" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$D/layout" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 setup_file() {
 	[ -d "$JS/node_modules/@sigstore/mock" ] || sh "$REPO_ROOT/tests/lib/deps.sh" >&2
 	common_setup_file

@@ -19,12 +19,6 @@ SLSA=https://slsa.dev/provenance/v1
 STMT_REPO=kp/app
 SHA=0123456789abcdef0123456789abcdef01234567
 
-fresh() {
-	make_image "$D/layout" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$D/layout" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 setup_file() {
 	[ -d "$JS/node_modules/@sigstore/mock" ] || sh "$REPO_ROOT/tests/lib/deps.sh" >&2
 	common_setup_file

@@ -38,12 +38,6 @@ tp() {
 	JSON
 }
 
-fresh() {
-	make_image "$LAYOUT" "$1" "$1 $RANDOM$RANDOM"
-	push_image "$LAYOUT" "$1" "$1:1"
-	digest_of "$R/$1:1"
-}
-
 size_of() { skopeo inspect --tls-verify=false --raw "docker://$1" | wc -c; }
 
 # envelope OUT FORMAT DIGEST SIZE [notationfmt options]: signs with the test leaf.
@@ -52,11 +46,6 @@ envelope() {
 	shift 4
 	"$PYTHON" "$NFMT" sign --format "$fmt" --key "$PKI/leaf.key" --chain "$PKI/leaf.crt,$PKI/inter.crt,$PKI/root.crt" \
 		--digest "$d" --size "$n" "$@" >"$out"
-}
-
-refs_index() {
-	curl -fsS -H "Accept: $IDX" "$(api "$1")/manifests/sha256-${2#sha256:}" 2>/dev/null ||
-		echo "{\"schemaVersion\":2,\"mediaType\":\"$IDX\",\"manifests\":[]}"
 }
 
 # attach REPO DIGEST ENVELOPE FORMAT [SUBJECT] [old]: uploads the envelope and a
@@ -81,8 +70,7 @@ attach() {
 	put_manifest "$repo" "$md" "$m"
 	refs_index "$repo" "$d" | jq -c --arg md "$md" --argjson s "$(stat -c %s "$m")" --arg mt "$MT" --arg at "$AT" \
 		'.manifests += [{mediaType:$mt,digest:$md,size:$s,artifactType:$at}]' >"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api "$repo")/manifests/sha256-${d#sha256:}" >/dev/null
+	put_refs_index "$repo" "$d" "$BATS_TEST_TMPDIR/idx.json"
 }
 
 nv() { hm verify --notation-trust-policy "$BATS_FILE_TMPDIR/tp.json" --notation-trust-store "$PKI/store" "$@"; }

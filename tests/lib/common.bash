@@ -50,6 +50,14 @@ digest_of() {
 	skopeo inspect --tls-verify=false --raw "docker://$1" | sha256sum | sed 's/^/sha256:/; s/ .*//'
 }
 
+# fresh REPO: a new image (its content unique) in the file's OCI layout
+# ($BATS_FILE_TMPDIR/layout), pushed as REPO:1; prints its digest.
+fresh() {
+	make_image "$BATS_FILE_TMPDIR/layout" "$1" "$1 $RANDOM$RANDOM"
+	push_image "$BATS_FILE_TMPDIR/layout" "$1" "$1:1"
+	digest_of "$HM_TEST_REGISTRY/$1:1"
+}
+
 # The registry's v2 API base for a repository.
 api() { echo "http://$HM_TEST_REGISTRY/v2/$1"; }
 
@@ -62,6 +70,20 @@ put_blob() {
 	case $loc in *\?*) loc="$loc&digest=$d" ;; *) loc="$loc?digest=$d" ;; esac
 	curl -fsS -X PUT -H 'Content-Type: application/octet-stream' --data-binary "@$file" "$loc" >/dev/null
 	echo "$d"
+}
+
+# refs_index REPO DIGEST: the referrers tag index of DIGEST (an empty index
+# when there is none).
+refs_index() {
+	local idx=application/vnd.oci.image.index.v1+json
+	curl -fsS -H "Accept: $idx" "$(api "$1")/manifests/sha256-${2#sha256:}" 2>/dev/null ||
+		echo "{\"schemaVersion\":2,\"mediaType\":\"$idx\",\"manifests\":[]}"
+}
+
+# put_refs_index REPO DIGEST FILE: PUTs index FILE as the referrers tag of DIGEST.
+put_refs_index() {
+	curl -fsS -X PUT -H 'Content-Type: application/vnd.oci.image.index.v1+json' --data-binary "@$3" \
+		"$(api "$1")/manifests/sha256-${2#sha256:}" >/dev/null
 }
 
 # put_manifest REPO REF FILE: PUTs an OCI manifest.

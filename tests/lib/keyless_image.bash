@@ -29,12 +29,10 @@ attach_bundle() {
 		  annotations:{"dev.sigstore.bundle.predicateType":$t}}' >"$BATS_TEST_TMPDIR/m.json"
 	md=sha256:$(sha256sum "$BATS_TEST_TMPDIR/m.json" | cut -d' ' -f1)
 	put_manifest "$repo" "$md" "$BATS_TEST_TMPDIR/m.json"
-	idx=$(curl -fsS -H "Accept: $IDX" "$(api "$repo")/manifests/sha256-${d#sha256:}" 2>/dev/null ||
-		echo "{\"schemaVersion\":2,\"mediaType\":\"$IDX\",\"manifests\":[]}")
+	idx=$(refs_index "$repo" "$d")
 	jq -c --arg md "$md" --argjson s "$(stat -c %s "$BATS_TEST_TMPDIR/m.json")" --arg mt "$MT" --arg b "$BUNDLE" --arg t "$t" \
 		'.manifests += [{mediaType:$mt,digest:$md,size:$s,artifactType:$b,annotations:{"dev.sigstore.bundle.predicateType":$t}}]' \
 		<<<"$idx" >"$BATS_TEST_TMPDIR/idx.json"
-	curl -fsS -X PUT -H "Content-Type: $IDX" --data-binary "@$BATS_TEST_TMPDIR/idx.json" \
-		"$(api "$repo")/manifests/sha256-${d#sha256:}" >/dev/null
+	put_refs_index "$repo" "$d" "$BATS_TEST_TMPDIR/idx.json"
 }
 

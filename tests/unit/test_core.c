@@ -15,6 +15,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/file.h"
+#include "core/hex.h"
 #include "core/json.h"
 #include "oci/digest.h"
 
@@ -180,10 +181,41 @@ static void json_one_meaning(void **state)
 	hm_buf_release(&big);
 }
 
+static void hex_encode(void **state)
+{
+	const unsigned char in[] = {0x00, 0x0f, 0xa5, 0xff};
+	char out[2 * sizeof(in) + 1];
+
+	(void)state;
+	memset(out, 'x', sizeof(out));
+	hm_hex_encode(out, in, sizeof(in));
+	assert_string_equal(out, "000fa5ff");
+	hm_hex_encode(out, in, 0);
+	assert_string_equal(out, "");
+}
+
+/* hm_reason_set replaces the reason, may be given the recorded message,
+ * leaves that message alone and cuts at HM_REASON_MAX - 1 bytes. */
+static void reason_set(void **state)
+{
+	char *reason = NULL, big[2 * HM_REASON_MAX];
+
+	(void)state;
+	hm_error_set(HM_E_VERIFY, "bad signature");
+	assert_int_equal(hm_reason_set(&reason, "layer 2: %s", hm_error_message()), HM_OK);
+	assert_string_equal(reason, "layer 2: bad signature");
+	assert_string_equal(hm_error_message(), "bad signature");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(hm_reason_set(&reason, "%s", big), HM_OK);
+	assert_int_equal(strlen(reason), HM_REASON_MAX - 1);
+	free(reason);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(buf_cap),         cmocka_unit_test(base64_round_trip),
+		cmocka_unit_test(buf_cap), cmocka_unit_test(hex_encode), cmocka_unit_test(reason_set),         cmocka_unit_test(base64_round_trip),
 		cmocka_unit_test(base64_url_safe_and_invalid), cmocka_unit_test(atomic_write),
 		cmocka_unit_test(digests),         cmocka_unit_test(error_wrap),
 		cmocka_unit_test(array_reserve),   cmocka_unit_test(json_one_meaning),

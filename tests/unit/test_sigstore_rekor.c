@@ -346,13 +346,36 @@ static void test_tsa(void **state)
 	fx_free(&c);
 }
 
+/* One cap on a log entry body (HM_MAX_TLOG_BODY), whether it comes from a
+ * bundle or from cosign's legacy layer: one byte over is refused by every
+ * check that reads it, before it is read. */
+static void test_body_cap(void **state)
+{
+	fx_case c;
+	hm_tlog_entry e;
+	hm_rekor_subject s;
+	int64_t t;
+
+	(void)state;
+	assert_int_equal(fx_load(&c, "happy-path-v0.3"), HM_OK);
+	s = subject(&c);
+	e = c.tlog[0];
+	e.body_len = HM_MAX_TLOG_BODY + 1;
+	assert_int_equal(hm_rekor_entry_binds(e.body, e.body_len, &s), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "2097152"));
+	assert_int_equal(hm_rekor_verify_set(&e, c.root), HM_E_VERIFY);
+	assert_int_equal(hm_rekor_verify_inclusion(&e, c.root), HM_E_VERIFY);
+	assert_int_equal(hm_rekor_verify_entry(&e, c.root, &s, &t), HM_E_VERIFY);
+	fx_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_merkle_vectors), cmocka_unit_test(test_v1_entry),
 		cmocka_unit_test(test_other_cert_refused), cmocka_unit_test(test_dsse_and_intoto),
 		cmocka_unit_test(test_v2_entry),       cmocka_unit_test(test_tsa),
-		cmocka_unit_test(test_intoto_v1),
+		cmocka_unit_test(test_intoto_v1), cmocka_unit_test(test_body_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
