@@ -8,6 +8,7 @@ usage: pty_interrupt.py AT_PROMPT ANSWER -- COMMAND...
 """
 import os
 import pty
+import signal
 import sys
 import time
 
@@ -18,6 +19,9 @@ def main():
     cmd = sys.argv[sys.argv.index("--") + 1:]
     pid, fd = pty.fork()
     if pid == 0:
+        # a shell started in the background hands SIGINT down ignored: the
+        # test is of a user at a terminal, where it is not
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.execvp(cmd[0], cmd)
     seen, out = 0, b""
     deadline = time.time() + 30
@@ -39,7 +43,16 @@ def main():
                 os.write(fd, answer + b"\n")
         if seen >= at:
             break
-    _, status = os.waitpid(pid, 0)
+    # never wait forever: a command still running at the deadline is killed
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.time() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            _, status = os.waitpid(pid, 0)
+            break
+        time.sleep(0.05)
     if os.WIFSIGNALED(status):
         print("signal %d" % os.WTERMSIG(status))
     else:
