@@ -95,7 +95,7 @@ for mode in ${BENCH_MODES:-cached cold}; do
 	if [ $mode = cached ]; then start; else start --no-cache; fi
 	for r in r1 r10; do
 		# the first review fills the cache (and the connection pool)
-		curl -fsS --cacert "$tmp/tls.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/$r.json" \
+		curl -fsS --max-time 30 --cacert "$tmp/tls.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/$r.json" \
 			"https://127.0.0.1:$port/validate" | jq -e '.response.allowed' >/dev/null
 		for c in 1 8 64; do
 			q0=$(metric hallmark_registry_requests_total)
