@@ -379,8 +379,8 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 	memset(out, 0, sizeof(*out));
 	/* one object, nothing after it: its members checked as they are
 	 * walked, once (what is walked again is not checked again) */
-	end = NULL;
-	if (*ws(all.p, all.p + len) != '{' ||
+	end = ws(all.p, all.p + len);
+	if (end == all.p + len || *end != '{' ||
 	    members_end(all, top_keys, top, 3, 0, name, "the AdmissionReview", &end) || !end ||
 	    ws(end, all.p + len) != all.p + len) {
 		hm_error_clear();
