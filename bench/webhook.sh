@@ -10,7 +10,8 @@
 # registry requests per review (from its /metrics).  Beside it, what a
 # gate without a server costs: hallmark policy check --admission-review,
 # one process per review (hyperfine).  And hm_admission_parse on an 18 KB
-# review (build/bench/admission_parse).
+# review (build/bench/admission_parse).  BENCH_LONG=1 adds a soak of
+# ~1M cached reviews sampling the server's memory (see below).
 set -eu
 : "${HM_TEST_REGISTRY:?run through bench/run.sh}"
 command -v wrk >/dev/null || { echo "bench/webhook.sh: needs wrk (apt-get install wrk)" >&2; exit 3; }
@@ -92,10 +93,11 @@ echo "policy serve: AdmissionReviews of a Pod with managedFields, images pinned,
 printf '%-7s %-10s %5s %10s %9s %9s %7s %13s %9s\n' mode review conc "reviews/s" "p50 ms" "p99 ms" "errors" \
 	"registry/rev" "RSS KiB"
 for mode in ${BENCH_MODES:-cached cold}; do
+	[ "$mode" != none ] || continue
 	if [ $mode = cached ]; then start; else start --no-cache; fi
 	for r in r1 r10; do
 		# the first review fills the cache (and the connection pool)
-		curl -fsS --cacert "$tmp/tls.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/$r.json" \
+		curl -fsS --max-time 30 --cacert "$tmp/tls.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/$r.json" \
 			"https://127.0.0.1:$port/validate" | jq -e '.response.allowed' >/dev/null
 		for c in 1 8 64; do
 			q0=$(metric hallmark_registry_requests_total)
@@ -116,6 +118,39 @@ for mode in ${BENCH_MODES:-cached cold}; do
 	done
 	stop
 done
+
+# BENCH_LONG=1: the soak.  ~1M cached reviews (BENCH_SOAK_REVIEWS) of 1
+# image at concurrency 8, the server's VmRSS sampled every 5 s: memory
+# must stay flat.
+if [ "${BENCH_LONG:-0}" = 1 ]; then
+	N=${BENCH_SOAK_REVIEWS:-1000000}
+	start
+	curl -fsS --max-time 30 --cacert "$tmp/tls.crt" -H 'Content-Type: application/json' --data-binary "@$tmp/r1.json" \
+		"https://127.0.0.1:$port/validate" >/dev/null
+	echo "soak: $N cached reviews (1 image, c=8); the server's VmRSS every 5 s"
+	printf '%8s %10s %10s %10s\n' seconds reviews "reviews/s" "RSS KiB"
+	REVIEW=$tmp/r1.json wrk -t 2 -c 8 -d 3600s --timeout 10s -s "$tmp/post.lua" \
+		"https://127.0.0.1:$port/validate" >"$tmp/soak.out" 2>&1 &
+	wrk_pid=$!
+	t=0 prev=0
+	: >"$tmp/soak.tsv"
+	while :; do
+		sleep 5
+		t=$((t + 5))
+		kill -0 "$pid" 2>/dev/null || { echo "bench/webhook.sh: the server died in the soak" >&2; tail -20 "$tmp/server.log" >&2; break; }
+		n=$(metric hallmark_webhook_reviews_total)
+		rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status")
+		printf '%8d %10d %10d %10d\n' "$t" "$n" $(((n - prev) / 5)) "$rss" | tee -a "$tmp/soak.tsv"
+		prev=$n
+		[ "$n" -lt "$N" ] && [ "$t" -lt 3600 ] || break
+	done
+	kill "$wrk_pid" 2>/dev/null || true
+	wait "$wrk_pid" 2>/dev/null || true
+	awk 'NR == 1 { s = $4 } { r[NR] = $4 } END { m = r[int((NR + 1) / 2)];
+		printf "soak: VmRSS start %d KiB, middle %d KiB, end %d KiB (%+d KiB over %d reviews)\n", s, m, $4, $4 - s, $2 }' \
+		"$tmp/soak.tsv"
+	stop
+fi
 
 # the same reviews, one process each
 hyperfine --style basic --warmup 2 --runs 20 -N --export-json "$tmp/h.json" \

@@ -8,6 +8,7 @@
 
 #include "attest/attest.h"
 #include "attest/vsa.h"
+#include "policy/summary.h"
 #include "cli/cli.h"
 #include "core/error.h"
 #include "core/file.h"
@@ -173,69 +174,22 @@ typedef struct vsa_run {
 	cJSON **made;         /* per image: {"digest", "verificationResult", "file", "attached"}, or NULL */
 } vsa_run;
 
-/* The URI of an evidence blob of repository name. */
-static int evidence_uri(hm_buf *out, const char *name, const char *digest)
-{
-	return hm_buf_addf(out, "%s%s@%s", strncmp(name, "oci:", 4) ? "oci://" : "", name, digest);
-}
-
 /* The summary of image i, the first one deciding its digest (the others
  * deciding the same digest share it). */
 static int vsa_one(vsa_run *v, size_t i)
 {
 	const hm_image_decision *o = &v->d->v[i];
 	hm_vsa_opts vo = {0};
-	hm_vsa_input *in = NULL;
-	hm_buf *uris = NULL, env = HM_BUF_INIT, path = HM_BUF_INIT;
+	hm_buf env = HM_BUF_INIT, path = HM_BUF_INIT;
 	cJSON *st = NULL, *made = NULL;
-	size_t n_in = 0, cap = 0;
-	int passed = 1, err = HM_OK;
+	int passed, err = HM_OK;
 
-	for (size_t j = i; j < v->d->n; j++) {
-		const hm_image_decision *q = &v->d->v[j];
-
-		if (!q->digest || strcmp(q->digest, o->digest) || q->error)
-			continue;
-		passed &= q->allowed && !q->violated;
-		cap += q->n_evidence;
-	}
-	if (!(in = calloc(cap + 1, sizeof(*in))) || !(uris = calloc(cap + 1, sizeof(*uris)))) {
-		err = hm_error_set(HM_E_NOMEM, "out of memory");
-		goto done;
-	}
-	for (size_t j = i; j < v->d->n; j++) {
-		const hm_image_decision *q = &v->d->v[j];
-
-		if (!q->digest || strcmp(q->digest, o->digest) || q->error)
-			continue;
-		for (size_t k = 0; k < q->n_evidence; k++) {
-			size_t m;
-
-			for (m = 0; m < n_in && strcmp(in[m].digest, q->evidence[k].digest); m++)
-				;
-			if (m < n_in)
-				continue;
-			if (evidence_uri(&uris[n_in], q->name, q->evidence[k].digest) < 0) {
-				err = hm_error_set(HM_E_NOMEM, "out of memory");
-				goto done;
-			}
-			in[n_in].uri = hm_buf_cstr(&uris[n_in]);
-			in[n_in].name = q->evidence[k].source;
-			in[n_in].digest = q->evidence[k].digest;
-			n_in++;
-		}
-	}
 	vo.verifier_id = hm_arg(v->a, "vsa-verifier-id");
 	vo.version = HM_VERSION;
 	vo.time_verified = v->now;
-	vo.name = o->name;
-	vo.digest = o->digest;
 	vo.policy_uri = v->policy_uri;
 	vo.policy_digest = v->policy_digest;
-	vo.inputs = in;
-	vo.n_inputs = n_in;
-	vo.passed = passed;
-	if ((err = hm_vsa_statement(&st, &vo)))
+	if ((err = hm_decision_vsa(&st, &passed, v->d, i, &vo)))
 		goto done;
 	if (!(made = cJSON_CreateObject()) || !cJSON_AddStringToObject(made, "digest", o->digest) ||
 	    !cJSON_AddStringToObject(made, "verificationResult", passed ? "PASSED" : "FAILED")) {
@@ -280,10 +234,6 @@ static int vsa_one(vsa_run *v, size_t i)
 			goto done;
 		}
 done:
-	for (size_t k = 0; uris && k < cap; k++)
-		hm_buf_release(&uris[k]);
-	free(uris);
-	free(in);
 	cJSON_Delete(st);
 	cJSON_Delete(made);
 	hm_buf_release(&env);

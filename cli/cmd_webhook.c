@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attest/vsa.h"
 #include "cli/cli.h"
 #include "core/error.h"
 #include "policy/mhd_lib.h"
@@ -161,12 +162,28 @@ static int run_serve(hm_args *a)
 	opts.store = &a->store;
 	opts.on_request = log_request;
 	opts.on_message = log_message;
+	opts.vsa_out = hm_arg(a, "vsa-out");
+	opts.vsa_attach = hm_arg_flag(a, "vsa-attach");
+	opts.vsa_verifier_id = hm_arg(a, "vsa-verifier-id");
+	opts.vsa_policy_uri = hm_arg(a, "vsa-policy-uri");
+	opts.version = HM_VERSION;
+	if ((opts.vsa_out || opts.vsa_attach || opts.vsa_verifier_id || opts.vsa_policy_uri) && !hm_arg(a, "vsa-key"))
+		return hm_cli_usage(a, "--vsa-out, --vsa-attach, --vsa-verifier-id and --vsa-policy-uri need --vsa-key");
+	if (hm_arg(a, "vsa-key") && !opts.vsa_out && !opts.vsa_attach)
+		return hm_cli_usage(a, "--vsa-key needs --vsa-out DIR or --vsa-attach (or both)");
 	err = hm_served_policy_load(&sp, policy, &diags);
 	for (size_t i = 0; i < diags.n; i++)
 		fprintf(stderr, "%s\n", diags.v[i]);
 	hm_strv_free(&diags);
 	if (err)
 		return hm_cli_fail(err);
+	if (hm_arg(a, "vsa-key")) {
+		if ((err = hm_key_load_private(&opts.vsa_key, hm_arg(a, "vsa-key"), NULL))) {
+			hm_served_policy_unref(sp);
+			return hm_cli_fail(err);
+		}
+		hm_cli_key_scrub(a, "vsa-key", hm_arg_all(a, "vsa-key")->n - 1, opts.vsa_key);
+	}
 
 	/* Blocked before the server's threads exist, so that they inherit the
 	 * mask and only this thread takes SIGINT/SIGTERM/SIGHUP, via
@@ -178,7 +195,11 @@ static int run_serve(hm_args *a)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	fprintf(stderr, "hallmark: serving '%s' (%zu rule%s%s, %s)", policy, sp->p->n_rules,
 		sp->p->n_rules == 1 ? "" : "s", sp->p->mutate_digest ? ", mutate digest" : "", sp->digest);
-	if ((err = hm_mhd_load()) || (err = hm_webhook_start(&w, sp, &opts))) {
+	if ((err = hm_mhd_load())) {
+		hm_served_policy_unref(sp);
+		hm_key_free(opts.vsa_key);
+	}
+	if (err || (err = hm_webhook_start(&w, sp, &opts))) {
 		fprintf(stderr, "\n");
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return hm_cli_fail(err);
@@ -221,7 +242,7 @@ static const hm_opt serve_opts[] = {
 	{"tls-cert", 0, "FILE", 0, "the server certificate (PEM, with its chain)"},
 	{"tls-key", 0, "FILE", 0, "its private key (PEM)"},
 	{"listen", 'l', "ADDR:PORT", 0, "where to listen (default 127.0.0.1:8443; [ADDR]:PORT for IPv6)"},
-	{"jobs", 'j', "N", 0, "images checked at once per request (default 8)"},
+	{"jobs", 'j', "N", 0, "images checked at once per review, on threads shared by all reviews (default 8)"},
 	{"max-requests", 0, "N", 0, "stop after answering N requests"},
 	{"allow-unknown-kinds", 0, NULL, 0, "accept objects of kinds hallmark does not know on the images found in them"},
 	{"client-timeout", 0, "SECONDS", 0, "close a client that takes longer to send a request or read an answer (default 10)"},
@@ -236,6 +257,11 @@ static const hm_opt serve_opts[] = {
 	{"max-connections", 0, "N", 0, "connections at once (default 64)"},
 	{"max-per-client", 0, "N", 0, "connections at once from one IP address (default 16)"},
 	{"shutdown-delay", 0, "SECONDS", 0, "on SIGTERM, answer /readyz 503 but keep serving this long first (default 0)"},
+	{"vsa-key", 0, "KEY", 0, "sign a SLSA verification summary of each digest a review verified with KEY"},
+	{"vsa-out", 0, "DIR", 0, "write each summary to DIR/sha256-<hex>.vsa.json (a DSSE envelope)"},
+	{"vsa-attach", 0, NULL, 0, "attach each summary to its image as an attestation"},
+	{"vsa-verifier-id", 0, "URI", 0, "the summaries' verifier.id (default " HM_VSA_VERIFIER_ID ")"},
+	{"vsa-policy-uri", 0, "URI", 0, "the summaries' policy.uri (default file:// and the policy's absolute path)"},
 	{NULL, 0, NULL, 0, NULL},
 };
 
@@ -281,6 +307,12 @@ const hm_cmd hm_cmd_policy_serve = {
 	    "SIGINT and SIGTERM make the server not ready (serving on for\n"
 	    "--shutdown-delay seconds), then stop accepting connections; it exits\n"
 	    "once the reviews under way are answered.\n"
+	    "\n"
+	    "With --vsa-key, each digest a review verified (not one answered from\n"
+	    "the cache) gets a SLSA verification summary signed with that key,\n"
+	    "once per --cache-ttl: written to --vsa-out DIR and/or attached to the\n"
+	    "image with --vsa-attach, on a thread of its own (the answer never\n"
+	    "waits for it); each is logged, failures too.\n"
 	    "\n"
 	    "At most --max-connections connections (64), --max-per-client (16)\n"
 	    "from one address; a client that does not send a whole request (or\n"

@@ -1641,6 +1641,7 @@ static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
 	CURLM *m = NULL;
 	CURLMsg *msg;
 	size_t first = r->n_pre;
+	int64_t stop = 0;
 	int err, running = 0, left;
 
 	if ((err = choose_scheme(r)))
@@ -1656,7 +1657,13 @@ static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
 	memset(r->pre + r->n_pre, 0, n * sizeof(*r->pre));
 	if (!(m = curl_multi_init()))
 		goto nomem;
-	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HM_FETCH_PARALLEL);
+	/* With a connection pool shared by threads (the webhook's), libcurl
+	 * counts the host's connections across the whole pool, and a transfer
+	 * over the limit waits for one of them to be freed by this multi
+	 * handle, which may never happen (the others belong to other threads),
+	 * with no timeout while it waits: the batch is its own bound then. */
+	if (!r->share)
+		curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)HM_FETCH_PARALLEL);
 	for (size_t i = 0; i < n; i++) {
 		struct pre *p = &r->pre[r->n_pre];
 		struct req q = {"GET", NULL, ACCEPT_MANIFESTS, NULL, NULL, 0, 0};
@@ -1706,12 +1713,17 @@ static int reg_prefetch(hm_store *s, const hm_prefetch *v, size_t n)
 		if (curl_multi_add_handle(m, p->x.curl) != CURLM_OK)
 			goto nomem;
 	}
+	/* never past the longest budget (a transfer still pending then is
+	 * dropped, and request() makes it itself, or says why it cannot) */
+	for (size_t i = first; i < r->n_pre; i++)
+		if (r->pre[i].x.curl && hm_http_now_ms() + r->pre[i].x.budget + 1000 > stop)
+			stop = hm_http_now_ms() + r->pre[i].x.budget + 1000;
 	do {
 		if (curl_multi_perform(m, &running) != CURLM_OK)
 			break;
 		if (running && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK)
 			break;
-	} while (running);
+	} while (running && hm_http_now_ms() < stop);
 	while ((msg = curl_multi_info_read(m, &left))) {
 		struct pre *p = NULL;
 

@@ -16,6 +16,7 @@
 typedef struct span {
 	const char *p;
 	size_t n;
+	int ok; /* checked well-formed already: walked again without checking */
 } span;
 
 static const char *ws(const char *p, const char *end)
@@ -23,6 +24,11 @@ static const char *ws(const char *p, const char *end)
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
+}
+
+static int is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
 /* After the string starting at p ('"'), or NULL. */
@@ -38,12 +44,16 @@ static const char *skip_string(const char *p, const char *end)
 		if (c == '\\') {
 			if (++p >= end)
 				return NULL;
-			if (*p == 'u') {
+			switch (*p) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				break;
+			case 'u':
 				for (int i = 1; i <= 4; i++)
-					if (p + i >= end || !strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+					if (p + i >= end || !is_hex((unsigned char)p[i]))
 						return NULL;
 				p += 4;
-			} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+				break;
+			default:
 				return NULL;
 			}
 		}
@@ -112,6 +122,57 @@ static const char *skip_value(const char *p, const char *end, int depth)
 	}
 }
 
+/* After the string starting at p ('"') of a text checked already. */
+static const char *pass_string(const char *p, const char *end)
+{
+	for (p++; p < end; p++) {
+		if (*p == '\\')
+			p++;
+		else if (*p == '"')
+			return p + 1;
+	}
+	return NULL;
+}
+
+/* After the value starting at p of a text checked already: brackets
+ * counted, strings passed, nothing checked again. */
+static const char *pass_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	for (; p < end; p++) {
+		switch (*p) {
+		case '"':
+			if (!(p = pass_string(p, end)))
+				return NULL;
+			if (!depth)
+				return p;
+			p--;
+			break;
+		case '{':
+		case '[':
+			depth++;
+			break;
+		case '}':
+		case ']':
+			if (--depth < 0)
+				return p; /* the end of a scalar, at its container's */
+			if (!depth)
+				return p + 1;
+			break;
+		case ',':
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			if (!depth)
+				return p; /* the end of a scalar */
+			break;
+		}
+	}
+	return depth ? NULL : p;
+}
+
 /* Walks the members of the object in *obj: fills key (without the quotes,
  * escapes left as they are) and val, returns 1, 0 at the end, -1 when
  * malformed.  it is the position, set to NULL to start. */
@@ -124,17 +185,21 @@ static int next_member(span obj, const char **it, span *key, span *val, int dept
 		if (p >= end || *p != '{')
 			return -1;
 		p = ws(p + 1, end);
-		if (p < end && *p == '}')
+		if (p < end && *p == '}') {
+			*it = p + 1;
 			return 0;
+		}
 	} else {
 		p = ws(p, end);
-		if (p < end && *p == '}')
+		if (p < end && *p == '}') {
+			*it = p + 1; /* where the object ends */
 			return 0;
+		}
 		if (p >= end || *p != ',')
 			return -1;
 		p = ws(p + 1, end);
 	}
-	if (p >= end || *p != '"' || !(k = skip_string(p, end)))
+	if (p >= end || *p != '"' || !(k = obj.ok ? pass_string(p, end) : skip_string(p, end)))
 		return -1;
 	key->p = p + 1;
 	key->n = (size_t)(k - p - 2);
@@ -142,9 +207,10 @@ static int next_member(span obj, const char **it, span *key, span *val, int dept
 	if (p >= end || *p++ != ':')
 		return -1;
 	val->p = ws(p, end);
-	if (!(p = skip_value(val->p, end, depth + 1)))
+	if (!(p = obj.ok ? pass_value(val->p, end) : skip_value(val->p, end, depth + 1)))
 		return -1;
 	val->n = (size_t)(p - val->p);
+	val->ok = 1;
 	*it = p;
 	return 1;
 }
@@ -178,8 +244,8 @@ static int string_of(char **out, span v, const char *name, const char *field)
 
 /* The members of an object (top level or request) the caller wants, each
  * found once at most.  want[i] names them; got[i] is their value. */
-static int members(span obj, const char *const *want, span *got, size_t n, int depth, const char *name,
-		   const char *what)
+static int members_end(span obj, const char *const *want, span *got, size_t n, int depth, const char *name,
+		       const char *what, const char **after)
 {
 	const char *it = NULL;
 	span k, v;
@@ -193,7 +259,15 @@ static int members(span obj, const char *const *want, span *got, size_t n, int d
 					return hm_error_set(HM_E_IO, "%s: %s has two '%s' members", name, what, want[i]);
 				got[i] = v;
 			}
+	if (after)
+		*after = it;
 	return r < 0 ? hm_error_set(HM_E_IO, "%s: %s is not well-formed JSON", name, what) : HM_OK;
+}
+
+static int members(span obj, const char *const *want, span *got, size_t n, int depth, const char *name,
+		   const char *what)
+{
+	return members_end(obj, want, got, n, depth, name, what, NULL);
 }
 
 static cJSON *parse_span(span v)
@@ -297,18 +371,22 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 	static const char *const top_keys[] = {"apiVersion", "kind", "request"};
 	static const char *const req_keys[] = {"uid", "operation", "kind", "namespace", "name", "object", "oldObject"};
 	static const char *const kind_keys[] = {"kind"};
-	span all = {data, len}, top[3], req[7], kind[1];
+	span all = {data, len, 0}, top[3], req[7], kind[1];
 	char *api = NULL, *rkind = NULL;
 	const char *end;
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	/* one value, nothing after it */
-	if (!(end = skip_value(all.p, all.p + len, 0)) || ws(end, all.p + len) != all.p + len ||
-	    *ws(all.p, all.p + len) != '{')
+	/* one object, nothing after it: its members checked as they are
+	 * walked, once (what is walked again is not checked again) */
+	end = ws(all.p, all.p + len);
+	if (end == all.p + len || *end != '{' ||
+	    members_end(all, top_keys, top, 3, 0, name, "the AdmissionReview", &end) || !end ||
+	    ws(end, all.p + len) != all.p + len) {
+		hm_error_clear();
 		return malformed(name, "an AdmissionReview is one JSON object");
-	if ((err = members(all, top_keys, top, 3, 0, name, "the AdmissionReview")) ||
-	    (top[0].p && (err = string_of(&api, top[0], name, "apiVersion"))) ||
+	}
+	if ((top[0].p && (err = string_of(&api, top[0], name, "apiVersion"))) ||
 	    (top[1].p && (err = string_of(&rkind, top[1], name, "kind"))))
 		goto done;
 	if (!api || strcmp(api, "admission.k8s.io/v1") || !rkind || strcmp(rkind, "AdmissionReview")) {

@@ -2,6 +2,7 @@
 /* Evaluation: rule matching, requirements, explanations, the per-run cache
  * and the worker threads.  See policy/eval.h. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "core/pool.h"
 #include "oci/ref.h"
 #include "policy/eval.h"
 
@@ -119,8 +121,10 @@ typedef struct run {
 	size_t n_ver;
 	int keep_sessions; /* resolutions keep their session open for the verification */
 	const hm_eval_cache *cache;
-	size_t next;       /* next unit to take, shared by the workers */
-	pthread_mutex_t lock;
+	hm_pool *pool;     /* shared threads, or NULL */
+	int cache_only;    /* see hm_eval_opts */
+	atomic_int missed; /* cache_only: a lookup found nothing kept */
+	atomic_size_t next; /* next unit to take, shared by the workers */
 	int (*work)(struct run *r, size_t i);
 } run;
 
@@ -128,19 +132,18 @@ static void *worker(void *arg)
 {
 	run *r = arg;
 
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&r->lock);
-		i = r->next++;
-		pthread_mutex_unlock(&r->lock);
-		if (r->work(r, i) < 0)
-			break;
-	}
+	while (r->work(r, atomic_fetch_add(&r->next, 1)) >= 0)
+		;
 	return NULL;
 }
 
-/* Runs work(r, i) for i = 0.. until it returns < 0, on up to jobs threads. */
+static void pool_worker(void *arg)
+{
+	worker(arg);
+}
+
+/* Runs work(r, i) for i = 0.. until it returns < 0, on up to jobs threads:
+ * the caller's and the pool's, or threads of its own without a pool. */
 static void run_parallel(run *r, unsigned jobs, size_t n, int (*work)(run *, size_t))
 {
 	pthread_t t[64];
@@ -148,12 +151,18 @@ static void run_parallel(run *r, unsigned jobs, size_t n, int (*work)(run *, siz
 
 	if (!n)
 		return;
-	r->next = 0;
+	atomic_store(&r->next, 0);
 	r->work = work;
 	if (jobs > 64)
 		jobs = 64;
 	if (jobs > n)
 		jobs = (unsigned)n;
+	if (r->cache_only)
+		jobs = 1;
+	if (r->pool) {
+		hm_pool_fan(r->pool, pool_worker, r, jobs - 1);
+		return;
+	}
 	for (k = 1; k < jobs; k++)
 		if (pthread_create(&t[started], NULL, worker, r) == 0)
 			started++;
@@ -177,6 +186,8 @@ static int do_resolve(run *r, size_t i)
 	u = &r->res[i];
 	hm_error_clear();
 	if (r->cache && (u->err = r->cache->tag_get(r->cache->ctx, u->name, u->ref->tag, u->digest))) {
+		if (u->err == HM_EVAL_CACHE_MISS)
+			atomic_store(&r->missed, 1);
 		if (u->err < 0)
 			u->msg = dup_msg();
 		else
@@ -678,6 +689,10 @@ static int do_verify(run *r, size_t i)
 	if (r->cache) {
 		int got = r->cache->ver_get(r->cache->ctx, u->name, u->digest, u->rule, &u->out.v, &u->out.n);
 
+		if (got == HM_EVAL_CACHE_MISS) {
+			atomic_store(&r->missed, 1);
+			return 0;
+		}
 		if (got) {
 			u->out.cap = u->out.n;
 			if (got < 0) {
@@ -878,11 +893,14 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 	r.p = p;
 	r.b = b;
 	r.cache = opts->cache;
+	r.pool = opts->pool;
+	r.cache_only = opts->cache_only && opts->cache;
+	atomic_init(&r.missed, 0);
 	r.now = opts->now ? opts->now : time(NULL);
 	r.res = calloc(n + 1, sizeof(*r.res));
 	r.ver = calloc(n + 1, sizeof(*r.ver));
 	out->v = calloc(n + 1, sizeof(*out->v));
-	if (!im || !r.res || !r.ver || !out->v || pthread_mutex_init(&r.lock, NULL)) {
+	if (!im || !r.res || !r.ver || !out->v) {
 		free(im);
 		free(r.res);
 		free(r.ver);
@@ -968,12 +986,20 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 		}
 		im[i].ver = &r.ver[j];
 	}
+	if (atomic_load(&r.missed)) {
+		err = HM_EVAL_INCOMPLETE;
+		goto done;
+	}
 	for (i = 0; i < r.n_res; i++)
 		if (r.res[i].session) {
 			r.b->close(r.res[i].session);
 			r.res[i].session = NULL;
 		}
 	run_parallel(&r, opts->jobs ? opts->jobs : 8, r.n_ver, do_verify);
+	if (atomic_load(&r.missed)) {
+		err = HM_EVAL_INCOMPLETE;
+		goto done;
+	}
 	out->n_verified = r.n_ver;
 	out->allowed = 1;
 	for (i = 0; i < n; i++) {
@@ -983,9 +1009,15 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 	}
 	if (nomem)
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
-	for (i = 0; i < r.n_res; i++)
+done:
+	for (i = 0; i < r.n_res; i++) {
 		free(r.res[i].msg);
+		if (r.res[i].session)
+			r.b->close(r.res[i].session);
+	}
 	for (i = 0; i < r.n_ver; i++) {
+		if (r.ver[i].session)
+			r.b->close(r.ver[i].session);
 		free(r.ver[i].msg);
 		free_checks(r.ver[i].out.v, r.ver[i].out.n);
 		free_evidence(r.ver[i].ev, r.ver[i].n_ev);
@@ -995,11 +1027,10 @@ int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend
 		free(im[i].ignored_tag);
 		free(im[i].name);
 	}
-	pthread_mutex_destroy(&r.lock);
 	free(im);
 	free(r.res);
 	free(r.ver);
-	if (err < 0)
+	if (err)
 		hm_decision_free(out);
 	return err;
 }

@@ -87,9 +87,23 @@ typedef struct hm_eval_opts {
 	time_t now;    /* for maxAge; 0: the current time */
 	int mutate;    /* an admission patch will pin tags: require.digest is met by resolving */
 	const hm_eval_cache *cache; /* NULL: none */
+	/* The threads the images are checked on besides the caller's (shared
+	 * with other evaluations; borrowed); NULL: up to jobs - 1 threads of
+	 * this evaluation's own. */
+	struct hm_pool *pool;
+	/* Answer from the cache or not at all: every lookup that finds
+	 * nothing kept answers HM_EVAL_CACHE_MISS (see hm_eval_cache), and
+	 * hm_policy_eval then returns HM_EVAL_INCOMPLETE with no decision.
+	 * Nothing runs on another thread. */
+	int cache_only;
 } hm_eval_opts;
 
-#define HM_EVAL_OPTS_INIT {0, 0, 0, NULL}
+#define HM_EVAL_OPTS_INIT {0, 0, 0, NULL, NULL, 0}
+/* What tag_get and ver_get answer, with opts.cache_only, for a key that
+ * is not kept (nothing led, nothing to put). */
+#define HM_EVAL_CACHE_MISS 2
+/* hm_policy_eval with opts.cache_only: something was not kept. */
+#define HM_EVAL_INCOMPLETE 1
 
 enum hm_verdict { HM_ALLOWED, HM_DENIED };
 
@@ -128,7 +142,8 @@ typedef struct hm_decision {
 
 /* Evaluates the n inputs.  Per-image problems (bad reference, registry
  * unreachable) are part of the decision; the return value is HM_OK, or
- * HM_E_NOMEM and the like when the evaluation itself could not run. */
+ * HM_E_NOMEM and the like when the evaluation itself could not run, or
+ * HM_EVAL_INCOMPLETE (opts.cache_only). */
 int hm_policy_eval(hm_decision *out, const hm_policy *p, const hm_policy_backend *b,
 		   const hm_eval_input *in, size_t n, const hm_eval_opts *opts);
 void hm_decision_free(hm_decision *d);

@@ -232,6 +232,32 @@ int hm_vcache_get(hm_vcache *c, const char *key, int stale_ok, int64_t deadline_
 	return ret;
 }
 
+int hm_vcache_peek(hm_vcache *c, const char *key, int stale_ok, char **val, size_t *len, int *positive)
+{
+	entry *e;
+	int ret = HM_VCACHE_MISS;
+
+	*val = NULL;
+	*len = 0;
+	*positive = 0;
+	pthread_mutex_lock(&c->lock);
+	e = find(c, key, fnv1a(key));
+	if (e && e->state == READY && (c->o.now_ms() < e->expires || (stale_ok && e->positive))) {
+		lru_unlink(c, e);
+		lru_push(c, e);
+		ret = copy_out(e, val, len, positive);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return ret;
+}
+
+void hm_vcache_count_hits(hm_vcache *c, unsigned long n)
+{
+	pthread_mutex_lock(&c->lock);
+	c->st.hits += n;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* The pending entry of key, or NULL (a put or fail without a get). */
 static entry *pending(hm_vcache *c, const char *key)
 {

@@ -29,7 +29,7 @@ typedef struct hm_vcache_opts {
 #define HM_VCACHE_MAX_ENTRIES 10000
 #define HM_VCACHE_MAX_VALUE (64u << 10) /* a larger value is handed to the waiters, not kept */
 
-enum { HM_VCACHE_LEAD = 0, HM_VCACHE_HIT = 1 };
+enum { HM_VCACHE_LEAD = 0, HM_VCACHE_HIT = 1, HM_VCACHE_MISS = 2 };
 
 typedef struct hm_vcache_stats {
 	unsigned long hits;    /* answered from a kept value (shared flights included) */
@@ -53,6 +53,12 @@ void hm_vcache_free(hm_vcache *c);
  * stale_ok: an expired positive value still kept is a hit.  HM_E_NOMEM. */
 int hm_vcache_get(hm_vcache *c, const char *key, int stale_ok, int64_t deadline_ms, char **val, size_t *len,
 		  int *positive);
+/* As hm_vcache_get, but never leads nor waits: HM_VCACHE_HIT as there,
+ * HM_VCACHE_MISS when nothing fresh is kept (or it is being computed).
+ * Nothing is counted (a caller whose peeks all hit counts them with
+ * hm_vcache_count_hits).  HM_E_NOMEM. */
+int hm_vcache_peek(hm_vcache *c, const char *key, int stale_ok, char **val, size_t *len, int *positive);
+void hm_vcache_count_hits(hm_vcache *c, unsigned long n);
 /* The leader's value for key: kept (ttl by positive) and handed to the
  * callers waiting. */
 void hm_vcache_put(hm_vcache *c, const char *key, const void *val, size_t len, int positive);

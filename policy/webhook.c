@@ -17,10 +17,12 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/json.h"
+#include "core/pool.h"
 #include "oci/http.h"
 #include "policy/eval.h"
 #include "policy/webhook.h"
 #include "policy/webhook_impl.h"
+#include "policy/webhook_vsa.h"
 #include "policy/workload.h"
 
 #define GUARD_TICK_MS 200
@@ -227,15 +229,18 @@ static void answer_text(request *r, unsigned status, const char *msg)
 	r->out_type = "text/plain; charset=utf-8";
 }
 
-/* Evaluates the review in r->body into r->out (on a worker thread). */
-static void evaluate(hm_webhook *w, request *r)
+/* Evaluates the review in r->body into r->out.  cache_only (on a
+ * connection thread): only when every verdict and tag it needs is kept,
+ * without a thread or the registry; 1 when something is not, the parsed
+ * review kept in r for a worker (which calls again without cache_only). */
+static int evaluate(hm_webhook *w, request *r, int cache_only)
 {
 	hm_eval_opts opts = HM_EVAL_OPTS_INIT;
 	hm_policy_backend backend;
 	hm_store_opts so = w->store;
 	hm_served_policy *pol;
 	hm_review_cache rc;
-	hm_admission adm;
+	hm_admission *adm = &r->adm;
 	hm_eval_input *in = NULL;
 	hm_decision d = {0};
 	cJSON *resp = NULL;
@@ -243,35 +248,51 @@ static void evaluate(hm_webhook *w, request *r)
 	int mutate, err;
 
 	hm_error_clear();
-	if ((err = hm_admission_parse(&adm, hm_buf_cstr(&r->body), r->body.len, "request body"))) {
-		answer_text(r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
-			    hm_error_message());
-		return;
+	if (!r->parsed) {
+		if ((err = hm_admission_parse(adm, hm_buf_cstr(&r->body), r->body.len, "request body"))) {
+			answer_text(r, err == HM_E_NOMEM ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST,
+				    hm_error_message());
+			return 0;
+		}
+		r->parsed = 1;
 	}
 	pthread_mutex_lock(&w->pol_lock);
 	pol = hm_served_policy_ref(w->pol);
 	pthread_mutex_unlock(&w->pol_lock);
 	mutate = r->route == ROUTE_MUTATE && pol->p->mutate_digest;
-	r->uid = strdup(adm.uid);
-	r->n_images = adm.images.n;
 	opts.mutate = mutate;
 	opts.jobs = w->opts.jobs;
+	opts.pool = w->pool;
+	opts.cache_only = cache_only;
 	/* one deadline for all the registry work of this review, so that the
 	 * answer leaves before the API server gives up on us */
 	hm_http_set_deadline(&so, (long)w->opts.review_timeout_ms);
 	hm_policy_backend_store(&backend, &so);
-	hm_review_cache_init(&rc, w->verdicts, w->tags, pol, adm.images_unchanged, so.deadline_ms);
+	hm_review_cache_init(&rc, w->verdicts, w->tags, pol, adm->images_unchanged, so.deadline_ms);
+	rc.peek = cache_only;
+	rc.vsa = w->vsa != NULL;
 	if (w->verdicts)
 		opts.cache = &rc.iface;
-	if (!(err = hm_workload_inputs(&in, &adm.images)))
-		err = hm_policy_eval(&d, pol->p, &backend, in, adm.images.n, &opts);
+	if (!(err = hm_workload_inputs(&in, &adm->images)))
+		err = hm_policy_eval(&d, pol->p, &backend, in, adm->images.n, &opts);
+	if (err == HM_EVAL_INCOMPLETE) {
+		free(in);
+		hm_review_cache_release(&rc);
+		hm_served_policy_unref(pol);
+		return 1;
+	}
+	if (cache_only)
+		hm_review_cache_count(&rc);
+	if (!r->uid)
+		r->uid = strdup(adm->uid);
+	r->n_images = adm->images.n;
 	if (!err)
-		err = hm_workload_deny_refused(&d, &adm.images, w->opts.allow_unknown_kinds);
-	if (!err && !(resp = hm_admission_response(&adm, &d, mutate)))
+		err = hm_workload_deny_refused(&d, &adm->images, w->opts.allow_unknown_kinds);
+	if (!err && !(resp = hm_admission_response(adm, &d, mutate)))
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
 	if (err) {
 		r->error = strdup(hm_error_message());
-		resp = fail_closed(adm.uid, hm_error_message());
+		resp = fail_closed(adm->uid, hm_error_message());
 	}
 	r->allowed = !err && d.allowed;
 	r->patched = resp && cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(resp, "response"),
@@ -282,7 +303,10 @@ static void evaluate(hm_webhook *w, request *r)
 		r->out_status = MHD_HTTP_OK;
 		r->out_type = "application/json";
 	}
-	o.adm = &adm;
+	/* what this review verified itself gets its summary (never delays the answer) */
+	if (!err && w->vsa)
+		hm_wh_vsa_emit(w->vsa, pol, &d, &rc);
+	o.adm = adm;
 	o.d = err ? NULL : &d;
 	o.route = r->route == ROUTE_MUTATE ? "mutate" : "validate";
 	o.error = r->error;
@@ -296,8 +320,11 @@ static void evaluate(hm_webhook *w, request *r)
 	cJSON_Delete(resp);
 	hm_decision_free(&d);
 	free(in);
-	hm_admission_free(&adm);
+	hm_review_cache_release(&rc);
+	hm_admission_free(adm);
+	r->parsed = 0;
 	hm_served_policy_unref(pol);
+	return 0;
 }
 
 static void *worker_main(void *arg)
@@ -318,7 +345,7 @@ static void *worker_main(void *arg)
 		if (!w->q_head)
 			w->q_tail = NULL;
 		pthread_mutex_unlock(&w->q_lock);
-		evaluate(w, r);
+		evaluate(w, r, 0);
 		r->state = DONE;
 		atomic_fetch_sub(&w->m.in_flight, 1);
 		/* r belongs to the connection again from here */
@@ -351,7 +378,8 @@ static enum MHD_Result send_metrics(hm_webhook *w, struct MHD_Connection *c, req
 	hm_buf b = HM_BUF_INIT;
 	enum MHD_Result ret;
 
-	if (hm_wh_metrics_render(&b, &w->m, w->verdicts, w->tags, atomic_load(&w->ready)))
+	if (hm_wh_metrics_render(&b, &w->m, w->verdicts, w->tags, atomic_load(&w->ready)) ||
+	    (w->vsa && hm_wh_vsa_metrics(&b, w->vsa)))
 		ret = refuse(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	else
 		ret = reply(c, r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", b.data, b.len);
@@ -432,6 +460,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (r->too_large)
 		return refuse(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	/* A review the cache answers whole is answered here, on this thread:
+	 * no hand-over, no suspension, no other thread woken. */
+	if (w->verdicts) {
+		int more;
+
+		atomic_fetch_add(&w->m.in_flight, 1);
+		more = evaluate(w, r, 1);
+		atomic_fetch_sub(&w->m.in_flight, 1);
+		if (!more) {
+			enum MHD_Result ret = reply(c, r, r->out_status, r->out_type, hm_buf_cstr(&r->out), r->out.len);
+
+			hm_buf_release(&r->out);
+			return ret;
+		}
+	}
 	return queue_review(w, c, r);
 }
 
@@ -469,6 +512,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	free(r->uid);
 	free(r->error);
 	free(r->review_log);
+	if (r->parsed)
+		hm_admission_free(&r->adm);
 	free(r);
 	*con_cls = NULL;
 }
@@ -550,14 +595,17 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
 	*out = NULL;
 	if ((err = parse_listen(&addr, opts->listen))) {
 		hm_served_policy_unref(p);
+		hm_key_free(opts->vsa_key);
 		return err;
 	}
 	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 		hm_served_policy_unref(p);
+		hm_key_free(opts->vsa_key);
 		return hm_error_set(HM_E_IO, "this libmicrohttpd was built without TLS support");
 	}
 	if (!(w = calloc(1, sizeof(*w)))) {
 		hm_served_policy_unref(p);
+		hm_key_free(opts->vsa_key);
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	}
 	w->pol = p;
@@ -616,6 +664,28 @@ int hm_webhook_start(hm_webhook **out, hm_served_policy *p, const hm_webhook_opt
 		goto done;
 	}
 	w->store.share = w->share;
+	/* the images of all reviews are verified on these (and the reviews' own) */
+	if (!(w->pool = hm_pool_new(w->opts.jobs ? w->opts.jobs : 8))) {
+		err = hm_error_set(HM_E_NOMEM, "out of memory");
+		goto done;
+	}
+	if (opts->vsa_key) {
+		hm_wh_vsa_opts vo = {0};
+
+		vo.key = opts->vsa_key;
+		vo.out_dir = opts->vsa_out;
+		vo.attach = opts->vsa_attach;
+		vo.verifier_id = opts->vsa_verifier_id;
+		vo.policy_uri = opts->vsa_policy_uri;
+		vo.version = opts->version ? opts->version : "unknown";
+		vo.store = &w->store;
+		vo.remember_ms = (int64_t)(w->opts.cache_ttl_s ? w->opts.cache_ttl_s : HM_WEBHOOK_CACHE_TTL_S) * 1000;
+		vo.on_message = opts->on_message;
+		vo.ctx = opts->ctx;
+		w->opts.vsa_key = NULL;
+		if ((err = hm_wh_vsa_new(&w->vsa, &vo)))
+			goto done;
+	}
 	for (; w->n_workers < w->opts.workers; w->n_workers++)
 		if (pthread_create(&w->workers[w->n_workers], NULL, worker_main, w)) {
 			err = hm_error_set(HM_E_IO, "serving HTTPS on %s: cannot start a thread", opts->listen);
@@ -719,6 +789,8 @@ void hm_webhook_stop(hm_webhook *w)
 	pthread_mutex_unlock(&w->q_lock);
 	for (unsigned i = 0; i < w->n_workers; i++)
 		pthread_join(w->workers[i], NULL);
+	hm_pool_free(w->pool);
+	hm_wh_vsa_free(w->vsa);
 	pthread_cond_destroy(&w->q_wake);
 	pthread_mutex_destroy(&w->q_lock);
 	pthread_cond_destroy(&w->guard_wake);

@@ -74,6 +74,14 @@ typedef struct hm_webhook_opts {
 	int no_cache;               /* keep nothing between reviews */
 	unsigned watch_s;           /* how often the policy file is checked for a change; 0: 5 */
 	int allow_unknown_kinds;    /* objects of unknown kinds pass on the images found in them */
+	/* verification summaries (policy/webhook_vsa.h): made when vsa_key
+	 * is set (taken over by hm_webhook_start whatever the outcome) */
+	struct hm_key *vsa_key;
+	const char *vsa_out;         /* a directory, or NULL */
+	int vsa_attach;
+	const char *vsa_verifier_id; /* NULL: the default */
+	const char *vsa_policy_uri;  /* NULL: file:// and the policy's path */
+	const char *version;         /* hallmark's, for the summaries */
 	void (*on_request)(void *ctx, const hm_webhook_request *r);
 	void (*on_message)(void *ctx, const char *message);
 	void *ctx;

@@ -110,6 +110,7 @@ int hm_served_policy_wrap(hm_served_policy **out, hm_policy *p, const void *data
 		goto fail;
 	}
 	hm_digest_compute(s->digest, b.data, b.len);
+	hm_digest_compute(s->file_digest, data, len);
 	hm_buf_release(&b);
 	s->p = p;
 	atomic_init(&s->refs, 1);
@@ -242,11 +243,15 @@ static int tag_get(void *ctx, const char *name, const char *tag, char digest[HM_
 
 	if (hm_buf_addf(&k, "%s:%s", name, tag))
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	got = hm_vcache_get(rc->tags, hm_buf_cstr(&k), rc->stale_ok, rc->deadline_ms, &val, &len, &positive);
+	got = rc->peek ? hm_vcache_peek(rc->tags, hm_buf_cstr(&k), rc->stale_ok, &val, &len, &positive)
+		       : hm_vcache_get(rc->tags, hm_buf_cstr(&k), rc->stale_ok, rc->deadline_ms, &val, &len, &positive);
+	if (got == HM_VCACHE_MISS)
+		got = HM_EVAL_CACHE_MISS;
 	if (got == HM_VCACHE_HIT) {
 		if (len < HM_DIGEST_SIZE) {
 			memcpy(digest, val, len + 1);
 			atomic_fetch_add(&rc->hits, 1);
+			atomic_fetch_add(&rc->tag_hits, 1);
 		} else {
 			got = hm_error_set(HM_E_IO, "a cached digest of '%s:%s' is too long", name, tag);
 		}
@@ -283,12 +288,17 @@ static int ver_get(void *ctx, const char *name, const char *digest, int rule, hm
 	verdict_key(&k, rc, name, digest, rule);
 	if (!k.data)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
-	got = hm_vcache_get(rc->verdicts, hm_buf_cstr(&k), rc->stale_ok, rc->deadline_ms, &val, &len, &positive);
+	got = rc->peek ? hm_vcache_peek(rc->verdicts, hm_buf_cstr(&k), rc->stale_ok, &val, &len, &positive)
+		       : hm_vcache_get(rc->verdicts, hm_buf_cstr(&k), rc->stale_ok, rc->deadline_ms, &val, &len,
+				       &positive);
+	if (got == HM_VCACHE_MISS)
+		got = HM_EVAL_CACHE_MISS;
 	if (got == HM_VCACHE_HIT) {
 		got = hm_checks_decode(out, n, val, len);
 		if (!got) {
 			got = 1;
 			atomic_fetch_add(&rc->hits, 1);
+			atomic_fetch_add(&rc->ver_hits, 1);
 		}
 	} else if (got == HM_VCACHE_LEAD) {
 		atomic_fetch_add(&rc->misses, 1);
@@ -311,10 +321,19 @@ static void ver_done(void *ctx, const char *name, const char *digest, int rule, 
 		err = hm_checks_encode(&val, v, n);
 	for (size_t i = 0; i < n; i++)
 		positive &= !!v[i].met;
-	if (err < 0)
+	if (err < 0) {
 		hm_vcache_fail(rc->verdicts, hm_buf_cstr(&k), err, hm_error_message());
-	else
+	} else {
 		hm_vcache_put(rc->verdicts, hm_buf_cstr(&k), val.data ? val.data : "", val.len, positive);
+		if (rc->vsa) {
+			hm_buf_reset(&k);
+			if (!hm_buf_addf(&k, "%d %s@%s", rule, name, digest)) {
+				pthread_mutex_lock(&rc->lock);
+				hm_strv_push(&rc->led, hm_buf_cstr(&k));
+				pthread_mutex_unlock(&rc->lock);
+			}
+		}
+	}
 	hm_buf_release(&val);
 	hm_buf_release(&k);
 }
@@ -335,4 +354,36 @@ void hm_review_cache_init(hm_review_cache *rc, hm_vcache *verdicts, hm_vcache *t
 	rc->deadline_ms = deadline_ms;
 	atomic_init(&rc->hits, 0);
 	atomic_init(&rc->misses, 0);
+	atomic_init(&rc->tag_hits, 0);
+	atomic_init(&rc->ver_hits, 0);
+	pthread_mutex_init(&rc->lock, NULL);
+}
+
+void hm_review_cache_count(hm_review_cache *rc)
+{
+	if (rc->tags && atomic_load(&rc->tag_hits))
+		hm_vcache_count_hits(rc->tags, atomic_load(&rc->tag_hits));
+	if (rc->verdicts && atomic_load(&rc->ver_hits))
+		hm_vcache_count_hits(rc->verdicts, atomic_load(&rc->ver_hits));
+}
+
+void hm_review_cache_release(hm_review_cache *rc)
+{
+	hm_strv_free(&rc->led);
+	pthread_mutex_destroy(&rc->lock);
+}
+
+int hm_review_cache_led(hm_review_cache *rc, const char *name, const char *digest, int rule)
+{
+	hm_buf k = HM_BUF_INIT;
+	int found = 0;
+
+	if (hm_buf_addf(&k, "%d %s@%s", rule, name, digest))
+		return 0;
+	pthread_mutex_lock(&rc->lock);
+	for (size_t i = 0; i < rc->led.n && !found; i++)
+		found = !strcmp(rc->led.v[i], hm_buf_cstr(&k));
+	pthread_mutex_unlock(&rc->lock);
+	hm_buf_release(&k);
+	return found;
 }

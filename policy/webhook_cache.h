@@ -16,6 +16,7 @@
 #ifndef HM_POLICY_WEBHOOK_CACHE_H
 #define HM_POLICY_WEBHOOK_CACHE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include "core/strv.h"
 #include "oci/digest.h"
@@ -25,7 +26,8 @@
 typedef struct hm_served_policy {
 	hm_policy *p;
 	char *path;
-	char digest[HM_DIGEST_SIZE]; /* "sha256:<hex>" */
+	char digest[HM_DIGEST_SIZE]; /* "sha256:<hex>" of the file and its keys */
+	char file_digest[HM_DIGEST_SIZE]; /* of the file's bytes alone (a VSA's policy.digest) */
 	char **rule_id;              /* per rule: hex SHA-256 of what it requires */
 	atomic_uint refs;
 } hm_served_policy;
@@ -46,12 +48,25 @@ typedef struct hm_review_cache {
 	hm_vcache *verdicts, *tags;
 	const hm_served_policy *pol;
 	int stale_ok;
+	int peek;            /* only what is kept: a miss is HM_EVAL_CACHE_MISS (hm_eval_opts.cache_only) */
 	int64_t deadline_ms; /* hm_http_now_ms time a wait for another review's flight ends; 0 none */
 	atomic_uint hits, misses;
+	atomic_uint tag_hits, ver_hits; /* of them, per cache: counted there at the end when peeking */
+	/* with vsa set: the verdicts this review made itself ("rule name@digest"
+	 * each), for their verification summaries */
+	int vsa;
+	pthread_mutex_t lock;
+	hm_strv led;
 } hm_review_cache;
 
 void hm_review_cache_init(hm_review_cache *rc, hm_vcache *verdicts, hm_vcache *tags, const hm_served_policy *pol,
 			  int stale_ok, int64_t deadline_ms);
+void hm_review_cache_release(hm_review_cache *rc);
+/* After a review answered by peeking alone: its hits count in the caches'
+ * figures. */
+void hm_review_cache_count(hm_review_cache *rc);
+/* 1 when this review made the verdict of (name, digest, rule) itself. */
+int hm_review_cache_led(hm_review_cache *rc, const char *name, const char *digest, int rule);
 
 /* The checks as bytes for the cache, and back (hm_checks_decode: a new
  * list, HM_E_NOMEM or HM_E_IO for bytes that are not an encoding). */

@@ -71,6 +71,8 @@ struct hm_webhook {
 	struct stat pol_st;          /* of the policy file as last loaded */
 	int64_t next_watch;
 	hm_vcache *verdicts, *tags;  /* NULL with opts.no_cache */
+	struct hm_pool *pool;        /* the threads images are verified on, shared by the reviews */
+	struct hm_wh_vsa *vsa;       /* verification summaries, or NULL */
 	void *share;                 /* keep-alive registry connections */
 	hm_store_opts store;
 	hm_wh_metrics m;
@@ -116,6 +118,8 @@ struct request {
 	const char *out_type;
 	hm_buf out;
 	char *review_log;
+	hm_admission adm; /* the review, once parsed */
+	int parsed;
 };
 
 /* policy/webhook.c */

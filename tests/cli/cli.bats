@@ -316,6 +316,41 @@ ci_checkout() {
 	[ -z "$(git status --porcelain)" ]
 }
 
+@test "examples/ci/build-sign-attest.sh releases hallmark's own runtime image: the root Dockerfile built, pushed, signed, attested, verified" {
+	ci_checkout
+	# hallmark's checkout as its pipelines see it: the webhook's Dockerfile at the top
+	cp "$REPO_ROOT/Dockerfile" proj/Dockerfile
+	git -C proj -c user.name=ci -c user.email=ci@example.com commit -qam "the webhook image"
+	git -C proj tag -f v1.2.0 >/dev/null
+	cd proj
+	base=sha256:$(printf 'debian:bookworm-slim as the build pulled it' | sha256sum | cut -d' ' -f1)
+	run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" FAKE_DOCKER_STATE="$BATS_TEST_TMPDIR/docker" \
+		IMAGE="$HM_TEST_REGISTRY/ci/hallmark" VERSION=v1.2.0 DOCKERFILE=Dockerfile \
+		HALLMARK_KEY="$BATS_TEST_TMPDIR/secrets/release.key" PROVENANCE_ARGS="--base-image debian:bookworm-slim=$base" \
+		sh "$REPO_ROOT/examples/ci/build-sign-attest.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fake docker: built $HM_TEST_REGISTRY/ci/hallmark:v1.2.0 from Dockerfile"* ]]
+	[[ "$output" == *"released $HM_TEST_REGISTRY/ci/hallmark@sha256:"* ]]
+	digest=$(digest_of "$HM_TEST_REGISTRY/ci/hallmark:v1.2.0")
+	run hm verify -k release.pub "$HM_TEST_REGISTRY/ci/hallmark@$digest"
+	[ "$status" -eq 0 ]
+	# the provenance names the root Dockerfile and the base image the build used, by digest
+	run hm verify-attestation -k release.pub -t slsaprovenance -o json "$HM_TEST_REGISTRY/ci/hallmark@$digest"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	echo "$output" | "$PYTHON" -c '
+import json, sys
+doc = json.dumps(json.load(sys.stdin))
+assert "refs/tags/v1.2.0" in doc, doc
+assert sys.argv[1][7:] in doc and "bookworm-slim" in doc, doc
+assert "\"Dockerfile\"" in doc, doc' "$base"
+	# another key does not verify it
+	(cd "$BATS_TEST_TMPDIR" && hm key generate -o other >/dev/null 2>&1)
+	run hm verify -k "$BATS_TEST_TMPDIR/other.pub" "$HM_TEST_REGISTRY/ci/hallmark@$digest"
+	[ "$status" -eq 1 ]
+}
+
 @test "examples/ci/build-sign-attest.sh refuses a signing key inside the checkout" {
 	ci_checkout
 	cp secrets/release.key proj/
@@ -337,11 +372,16 @@ ci_checkout() {
 	assert "docker login" in steps and "--password-stdin" in steps, steps
 	assert gl["image"], "a job image"
 	assert "HALLMARK_KEY=\"$HALLMARK_SIGNING_KEY\" sh examples/ci/build-sign-attest.sh" in steps, steps
+	# hallmark's own release: built from this checkout, its image from the root Dockerfile
+	assert "make install" in steps and "HALLMARK_SRC" not in steps and "clone" not in steps, steps
+	assert gl["variables"]["DOCKERFILE"] == "Dockerfile", gl["variables"]
 	gh = yaml.safe_load(open("github-actions.yml"))
 	job = gh["jobs"]["release"]
 	runs = "\n".join(s.get("run", "") for s in job["steps"])
 	assert "docker login ghcr.io" in runs and "--password-stdin" in runs
 	assert "$RUNNER_TEMP/release.key" in runs and "sh examples/ci/build-sign-attest.sh" in runs
+	assert "sudo make install" in runs and all("repository" not in s.get("with", {}) for s in job["steps"]), runs
+	assert job["env"]["DOCKERFILE"] == "Dockerfile", job["env"]
 	assert gh[True]["push"]["tags"] == ["v*"]  # YAML 1.1 reads "on" as true
 	print("ok")
 	PY

@@ -775,3 +775,85 @@ kube_secret() {
 	[ "$(metric 'hallmark_webhook_cache_hits_total{cache="verdicts"}')" = 1 ]
 	stop_server
 }
+
+# vsa_policy FILE KEY: a policy that asks only for a PASSED summary of
+# $VSA_SOURCE (by its digest) signed by KEY.
+vsa_policy() {
+	cat >"$1" <<-YAML
+	apiVersion: hallmark/v1
+	kind: Policy
+	keys:
+	  verifier: { file: $2 }
+	rules:
+	  - name: summarised
+	    images: ["$R/wh/vsa"]
+	    require:
+	      vsa: { keys: [verifier], policyDigest: "sha256:$(sha256sum "$VSA_SOURCE" | cut -d' ' -f1)", maxAge: 1h }
+	YAML
+}
+
+@test "--vsa-key --vsa-attach: each digest a review verified gets one signed VSA on the image; require vsa accepts it, another key's is refused" {
+	V=$BATS_TEST_TMPDIR
+	hm key generate --output-prefix "$V/verifier" >/dev/null 2>&1
+	hm key generate --output-prefix "$V/stranger" >/dev/null 2>&1
+	push_image "$LAYOUT" signed "wh/vsa:signed"
+	push_image "$LAYOUT" unsigned "wh/vsa:unsigned"
+	hm sign --key "$KEYS/release.key" "$R/wh/vsa:signed" >/dev/null
+	good=$(digest_of "$R/wh/vsa:signed") bad=$(digest_of "$R/wh/vsa:unsigned")
+	VSA_SOURCE=$V/source.yaml
+	sed "s|$R/wh/app|$R/wh/vsa|" "$POLICY" >"$VSA_SOURCE"
+	sed -i "s|keys/release.pub|$KEYS/release.pub|" "$VSA_SOURCE"
+	POLICY=$VSA_SOURCE
+	start_server --vsa-key "$V/verifier.key" --vsa-attach --vsa-out "$V/out"
+	review "$R/wh/vsa@$good" >"$V/good.json"
+	review "$R/wh/vsa@$bad" >"$V/bad.json"
+	for _ in 1 2 3; do post /validate "$V/good.json"; [ "$CODE" = 200 ]; response 'assert resp["allowed"] is True, resp'; done
+	post /validate "$V/bad.json"
+	[ "$CODE" = 200 ]
+	response 'assert resp["allowed"] is False, resp'
+	# made on the writer's thread: one per verified digest, none for the cache hits
+	for _ in $(seq 100); do [ "$(metric 'hallmark_vsa_total{outcome="attached"}')" = 2 ] && break; sleep 0.1; done
+	[ "$(metric 'hallmark_vsa_total{outcome="attached"}')" = 2 ]
+	[ "$(metric 'hallmark_vsa_total{outcome="written"}')" = 2 ]
+	[ "$(metric 'hallmark_vsa_total{outcome="failed"}')" = 0 ]
+	[ -f "$V/out/sha256-${good#sha256:}.vsa.json" ]
+	grep -q "vsa: $R/wh/vsa@$good PASSED: written to .* and attached" "$LOG"
+	grep -q "vsa: $R/wh/vsa@$bad FAILED" "$LOG"
+	stop_server
+	[ "$SERVER_STATUS" -eq 0 ]
+	# on the image, signed by the verifier's key and no other
+	run hm verify-attestation --type https://slsa.dev/verification_summary/v1 --key "$V/verifier.pub" "$R/wh/vsa@$good"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run hm verify-attestation --type https://slsa.dev/verification_summary/v1 --key "$V/stranger.pub" "$R/wh/vsa@$good"
+	[ "$status" -eq 1 ]
+	# a policy requiring the verifier's summary admits the image on its strength alone...
+	vsa_policy "$V/summarised.yaml" "$V/verifier.pub"
+	run hm policy check --policy "$V/summarised.yaml" "$R/wh/vsa@$good"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"ok   vsa: 1 of 1 required key attested (verifier)"* ]]
+	# ...and so does a webhook serving it
+	POLICY=$V/summarised.yaml
+	start_server
+	post /validate "$V/good.json"
+	response 'assert resp["allowed"] is True, resp'
+	# the FAILED summary of the unsigned image does not
+	post /validate "$V/bad.json"
+	response 'assert resp["allowed"] is False and "verificationResult" in resp["status"]["message"], resp'
+	stop_server
+	# a summary signed by another key is refused
+	vsa_policy "$V/stranger.yaml" "$V/stranger.pub"
+	run hm policy check --policy "$V/stranger.yaml" "$R/wh/vsa@$good"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"0 of 1 required key attested"* ]]
+}
+
+@test "--vsa-* usage: --vsa-key needs a destination, the others need --vsa-key" {
+	run hm policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --vsa-attach
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"need --vsa-key"* ]]
+	run hm policy serve --policy "$POLICY" --tls-cert "$CERT" --tls-key "$TLSKEY" --vsa-key "$KEYS/release.key"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--vsa-key needs --vsa-out DIR or --vsa-attach"* ]]
+}

@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "crypto/key.h"
+#include "core/pool.h"
 #include "policy/eval.h"
 #include "tests/unit/testdir.h"
 
@@ -593,6 +594,104 @@ static void test_each_digest_verified_once(void **state)
 	hm_policy_free(p);
 }
 
+/* A cache that keeps DA's verdict (one check met) and v1's digest, and
+ * with peek set answers anything else HM_EVAL_CACHE_MISS. */
+typedef struct kept {
+	int peek, keep_verdict, gets, puts;
+} kept;
+
+static int k_tag_get(void *ctx, const char *name, const char *tag, char digest[HM_DIGEST_SIZE])
+{
+	kept *k = ctx;
+
+	(void)name;
+	k->gets++;
+	if (!strcmp(tag, "v1")) {
+		memcpy(digest, DA, sizeof(DA));
+		return 1;
+	}
+	return k->peek ? HM_EVAL_CACHE_MISS : 0;
+}
+
+static void k_tag_put(void *ctx, const char *name, const char *tag, const char *digest)
+{
+	(void)name, (void)tag, (void)digest;
+	((kept *)ctx)->puts++;
+}
+
+static int k_ver_get(void *ctx, const char *name, const char *digest, int rule, hm_check **out, size_t *n)
+{
+	kept *k = ctx;
+
+	(void)name, (void)rule;
+	k->gets++;
+	if (k->keep_verdict && !strcmp(digest, DA)) {
+		*out = calloc(1, sizeof(**out));
+		(*out)->what = strdup("signatures");
+		(*out)->detail = strdup("kept");
+		(*out)->met = 1;
+		*n = 1;
+		return 1;
+	}
+	return k->peek ? HM_EVAL_CACHE_MISS : 0;
+}
+
+static void k_ver_done(void *ctx, const char *name, const char *digest, int rule, int err, const hm_check *v, size_t n)
+{
+	(void)name, (void)digest, (void)rule, (void)err, (void)v, (void)n;
+	((kept *)ctx)->puts++;
+}
+
+/* cache_only: answered from the cache without the backend, or not at all;
+ * and a shared pool does what threads of its own did. */
+static void test_cache_only_and_pool(void **state)
+{
+	hm_policy *p = policy(R_SIG2);
+	const m_sig both[] = {{DA, 0, 1}, {DA, 1, 1}, {NULL, 0, 0}};
+	mock m = {tags, both, NULL, NULL, 0, 0, 0, PTHREAD_MUTEX_INITIALIZER};
+	hm_policy_backend b = backend(&m);
+	kept k = {1, 1, 0, 0};
+	hm_eval_cache c = {&k, k_tag_get, k_tag_put, k_ver_get, k_ver_done};
+	hm_eval_input in[40] = {{0}};
+	hm_eval_opts o = HM_EVAL_OPTS_INIT;
+	hm_decision d;
+
+	(void)state;
+	for (int i = 0; i < 40; i++)
+		in[i].image = i % 2 ? "reg.example.com/prod/app:v1" : "reg.example.com/prod/app@" DA;
+	o.cache = &c;
+	o.cache_only = 1;
+	assert_int_equal(hm_policy_eval(&d, p, &b, in, 40, &o), HM_OK);
+	assert_true(d.allowed);
+	assert_string_equal(check_detail(&d.v[1], "signatures"), "kept");
+	assert_int_equal(m.opens, 0);
+	assert_int_equal(k.puts, 0);
+	hm_decision_free(&d);
+	/* the verdict not kept: nothing decided, nothing led, the registry untouched */
+	k.keep_verdict = 0;
+	assert_int_equal(hm_policy_eval(&d, p, &b, in, 40, &o), HM_EVAL_INCOMPLETE);
+	assert_null(d.v);
+	assert_int_equal(m.opens, 0);
+	assert_int_equal(k.puts, 0);
+	/* a tag not kept: the same */
+	in[1].image = "reg.example.com/prod/app:latest";
+	k.keep_verdict = 1;
+	assert_int_equal(hm_policy_eval(&d, p, &b, in, 40, &o), HM_EVAL_INCOMPLETE);
+	assert_int_equal(m.opens, 0);
+	/* no cache_only, on a shared pool: verified once, as with threads of its own */
+	o.cache = NULL;
+	o.cache_only = 0;
+	o.jobs = 4;
+	assert_non_null(o.pool = hm_pool_new(3));
+	assert_int_equal(hm_policy_eval(&d, p, &b, in, 40, &o), HM_OK);
+	assert_false(d.allowed); /* latest is DB, which nobody signed */
+	assert_int_equal(m.verifies, 2);
+	assert_int_equal(m.resolves, 2);
+	hm_decision_free(&d);
+	hm_pool_free(o.pool);
+	hm_policy_free(p);
+}
+
 #define VSA(hex, result, when, pdig) \
 	"{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"x\",\"digest\":{\"sha256\":\"" hex \
 	"\"}}],\"predicateType\":\"https://slsa.dev/verification_summary/v1\",\"predicate\":{\"verifier\":{\"id\":" \
@@ -667,6 +766,7 @@ int main(void)
 		cmocka_unit_test(test_modes_on_error_and_default_allow),
 		cmocka_unit_test(test_each_digest_verified_once),
 		cmocka_unit_test(test_vsa_requirement),
+		cmocka_unit_test(test_cache_only_and_pool),
 	};
 
 	return cmocka_run_group_tests_name("eval", tests, setup, teardown);

@@ -262,12 +262,47 @@ static void test_checks_encoding(void **state)
 	hm_buf_release(&b);
 }
 
+/* peek: a hit as get gives, never leads nor waits, counts nothing itself */
+static void test_peek(void **state)
+{
+	hm_vcache *c = cache(10, 100, 10);
+	hm_vcache_stats st;
+	char *val;
+	size_t len;
+	int pos;
+
+	(void)state;
+	assert_int_equal(hm_vcache_peek(c, "k", 0, &val, &len, &pos), HM_VCACHE_MISS);
+	assert_null(val);
+	expect(c, "k", 0, NULL); /* peeking led nothing: this get leads */
+	/* being computed: a peek does not wait for it */
+	assert_int_equal(hm_vcache_peek(c, "k", 0, &val, &len, &pos), HM_VCACHE_MISS);
+	hm_vcache_put(c, "k", "v", 1, 1);
+	assert_int_equal(hm_vcache_peek(c, "k", 0, &val, &len, &pos), HM_VCACHE_HIT);
+	assert_string_equal(val, "v");
+	assert_int_equal(pos, 1);
+	free(val);
+	fake_now += 101;
+	assert_int_equal(hm_vcache_peek(c, "k", 0, &val, &len, &pos), HM_VCACHE_MISS);
+	assert_int_equal(hm_vcache_peek(c, "k", 1, &val, &len, &pos), HM_VCACHE_HIT); /* stale ok */
+	free(val);
+	hm_vcache_stats_get(c, &st);
+	assert_int_equal(st.hits, 0);
+	assert_int_equal(st.misses, 1);
+	hm_vcache_count_hits(c, 2);
+	hm_vcache_stats_get(c, &st);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.in_flight, 0);
+	hm_vcache_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ttl),          cmocka_unit_test(test_lru),
 	    cmocka_unit_test(test_errors_not_kept), cmocka_unit_test(test_single_flight),
 	    cmocka_unit_test(test_wait_deadline), cmocka_unit_test(test_checks_encoding),
+	    cmocka_unit_test(test_peek),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

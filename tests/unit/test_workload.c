@@ -285,6 +285,26 @@ static void test_admission_refusals(void **state)
 	assert_int_equal(hm_admission_parse(&a, del, strlen(del), "r.json"), HM_OK);
 	assert_int_equal(a.images.n, 0);
 	hm_admission_free(&a);
+	/* nothing, blanks, not an object, trailing bytes, a bad value deep
+	 * inside (checked once, on the first walk), a stray backslash before
+	 * the closing quote of a key: each refused, none read past its end */
+	{
+		static const char *const bad[] = {
+		    "", "   ", "[]", "{}x", "{} {}", "{\"a\": [1, tru]}",
+		    "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": "
+		    "{\"uid\": \"u\", \"object\": {\"metadata\": {\"managedFields\": [{\"f:x\\q\": {}}]}}}}",
+		    "{\"a\\\": 1}",
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+			char *copy = malloc(strlen(bad[i]) + 1);
+
+			assert_non_null(copy);
+			memcpy(copy, bad[i], strlen(bad[i]) + 1);
+			assert_int_equal(hm_admission_parse(&a, copy, strlen(copy), "r.json"), HM_E_IO);
+			free(copy);
+		}
+	}
 }
 
 #define REVIEW_HEAD "{\"apiVersion\": \"admission.k8s.io/v1\", \"kind\": \"AdmissionReview\", \"request\": {\"uid\": \"u\", "
