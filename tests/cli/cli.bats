@@ -5,6 +5,7 @@
 # completion, cosign's CI flags.
 
 load ../lib/common
+bats_require_minimum_version 1.5.0
 
 setup_file() { common_setup_file; }
 teardown_file() { common_teardown_file; }
