@@ -18,7 +18,7 @@
 
 #include <stdatomic.h>
 #include "core/strv.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "policy/eval.h"
 #include "policy/vcache.h"
 
