@@ -24,7 +24,7 @@
 
 #include <stddef.h>
 #include <cjson/cJSON.h>
-#include "oci/digest.h"
+#include "crypto/digest.h"
 
 #define HM_PROVENANCE_BUILD_TYPE "https://hallmark.dev/buildtypes/dockerfile/v1"
 #define HM_PROVENANCE_BUILDER_ID "https://hallmark.dev/local-builder"

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "core/buf.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 
 #define HM_PREDICATE_VSA_V1 "https://slsa.dev/verification_summary/v1"
 /* verifier.id when none is given. */

@@ -11,7 +11,7 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "sigstore/bundle.h"
 
 static const char *base_name(const char *path)

@@ -15,7 +15,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "core/file.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "sigstore/bundle.h"
 
 static cJSON *verdict_json(const hm_args *a, hm_key *const *keys, const hm_bundle *b,

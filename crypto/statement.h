@@ -13,7 +13,7 @@
 #include <cjson/cJSON.h>
 #include "core/buf.h"
 #include "core/limits.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 
 #define HM_INTOTO_STATEMENT_V1 "https://in-toto.io/Statement/v1"
 #define HM_INTOTO_STATEMENT_V01 "https://in-toto.io/Statement/v0.1"

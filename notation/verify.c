@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "notation/internal.h"
 
 void hm_notation_result_free(hm_notation_result *r)

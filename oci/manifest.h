@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/buf.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 
 typedef struct hm_annotation {
 	char *key;

@@ -21,7 +21,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "oci/http.h"
 #include "oci/ref.h"
 

@@ -13,7 +13,7 @@
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/strv.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "oci/ref.h"
 
 #define HM_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"

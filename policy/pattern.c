@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "oci/ref.h"
 #include "policy/pattern.h"
 

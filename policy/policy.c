@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/file.h"
 #include "core/yaml.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "policy/diag.h"
 #include "policy/policy.h"
 #include "verify/notation_evidence.h"

@@ -19,7 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "core/strv.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "policy/eval.h"
 #include "policy/vcache.h"
 

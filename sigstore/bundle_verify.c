@@ -8,7 +8,7 @@
 #include "crypto/statement.h"
 #include "core/error.h"
 #include "crypto/dsse.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "sigstore/bundle_priv.h"
 
 #define KEYLESS_REFUSAL                                                                          \

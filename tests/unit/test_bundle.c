@@ -16,7 +16,7 @@
 #include "core/file.h"
 #include "core/json.h"
 #include "crypto/dsse.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 #include "sigstore/bundle.h"
 
 #define V01 "application/vnd.dev.sigstore.bundle+json;version=0.1"

@@ -17,7 +17,7 @@
 #include "core/file.h"
 #include "core/hex.h"
 #include "core/json.h"
-#include "oci/digest.h"
+#include "crypto/digest.h"
 
 static void buf_cap(void **state)
 {

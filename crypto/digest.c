@@ -6,18 +6,8 @@
 #include <openssl/sha.h>
 
 #include "core/error.h"
-#include "oci/digest.h"
-
-static void hex(char *out, const unsigned char *in, size_t n)
-{
-	static const char h[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = h[in[i] >> 4];
-		out[2 * i + 1] = h[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "core/hex.h"
+#include "crypto/digest.h"
 
 void hm_digest_compute(char out[HM_DIGEST_SIZE], const void *data, size_t len)
 {
@@ -25,7 +15,7 @@ void hm_digest_compute(char out[HM_DIGEST_SIZE], const void *data, size_t len)
 
 	SHA256(data, len, md);
 	memcpy(out, "sha256:", 7);
-	hex(out + 7, md, sizeof(md));
+	hm_hex_encode(out + 7, md, sizeof(md));
 }
 
 static int all_hex(const char *s, size_t n)
@@ -56,7 +46,7 @@ int hm_digest_check(const char *expected, const void *data, size_t len, const ch
 
 		SHA512(data, len, md);
 		memcpy(got, "sha512:", 7);
-		hex(got + 7, md, sizeof(md));
+		hm_hex_encode(got + 7, md, sizeof(md));
 	} else {
 		hm_digest_compute(got, data, len);
 	}
@@ -108,7 +98,7 @@ int hm_digester_check(hm_digester *d, const char *what)
 	if (!EVP_DigestFinal_ex(d->ctx, md, &n))
 		return hm_error_set(HM_E_IO, "%s: hashing failed", what);
 	memcpy(got, d->expected, 7);
-	hex(got + 7, md, n);
+	hm_hex_encode(got + 7, md, n);
 	if (strcmp(d->expected, got) != 0)
 		return hm_error_set(HM_E_IO, "%s: digest mismatch: expected %s, got %s", what, d->expected, got);
 	return HM_OK;

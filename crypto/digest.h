@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#ifndef HM_OCI_DIGEST_H
-#define HM_OCI_DIGEST_H
+#ifndef HM_CRYPTO_DIGEST_H
+#define HM_CRYPTO_DIGEST_H
 
 #include <stddef.h>
 
