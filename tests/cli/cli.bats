@@ -347,7 +347,7 @@ assert "refs/tags/v1.2.0" in doc, doc
 assert sys.argv[1][7:] in doc and "bookworm-slim" in doc, doc
 assert "\"Dockerfile\"" in doc, doc' "$base"
 	# another key does not verify it
-	(cd "$BATS_TEST_TMPDIR" && hm key generate -o other >/dev/null 2>&1)
+	(cd "$BATS_TEST_TMPDIR" && hm key generate --output-prefix other >/dev/null 2>&1)
 	run hm verify -k "$BATS_TEST_TMPDIR/other.pub" "$HM_TEST_REGISTRY/ci/hallmark@$digest"
 	[ "$status" -eq 1 ]
 }
