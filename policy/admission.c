@@ -13,11 +13,43 @@
 #include "core/yaml.h"
 #include "policy/workload.h"
 
+/* Where the containers of the outer levels end, as the checking walk found
+ * them: a later walk over a checked text jumps over a container it finds
+ * here instead of counting its brackets again (request, object and
+ * metadata are walked again; managedFields alone is most of a review). */
+#define JUMP_DEPTH 4
+#define JUMP_MAX 512
+
+typedef struct jumps {
+	const char *open[JUMP_MAX]; /* ascending: recorded as they open */
+	const char *close[JUMP_MAX];
+	size_t n;
+} jumps;
+
 typedef struct span {
 	const char *p;
 	size_t n;
-	int ok; /* checked well-formed already: walked again without checking */
+	int ok;         /* checked well-formed already: walked again without checking */
+	jumps *j;       /* the text's jumps */
 } span;
+
+/* After the container opening at p, when the checking walk recorded it. */
+static const char *jump(const jumps *j, const char *p)
+{
+	size_t lo = 0, hi = j ? j->n : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (j->open[mid] == p)
+			return j->close[mid];
+		if (j->open[mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
 
 static const char *ws(const char *p, const char *end)
 {
@@ -76,7 +108,7 @@ static const char *skip_number(const char *p, const char *end)
 }
 
 /* After the value starting at p (white space skipped first), or NULL. */
-static const char *skip_value(const char *p, const char *end, int depth)
+static const char *skip_value(const char *p, const char *end, int depth, jumps *j)
 {
 	p = ws(p, end);
 	if (p >= end)
@@ -87,12 +119,20 @@ static const char *skip_value(const char *p, const char *end, int depth)
 	case '{':
 	case '[': {
 		char close = *p == '{' ? '}' : ']';
+		size_t slot = j && depth <= JUMP_DEPTH && j->n < JUMP_MAX ? j->n++ : JUMP_MAX;
 
 		if (depth >= HM_YAML_MAX_DEPTH)
 			return NULL;
+		if (slot < JUMP_MAX) {
+			j->open[slot] = p;
+			j->close[slot] = NULL; /* until it closes */
+		}
 		p = ws(p + 1, end);
-		if (p < end && *p == close)
+		if (p < end && *p == close) {
+			if (slot < JUMP_MAX)
+				j->close[slot] = p + 1;
 			return p + 1;
+		}
 		for (;;) {
 			if (close == '}') {
 				if (p >= end || *p != '"' || !(p = skip_string(p, end)))
@@ -101,14 +141,18 @@ static const char *skip_value(const char *p, const char *end, int depth)
 				if (p >= end || *p++ != ':')
 					return NULL;
 			}
-			if (!(p = skip_value(p, end, depth + 1)))
+			if (!(p = skip_value(p, end, depth + 1, j)))
 				return NULL;
 			p = ws(p, end);
 			if (p < end && *p == ',') {
 				p = ws(p + 1, end);
 				continue;
 			}
-			return p < end && *p == close ? p + 1 : NULL;
+			if (p >= end || *p != close)
+				return NULL;
+			if (slot < JUMP_MAX)
+				j->close[slot] = p + 1;
+			return p + 1;
 		}
 	}
 	case 't':
@@ -136,10 +180,13 @@ static const char *pass_string(const char *p, const char *end)
 
 /* After the value starting at p of a text checked already: brackets
  * counted, strings passed, nothing checked again. */
-static const char *pass_value(const char *p, const char *end)
+static const char *pass_value(const char *p, const char *end, const jumps *j)
 {
+	const char *q = (*p == '{' || *p == '[') ? jump(j, p) : NULL;
 	int depth = 0;
 
+	if (q)
+		return q;
 	for (; p < end; p++) {
 		switch (*p) {
 		case '"':
@@ -207,10 +254,11 @@ static int next_member(span obj, const char **it, span *key, span *val, int dept
 	if (p >= end || *p++ != ':')
 		return -1;
 	val->p = ws(p, end);
-	if (!(p = obj.ok ? pass_value(val->p, end) : skip_value(val->p, end, depth + 1)))
+	if (!(p = obj.ok ? pass_value(val->p, end, obj.j) : skip_value(val->p, end, depth + 1, obj.j)))
 		return -1;
 	val->n = (size_t)(p - val->p);
 	val->ok = 1;
+	val->j = obj.j;
 	*it = p;
 	return 1;
 }
@@ -371,12 +419,16 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 	static const char *const top_keys[] = {"apiVersion", "kind", "request"};
 	static const char *const req_keys[] = {"uid", "operation", "kind", "namespace", "name", "object", "oldObject"};
 	static const char *const kind_keys[] = {"kind"};
-	span all = {data, len, 0}, top[3], req[7], kind[1];
+	jumps *j = malloc(sizeof(*j));
+	span all = {data, len, 0, j}, top[3], req[7], kind[1];
 	char *api = NULL, *rkind = NULL;
 	const char *end;
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	if (!j)
+		return hm_error_set(HM_E_NOMEM, "out of memory");
+	j->n = 0;
 	/* one object, nothing after it: its members checked as they are
 	 * walked, once (what is walked again is not checked again) */
 	end = ws(all.p, all.p + len);
@@ -384,7 +436,8 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 	    members_end(all, top_keys, top, 3, 0, name, "the AdmissionReview", &end) || !end ||
 	    ws(end, all.p + len) != all.p + len) {
 		hm_error_clear();
-		return malformed(name, "an AdmissionReview is one JSON object");
+		err = malformed(name, "an AdmissionReview is one JSON object");
+		goto done;
 	}
 	if ((top[0].p && (err = string_of(&api, top[0], name, "apiVersion"))) ||
 	    (top[1].p && (err = string_of(&rkind, top[1], name, "kind"))))
@@ -422,6 +475,7 @@ int hm_admission_parse(hm_admission *out, const void *data, size_t len, const ch
 		hm_workload_free(&old);
 	}
 done:
+	free(j);
 	free(api);
 	free(rkind);
 	if (err < 0)

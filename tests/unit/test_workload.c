@@ -383,6 +383,34 @@ static void test_admission_fast_parse(void **state)
 	assert_int_equal(parse_review(&a, "   "), HM_E_IO);
 }
 
+/* Containers of the outer levels are walked again by jumping to where the
+ * checking walk saw them end: what follows them is still read, duplicates
+ * after them still refused, and past the table's room (512) the walk
+ * counts brackets as before. */
+static void test_admission_jumps(void **state)
+{
+	hm_admission a;
+	hm_buf b = HM_BUF_INIT;
+	const char *dup = REVIEW_HEAD "\"object\": " POD("app:1", ", \"name\": \"q\"") "}}";
+
+	(void)state;
+	assert_int_equal(parse_review(&a, dup), HM_E_IO);
+	assert_non_null(strstr(hm_error_message(), "two 'name' members"));
+	/* 700 containers at the depth of metadata's members, then the name */
+	assert_int_equal(hm_buf_addstr(&b, REVIEW_HEAD "\"object\": {\"kind\": \"Pod\", \"metadata\": {"), HM_OK);
+	for (int i = 0; i < 700; i++)
+		assert_int_equal(hm_buf_addf(&b, "\"a%d\": {\"b\": [{}]}, ", i), HM_OK);
+	assert_int_equal(hm_buf_addstr(&b, "\"name\": \"late\"}, \"spec\": {\"containers\": "
+					   "[{\"name\": \"a\", \"image\": \"app:3\"}]}}}}"),
+			 HM_OK);
+	assert_int_equal(hm_admission_parse(&a, b.data, b.len, "r.json"), HM_OK);
+	assert_int_equal(a.images.n, 1);
+	assert_string_equal(a.images.v[0].image, "app:3");
+	assert_string_equal(a.images.v[0].name, "late");
+	hm_admission_free(&a);
+	hm_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_admission),
 		cmocka_unit_test(test_admission_refusals),
 		cmocka_unit_test(test_admission_fast_parse),
+		cmocka_unit_test(test_admission_jumps),
 	};
 
 	return cmocka_run_group_tests_name("workload", tests, NULL, NULL);
