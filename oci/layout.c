@@ -226,7 +226,8 @@ static int index_tags(struct layout *l)
 		if (t)
 			l->tags[k++] = (struct named){t, i};
 	}
-	qsort(l->tags, n, sizeof(*l->tags), named_cmp);
+	if (n) /* (qsort and bsearch want a base even for nothing) */
+		qsort(l->tags, n, sizeof(*l->tags), named_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (i + 1 == n || strcmp(l->tags[i].name, l->tags[i + 1].name) != 0)
 			l->tags[l->n_tags++] = l->tags[i];
@@ -357,7 +358,7 @@ static int find_entry(const struct layout *l, const hm_manifest *idx, const char
 	if (!valid_tag(tag_or_digest))
 		return hm_error_set(HM_E_USAGE, "invalid tag '%s'", tag_or_digest);
 	/* l->tags keeps the last entry of a tag, should a tool have left duplicates */
-	if (!(t = bsearch(&key, l->tags, l->n_tags, sizeof(*l->tags), tag_cmp)))
+	if (!l->n_tags || !(t = bsearch(&key, l->tags, l->n_tags, sizeof(*l->tags), tag_cmp)))
 		return hm_error_set(HM_E_NOTFOUND, "tag '%s' not found in layout '%s'", tag_or_digest,
 		                    l->dir);
 	*out = &idx->manifests[t->entry];
@@ -639,7 +640,8 @@ static int build_refs(struct layout *l, const hm_manifest *idx)
 		return hm_error_set(HM_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		order[i] = (struct named){idx->manifests[i].digest, i};
-	qsort(order, n, sizeof(*order), named_cmp);
+	if (n)
+		qsort(order, n, sizeof(*order), named_cmp);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = order[k].entry;
 		const hm_descriptor *e = &idx->manifests[i];
@@ -673,7 +675,8 @@ static int build_refs(struct layout *l, const hm_manifest *idx)
 		drop_refs(l);
 		return err;
 	}
-	qsort(l->refs, l->n_refs, sizeof(*l->refs), referrer_cmp);
+	if (l->n_refs)
+		qsort(l->refs, l->n_refs, sizeof(*l->refs), referrer_cmp);
 	l->refs_built = 1;
 	return HM_OK;
 }
@@ -692,7 +695,7 @@ static int layout_referrers(hm_store *s, const char *digest, const char *artifac
 	    (err = hm_manifest_new(&result, HM_MT_OCI_INDEX)))
 		goto done;
 	/* the first of this subject: bsearch finds any of them */
-	r = bsearch(digest, l->refs, l->n_refs, sizeof(*l->refs), subject_cmp);
+	r = l->n_refs ? bsearch(digest, l->refs, l->n_refs, sizeof(*l->refs), subject_cmp) : NULL;
 	while (r && r > l->refs && strcmp(r[-1].subject, digest) == 0)
 		r--;
 	for (; r && r < l->refs + l->n_refs && strcmp(r->subject, digest) == 0; r++)

@@ -95,7 +95,7 @@ static int known_absent(const hm_store *s, const char *ref)
 {
 	if (!s->tags_known || !ref || strchr(ref, ':'))
 		return 0; /* no hint, or a digest */
-	return !bsearch(ref, s->known_tags, s->n_known_tags, sizeof(*s->known_tags), tag_cmp);
+	return !s->n_known_tags || !bsearch(ref, s->known_tags, s->n_known_tags, sizeof(*s->known_tags), tag_cmp);
 }
 
 static int absent(const hm_store *s, const char *tag)
