@@ -100,13 +100,20 @@ int hm_annotations_check(const cJSON *opt, const char *const *annotations, size_
 int hm_payload_check(cJSON **parsed, const void *data, size_t len, const char *digest,
 		     const char *const *annotations, size_t n_annotations)
 {
-	cJSON *j = cJSON_ParseWithLength(data, len);
+	/* one value, no member twice: cosign (Go) keeps the last of a
+	 * repeated member where cJSON keeps the first, so a payload naming two
+	 * digests would sign one image for one reader and another for the other */
+	cJSON *j = hm_json_parse(data, len, "payload");
 	const cJSON *crit, *image;
 	const char *type, *d;
 	int err = HM_OK;
 
 	if (parsed)
 		*parsed = NULL;
+	if (!j) {
+		err = hm_error_wrap(HM_E_VERIFY, "signed payload refused");
+		goto done;
+	}
 	if (!cJSON_IsObject(j)) {
 		err = hm_error_set(HM_E_VERIFY, "payload is not a JSON object");
 		goto done;

@@ -77,13 +77,35 @@ static void check_wrong_type(void **state)
 	assert_non_null(strstr(hm_error_message(), "payload type is 'something else'"));
 }
 
+/* A payload that cosign (Go: the last member wins) and cJSON (the first
+ * wins) would read as two images, or two annotation values, is refused. */
+static void check_repeated_members(void **state)
+{
+	const char *two = "{\"critical\":{\"identity\":{\"docker-reference\":\"r/a\"},\"image\":"
+			  "{\"docker-manifest-digest\":\"" D1 "\",\"docker-manifest-digest\":\"" D2 "\"},"
+			  "\"type\":\"cosign container image signature\"},\"optional\":null}";
+	const char *ann = "{\"critical\":{\"identity\":{\"docker-reference\":\"r/a\"},\"image\":"
+			  "{\"docker-manifest-digest\":\"" D1 "\"},\"type\":\"cosign container image signature\"},"
+			  "\"optional\":{\"env\":\"prod\",\"env\":\"dev\"}}";
+	const char *trailing = "{\"critical\":{\"identity\":{\"docker-reference\":\"r/a\"},\"image\":"
+			       "{\"docker-manifest-digest\":\"" D1 "\"},\"type\":\"cosign container image signature\"},"
+			       "\"optional\":null} {}";
+	const char *const want[] = {"env=prod"};
+
+	assert_int_equal(hm_payload_check(NULL, two, strlen(two), D1, NULL, 0), HM_E_VERIFY);
+	assert_non_null(strstr(hm_error_message(), "docker-manifest-digest"));
+	assert_int_equal(hm_payload_check(NULL, two, strlen(two), D2, NULL, 0), HM_E_VERIFY);
+	assert_int_equal(hm_payload_check(NULL, ann, strlen(ann), D1, want, 1), HM_E_VERIFY);
+	assert_int_equal(hm_payload_check(NULL, trailing, strlen(trailing), D1, NULL, 0), HM_E_VERIFY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(build_plain),
 		cmocka_unit_test(build_annotations_sorted_go_escaped),
 		cmocka_unit_test(check_accepts_and_refuses),
-		cmocka_unit_test(check_wrong_type),
+		cmocka_unit_test(check_wrong_type), cmocka_unit_test(check_repeated_members),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
