@@ -13,8 +13,11 @@
 /* ---- the served policy ---- */
 
 /* One policy key as what it trusts: a key by its fingerprint, a keyless
- * identity by its issuer, subject, claims and trusted root, a notation entry
- * by its name (its store and identities are in the policy's bytes). */
+ * identity by its issuer, subject and claims, a notation entry by its name.
+ * A trusted root or a notation trust store is read from files that are not
+ * the policy's bytes: hm_served_policy_wrap makes such a policy's digest
+ * its own at every load, so a reload never keeps verdicts that rested on
+ * a certificate since removed. */
 static void key_id(hm_buf *b, const hm_policy_key *k)
 {
 	const hm_identity_policy *id = &k->auth.identity;
@@ -22,9 +25,8 @@ static void key_id(hm_buf *b, const hm_policy_key *k)
 	if (k->key) {
 		hm_buf_addf(b, " key:%s", hm_key_fingerprint(k->key));
 	} else if (k->auth.kind == HM_AUTH_KEYLESS) {
-		hm_buf_addf(b, " keyless:[%s|%s|%s|%s|root %p", id->issuer ? id->issuer : "", id->issuer_regexp ? id->issuer_regexp : "",
-			    id->subject ? id->subject : "", id->subject_regexp ? id->subject_regexp : "",
-			    (const void *)k->auth.trustroot);
+		hm_buf_addf(b, " keyless:[%s|%s|%s|%s", id->issuer ? id->issuer : "", id->issuer_regexp ? id->issuer_regexp : "",
+			    id->subject ? id->subject : "", id->subject_regexp ? id->subject_regexp : "");
 		for (int arc = 0; arc <= HM_FULCIO_MAX_ARC; arc++)
 			if (id->claims[arc])
 				hm_buf_addf(b, "|%d=%s", arc, id->claims[arc]);
@@ -85,8 +87,10 @@ static char *rule_identity(const hm_policy *p, const hm_policy_rule *r)
 
 int hm_served_policy_wrap(hm_served_policy **out, hm_policy *p, const void *data, size_t len)
 {
+	static atomic_ullong loads;
 	hm_served_policy *s = calloc(1, sizeof(*s));
 	hm_buf b = HM_BUF_INIT;
+	unsigned long long trust_files = 0;
 	int err = HM_OK;
 
 	*out = NULL;
@@ -95,11 +99,17 @@ int hm_served_policy_wrap(hm_served_policy **out, hm_policy *p, const void *data
 		err = hm_error_set(HM_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	/* the bytes of the file and the keys they named, as loaded now */
+	/* the bytes of the file and the keys they named, as loaded now; trust
+	 * read from other files (trusted roots, notation stores) is not
+	 * hashed: a number no other load has makes the digest new */
 	for (size_t i = 0; i < p->n_keys; i++) {
 		hm_buf_addf(&b, "\nkey %s", p->keys[i].name);
 		key_id(&b, &p->keys[i]);
+		if (!p->keys[i].key && !trust_files)
+			trust_files = atomic_fetch_add(&loads, 1) + 1;
 	}
+	if (trust_files)
+		hm_buf_addf(&b, "\ntrust files read at load %llu", trust_files);
 	for (size_t i = 0; i < p->n_rules; i++)
 		if (!(s->rule_id[i] = rule_identity(p, &p->rules[i]))) {
 			err = hm_error_set(HM_E_NOMEM, "out of memory");

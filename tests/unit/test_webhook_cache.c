@@ -285,12 +285,45 @@ static void test_policy_change_is_another_key(void **state)
 	hm_served_policy_unref(b);
 }
 
+/* A keyless key's trusted root is read from a file that is not the
+ * policy's bytes: every load of such a policy has a digest of its own, so a
+ * reload never serves verdicts that rested on trust since changed; a policy
+ * of key files alone keeps its digest. */
+static void test_trust_files_make_each_load_new(void **state)
+{
+	static const char body[] =
+	    "apiVersion: hallmark/v1\nkind: Policy\nkeys:\n"
+	    "  ci: { issuer: \"https://token.actions.githubusercontent.com\", subject: \"https://github.com/o/r/.github/workflows/r.yml@refs/heads/main\" }\n"
+	    "rules:\n  - name: app\n    images: [\"reg.example/**\"]\n    require:\n      signatures: { keys: [ci] }\n";
+	char path[64];
+	FILE *f;
+	hm_served_policy *a = NULL, *b = NULL, *c = load(""), *d = load("");
+	hm_strv diags = HM_STRV_INIT;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/keyless.yaml", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(body, f);
+	fclose(f);
+	assert_int_equal(hm_served_policy_load(&a, path, &diags), HM_OK);
+	assert_int_equal(hm_served_policy_load(&b, path, &diags), HM_OK);
+	assert_string_not_equal(a->digest, b->digest);
+	assert_string_equal(a->file_digest, b->file_digest);
+	assert_string_equal(c->digest, d->digest);
+	hm_strv_free(&diags);
+	hm_served_policy_unref(a);
+	hm_served_policy_unref(b);
+	hm_served_policy_unref(c);
+	hm_served_policy_unref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_second_review_asks_nothing),
 	    cmocka_unit_test(test_negative_and_errors),
 	    cmocka_unit_test(test_policy_change_is_another_key),
+	    cmocka_unit_test(test_trust_files_make_each_load_new),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
