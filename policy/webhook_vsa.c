@@ -253,12 +253,14 @@ static void emit_one(hm_wh_vsa *v, const hm_served_policy *pol, const hm_decisio
 		cJSON_Delete(st);
 		return;
 	}
-	hm_vcache_put(v->made, hm_buf_cstr(&key), "1", 1, 1);
-	hm_buf_release(&key);
+	/* remembered as made only once queued: a summary dropped or not
+	 * allocated is made again by the next review that verifies it */
 	if (!(j = calloc(1, sizeof(*j))) || !(j->name = strdup(o->name))) {
 		free(j);
 		cJSON_Delete(st);
 		atomic_fetch_add(&v->n[OUT_FAILED], 1);
+		hm_vcache_fail(v->made, hm_buf_cstr(&key), HM_E_NOMEM, "out of memory");
+		hm_buf_release(&key);
 		return;
 	}
 	j->st = st;
@@ -270,6 +272,8 @@ static void emit_one(hm_wh_vsa *v, const hm_served_policy *pol, const hm_decisio
 		job_free(j);
 		atomic_fetch_add(&v->n[OUT_DROPPED], 1);
 		say(v, "vsa: %s@%s: dropped, %d summaries are waiting already", o->name, o->digest, HM_WH_VSA_QUEUE);
+		hm_vcache_fail(v->made, hm_buf_cstr(&key), HM_E_LIMIT, "dropped");
+		hm_buf_release(&key);
 		return;
 	}
 	v->queued++;
@@ -280,6 +284,8 @@ static void emit_one(hm_wh_vsa *v, const hm_served_policy *pol, const hm_decisio
 	v->tail = j;
 	pthread_cond_signal(&v->wake);
 	pthread_mutex_unlock(&v->lock);
+	hm_vcache_put(v->made, hm_buf_cstr(&key), "1", 1, 1);
+	hm_buf_release(&key);
 }
 
 void hm_wh_vsa_emit(hm_wh_vsa *v, const hm_served_policy *pol, const hm_decision *d, hm_review_cache *rc)
