@@ -856,8 +856,10 @@ static int pre_take(struct reg *r, const struct req *q, const char *url, struct 
 		    strcmp(p->accept, q->accept) != 0 || q->push)
 			continue;
 		p->ready = 0;
-		if (p->res.status == 401 && p->auth_gen != r->auth_gen)
+		if (p->res.status == 401 && p->auth_gen != r->auth_gen) {
+			hm_buf_release(&p->body);
 			return 0;
+		}
 		resp_clear(res);
 		*res = p->res;
 		res->body = body;
@@ -869,6 +871,9 @@ static int pre_take(struct reg *r, const struct req *q, const char *url, struct 
 		*err = body ? hm_buf_add(body, hm_buf_cstr(&p->body), p->body.len) : HM_OK;
 		if (*err) /* a smaller cap than the batch's */
 			*err = hm_error_set(HM_E_LIMIT, "answer from '%s' exceeds the %zu-byte limit", r->host, body->max);
+		/* handed over: a discovery of many batches holds one batch of
+		 * answers at a time (HM_FETCH_BATCH), not all it ever read */
+		hm_buf_release(&p->body);
 		return 1;
 	}
 	return 0;
